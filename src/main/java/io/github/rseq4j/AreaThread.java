@@ -1,0 +1,41 @@
+package io.github.rseq4j;
+
+import io.github.rseq4j.internal.RseqMemory;
+
+/**
+ * A platform thread from {@link RseqThread#threadFactory()}: it carries the address of its
+ * rseq area in a field, so {@link RseqThread#currentCpu()} needs no thread-local lookup.
+ */
+final class AreaThread extends Thread {
+
+    /** Written only by this thread, before and after the task; read only by this thread. */
+    long area = RseqMemory.UNREGISTERED_AREA;
+
+    AreaThread(Runnable task) {
+        super(task);
+    }
+
+    @Override
+    public void run() {
+        RseqThread handle = registerIfPossible();
+        try {
+            super.run();
+        } finally {
+            area = RseqMemory.UNREGISTERED_AREA;
+            if (handle != null && handle.registrations() > 0) {
+                handle.unregister();
+            }
+        }
+    }
+
+    /** Without rseq the thread still runs; its reads fall back to sched_getcpu(). */
+    private RseqThread registerIfPossible() {
+        try {
+            RseqThread handle = RseqThread.register();
+            area = handle.areaAddress();
+            return handle;
+        } catch (RseqException unavailable) {
+            return null;
+        }
+    }
+}

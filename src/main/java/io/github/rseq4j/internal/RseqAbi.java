@@ -1,0 +1,100 @@
+package io.github.rseq4j.internal;
+
+import io.github.rseq4j.Owner;
+import io.github.rseq4j.internal.arch.Arch;
+import io.github.rseq4j.internal.binding.RseqNative;
+import io.github.rseq4j.internal.binding.rseq;
+import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Libc;
+import io.github.rseq4j.internal.sys.Syscalls;
+
+/**
+ * What the running kernel and libc offer, decided once per process. All fields are
+ * {@code static final}: written in class initialization, so safely published to every thread.
+ */
+public final class RseqAbi {
+    private RseqAbi() {}
+
+    public static final Arch ARCH = Arch.current();
+
+    public static final int SIGNATURE = ARCH.rseqSignature();
+
+    // Field offsets of struct rseq. node_id and mm_cid (Linux 6.3) postdate the system
+    // headers the binding was generated from, so they are kept here with the kernel's values.
+    public static final long CPU_ID_START = rseq.cpu_id_start$offset();
+    public static final long CPU_ID = rseq.cpu_id$offset();
+    public static final long RSEQ_CS = rseq.rseq_cs$offset();
+    public static final long NODE_ID = 20;
+    public static final long MM_CID = 24;
+
+    /** Size of the original (Linux 4.18) ABI, which every rseq kernel fills. */
+    public static final int ORIGINAL_FEATURE_SIZE = 20;
+
+    /**
+     * 0 when the rseq syscall exists, else the errno of {@code rseq(NULL, 0, 0, 0)}: that call has
+     * no effect, and a kernel with rseq rejects it with EINVAL, one without with ENOSYS.
+     */
+    public static final int UNAVAILABLE_ERRNO = probeErrno();
+
+    public static final boolean AVAILABLE = UNAVAILABLE_ERRNO == 0;
+
+    /** Bytes of struct rseq this kernel fills (AT_RSEQ_FEATURE_SIZE; absent before 6.3 means 20). */
+    public static final int FEATURE_SIZE =
+            (int) Math.max(ORIGINAL_FEATURE_SIZE, Libc.getauxval(RseqNative.AT_RSEQ_FEATURE_SIZE()));
+
+    /** Alignment the kernel requires of an area (AT_RSEQ_ALIGN), never below the ABI's 32. */
+    public static final int ALIGNMENT = (int) Math.max(32, Libc.getauxval(RseqNative.AT_RSEQ_ALIGN()));
+
+    /** glibc's __rseq_size: 0 when glibc did not register (too old, tunable off, or refused). */
+    public static final int GLIBC_SIZE = glibcSize();
+
+    /** Offset of glibc's area from the thread pointer; meaningful when {@link #OWNER} is GLIBC. */
+    public static final long GLIBC_OFFSET = GLIBC_SIZE > 0 ? RseqNative.__rseq_offset() : 0;
+
+    public static final Owner OWNER = !AVAILABLE ? Owner.NONE : GLIBC_SIZE > 0 ? Owner.GLIBC : Owner.RSEQ4J;
+
+    /**
+     * Length rseq4j registers its own areas with: the original 32 bytes, or the feature size
+     * where a newer kernel fills more (it then requires at least that much).
+     */
+    public static final int REGISTRATION_LENGTH = Math.max(32, FEATURE_SIZE);
+
+    /**
+     * Bytes of the area the kernel keeps current. glibc 2.35 to 2.39 register 32 bytes but
+     * publish 20, the size of the 2018 ABI; newer glibc publishes what it registered.
+     */
+    public static final int USABLE_SIZE = OWNER == Owner.GLIBC
+            ? Math.min(FEATURE_SIZE, GLIBC_SIZE == ORIGINAL_FEATURE_SIZE ? 32 : GLIBC_SIZE)
+            : FEATURE_SIZE;
+
+    private static int probeErrno() {
+        int rc = Syscalls.rseq(0, 0, 0, SIGNATURE);
+        return rc == -Errno.EINVAL ? 0 : -rc;
+    }
+
+    private static int glibcSize() {
+        try {
+            return RseqNative.__rseq_size();
+        } catch (LinkageError notGlibc235) {
+            return 0;
+        }
+    }
+
+    /** Whether the kernel keeps the field that ends at {@code end} bytes up to date. */
+    public static boolean covers(long end) {
+        return USABLE_SIZE >= end;
+    }
+
+    /** Why rseq cannot be used here, for messages; empty when it can. */
+    public static String unavailableReason() {
+        if (AVAILABLE) {
+            return "";
+        }
+        return switch (UNAVAILABLE_ERRNO) {
+            case Errno.ENOSYS -> "the rseq system call is missing (Linux 4.18 or later is needed) or a seccomp "
+                    + "filter blocks it (containers: allow syscall 'rseq' in the seccomp profile)";
+            case Errno.EPERM, Errno.EACCES -> "a security policy (seccomp, LSM) denies the rseq system call";
+            default -> "the probe rseq(NULL, 0, 0, 0) failed with " + Errno.describe(UNAVAILABLE_ERRNO);
+        };
+    }
+}

@@ -1,0 +1,49 @@
+package io.github.rseq4j.internal.arch;
+
+import io.github.rseq4j.internal.sys.ExecutableMemory;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * aarch64: numbers from include/uapi/asm-generic/unistd.h, signature from the rseq ABI.
+ * Not yet run on aarch64 hardware.
+ */
+public record Aarch64() implements Arch {
+
+    @Override public String name() { return "aarch64"; }
+
+    @Override public long rseqSyscall() { return 293; }
+
+    @Override public long membarrierSyscall() { return 283; }
+
+    @Override public long getcpuSyscall() { return 168; }
+
+    @Override public long seccompSyscall() { return 277; }
+
+    /** Also a {@code brk #0x45e0} instruction, so a stray jump to it traps. */
+    @Override public int rseqSignature() { return 0xd428bc00; }
+
+    /** EM_AARCH64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE. */
+    @Override public int auditArch() { return 0xC00000B7; }
+
+    /**
+     * glibc on aarch64 places {@code struct pthread} below the thread pointer, so
+     * {@code pthread_self()} is not it; read {@code tpidr_el0} with a two-instruction stub.
+     */
+    @Override public long threadPointer() {
+        try {
+            return (long) ThreadPointerStub.READ.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("reading tpidr_el0 failed", t);
+        }
+    }
+
+    private static final class ThreadPointerStub {
+        /** mrs x0, tpidr_el0 ; ret */
+        private static final int[] CODE = {0xd53bd040, 0xd65f03c0};
+
+        static final MethodHandle READ = ExecutableMemory.function(
+                ExecutableMemory.install(CODE), FunctionDescriptor.of(ValueLayout.JAVA_LONG));
+    }
+}

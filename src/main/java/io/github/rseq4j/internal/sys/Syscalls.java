@@ -1,0 +1,46 @@
+package io.github.rseq4j.internal.sys;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.github.rseq4j.internal.arch.Arch;
+import io.github.rseq4j.internal.binding.RseqNative;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Raw system calls through libc's variadic {@code syscall()}, with errno captured. Every
+ * variadic argument is passed as a 64-bit long: {@code syscall()} reads them with
+ * {@code va_arg(ap, long)}, so a 32-bit int would leave the upper half undefined.
+ * Results follow the kernel's convention: a non-negative value, or {@code -errno}.
+ */
+public final class Syscalls {
+    private Syscalls() {}
+
+    private static final MethodHandle SYSCALL = Native.downcallWithErrno(
+            RseqNative.syscall.address(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
+
+    public static long call(long number, long a0, long a1, long a2, long a3) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Native.CALL_STATE);
+            long result = (long) SYSCALL.invokeExact(state, number, a0, a1, a2, a3);
+            return result == -1 ? -Native.errno(state) : result;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** rseq(2): 0, or -errno. */
+    public static int rseq(long area, int length, int flags, int signature) {
+        return (int) call(Arch.current().rseqSyscall(), area, length, flags, Integer.toUnsignedLong(signature));
+    }
+
+    /** membarrier(2): the command's result, or -errno. */
+    public static long membarrier(int command, int flags, int cpu) {
+        return call(Arch.current().membarrierSyscall(), command, flags, cpu, 0);
+    }
+}
