@@ -1,0 +1,65 @@
+package io.github.rseq4j.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a main class in a new JVM with a different process environment (glibc's rseq
+ * registration off, a seccomp filter), since those cannot change inside a running JVM.
+ */
+public final class ForkedJvm {
+    private ForkedJvm() {}
+
+    /** Environment that turns glibc's own rseq registration off, so rseq4j owns rseq. */
+    public static final Map<String, String> GLIBC_RSEQ_OFF = Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0");
+
+    private static final long TIMEOUT_SECONDS = 120;
+
+    /** What the child printed (stdout and stderr interleaved) and how it exited. */
+    public record Result(int exitCode, String output) {
+        public String describe() {
+            return "exit code " + exitCode + ", output:\n" + output;
+        }
+    }
+
+    public static Result run(Class<?> mainClass, Map<String, String> environment, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(List.of(args));
+        try {
+            // A file, not a pipe, so a hung child cannot block us past the timeout.
+            Path log = Files.createTempFile("rseq4j-forked-", ".log");
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            boolean finished = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (!finished) {
+                process.destroyForcibly().waitFor();
+            }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            Files.delete(log);
+            if (!finished) {
+                throw new AssertionError("forked JVM " + mainClass.getName() + " did not finish in "
+                        + TIMEOUT_SECONDS + " s; output:\n" + output);
+            }
+            return new Result(process.exitValue(), output);
+        } catch (IOException e) {
+            throw new AssertionError("cannot start a JVM for " + mainClass.getName(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
