@@ -1,0 +1,35 @@
+package io.github.rseq4j;
+
+import io.github.rseq4j.internal.RseqAbi;
+
+/**
+ * What rseq offers in this process, decided once when rseq4j is first used. Probing has no
+ * side effect: it makes the system call {@code rseq(NULL, 0, 0, 0)}, which a kernel with rseq
+ * rejects with EINVAL and one without (or a seccomp filter) with ENOSYS.
+ *
+ * @param available   whether the rseq system call can be used
+ * @param owner       who registers the threads' areas
+ * @param featureSize bytes of struct rseq the kernel fills (AT_RSEQ_FEATURE_SIZE, else 20)
+ * @param usableSize  bytes of the area rseq4j reads: the feature size, capped by what glibc registered
+ * @param alignment   alignment the kernel requires of an area (AT_RSEQ_ALIGN, at least 32)
+ * @param arch        the architecture, as {@code uname -m} spells it
+ * @param signature   the abort-handler signature (RSEQ_SIG) of this architecture
+ * @param errno       0, or the errno that made rseq unavailable
+ * @param reason      empty, or why rseq is unavailable and what to do
+ */
+public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
+                          String arch, int signature, int errno, String reason) {
+
+    private static final RseqSupport PROBED = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
+            RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
+            RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason());
+
+    public static RseqSupport probe() {
+        return PROBED;
+    }
+
+    /** The signature as hex, e.g. "0x53053053". */
+    public String signatureHex() {
+        return String.format("0x%08x", signature);
+    }
+}
