@@ -1,0 +1,399 @@
+package io.github.rseq4j.internal.cs;
+
+import io.github.rseq4j.internal.cs.CodeBuffer.Fixup;
+import io.github.rseq4j.internal.cs.CodeBuffer.Label;
+import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
+
+/**
+ * aarch64 (little-endian) rseq critical sections (AAPCS64), and the few instruction encoders they need.
+ *
+ * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0. The sections use
+ * only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded value), x12
+ * (copied byte), x13 (delay counter), x15 (descriptor address, TLS offset). x16/x17/x18 are left alone.
+ *
+ * <p>Area addressing: TLS mode computes the area once, before the section, as {@code tpidr_el0 +
+ * __rseq_offset} into x9; REGISTER mode uses the area argument. Fields are then {@code [area, #field]}.
+ *
+ * <p>Unlike x86, a plain store does not order earlier stores before it: commits that must publish earlier
+ * stores (storev-storev, trymemcpy-storev) are {@code stlr} release stores.
+ */
+public final class Aarch64Sections extends SectionTemplates {
+
+    /** {@code RSEQ_SIG}: the word {@code brk #0x45e0}, emitted raw before each abort handler. */
+    public static final int SIGNATURE = 0xd428bc00;
+
+    private static final int AREA_TLS = 9, IDX = 10, VAL = 11, BYTE = 12, DELAY = 13, TMP = 15;
+
+    public Aarch64Sections(SectionConfig config) {
+        super(config);
+    }
+
+    @Override
+    public int signature() {
+        return SIGNATURE;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Sections. "area" is x9 (TLS mode) or the area argument (REGISTER mode); INDEX is cpu_id or mm_cid.
+
+    /*
+     * int add(long base = x0, long value = x1 [, long area = x2])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     w10 = area->INDEX                        // zero-extends into x10
+     *     [delay]
+     *     x10 = x0 + (x10 << strideShift)          // this index's slot
+     *     x11 = *x10
+     *     x11 += x1
+     *     [delay]
+     *     *x10 = x11                               // commit
+     * post_commit:
+     *     return 0
+     * abort:
+     *     return 2
+     */
+    @Override
+    public EmittedSection emitAdd(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.ADD;
+        return section(op, b -> {
+            ldr(b.buf, false, IDX, area(op), config.indexField().offset());
+            b.injectDelay();
+            addShifted(b.buf, IDX, 0, IDX, strideShift);
+            ldr(b.buf, true, VAL, IDX, 0);
+            addShifted(b.buf, VAL, VAL, 1, 0);
+            b.injectDelay();
+            str(b.buf, VAL, IDX);
+        });
+    }
+
+    /*
+     * int cmpeqvStorev(long *v = x0, long expect = x1, long newv = x2, int expectedIdx = w3
+     *                  [, long area = x4])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     w10 = area->INDEX
+     *     [delay]
+     *     if (w10 != w3) goto index_mismatch         // return 3
+     *     if (*v != x1) goto compare_failed          // return 1
+     *     [delay]
+     *     *v = x2                                    // commit
+     * post_commit:
+     *     return 0
+     */
+    @Override
+    public EmittedSection emitCmpeqvStorev() {
+        Operation op = Operation.CMPEQV_STOREV;
+        return section(op, b -> {
+            checkIndexAndValue(b, op);
+            b.injectDelay();
+            str(b.buf, 2, 0);
+        });
+    }
+
+    /*
+     * int cmpeqvStorevStorev(long *v = x0, long expect = x1, long *v2 = x2, long newv2 = x3,
+     *                        long newv = x4, int expectedIdx = w5 [, long area = x6])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     w10 = area->INDEX
+     *     [delay]
+     *     if (w10 != w5) goto index_mismatch
+     *     if (*v != x1) goto compare_failed
+     *     *v2 = x3
+     *     [delay]
+     *     store_release(v, x4)                       // commit: stlr orders *v2 before it
+     * post_commit:
+     *     return 0
+     */
+    @Override
+    public EmittedSection emitCmpeqvStorevStorev() {
+        Operation op = Operation.CMPEQV_STOREV_STOREV;
+        return section(op, b -> {
+            checkIndexAndValue(b, op);
+            str(b.buf, 3, 2);
+            b.injectDelay();
+            stlr(b.buf, 4, 0);
+        });
+    }
+
+    /*
+     * int cmpeqvTrymemcpyStorev(long *v = x0, long expect = x1, char *dst = x2, char *src = x3,
+     *                           long len = x4, long newv = x5, int expectedIdx = w6 [, long area = x7])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     w10 = area->INDEX
+     *     [delay]
+     *     if (w10 != w6) goto index_mismatch
+     *     if (*v != x1) goto compare_failed
+     *     if (len == 0) goto copied
+     * copy:
+     *     w12 = *src++; *dst++ = w12                 // post-indexed byte load/store
+     *     if (--len != 0) goto copy
+     * copied:
+     *     [delay]
+     *     store_release(v, x5)                       // commit: stlr orders the copy before it
+     * post_commit:
+     *     return 0
+     */
+    @Override
+    public EmittedSection emitCmpeqvTrymemcpyStorev() {
+        Operation op = Operation.CMPEQV_TRYMEMCPY_STOREV;
+        return section(op, b -> {
+            checkIndexAndValue(b, op);
+            Label copy = b.buf.newLabel("copy");
+            Label copied = b.buf.newLabel("copied");
+            cbz(b.buf, 4, copied);
+            b.buf.bind(copy);
+            byteMovePostIncrement(b.buf, true, BYTE, 3);
+            byteMovePostIncrement(b.buf, false, BYTE, 2);
+            subsImm(b.buf, true, 4, 4, 1);
+            bne(b.buf, copy);
+            b.buf.bind(copied);
+            b.injectDelay();
+            stlr(b.buf, 5, 0);
+        });
+    }
+
+    /**
+     * Shared head of the cmpeqv family: load the index, inject, branch out on an index mismatch (expectedIdx
+     * is the last argument before the area), then on *v != expect.
+     */
+    private void checkIndexAndValue(Body b, Operation op) {
+        ldr(b.buf, false, IDX, area(op), config.indexField().offset());
+        b.injectDelay();
+        cmp(b.buf, false, IDX, op.baseArity() - 1);
+        bne(b.buf, b.indexMismatch);
+        ldr(b.buf, true, VAL, 0, 0);
+        cmp(b.buf, true, VAL, 1);
+        bne(b.buf, b.compareFailed);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Frame pieces.
+
+    /** The register holding the area's address inside the function. */
+    private int area(Operation op) {
+        return config.addressing() == Addressing.TLS ? AREA_TLS : op.baseArity();
+    }
+
+    /*
+     * TLS mode:
+     *     mrs x9, tpidr_el0
+     *     x9 += __rseq_offset        // add/sub #imm12, or movz/movk |offset| into x15, then add/sub
+     */
+    @Override
+    protected void emitPrologue(CodeBuffer buf, Operation op) {
+        if (config.addressing() != Addressing.TLS) {
+            return;
+        }
+        inst(buf, 0xd53bd040 | AREA_TLS, "mrs " + x(AREA_TLS) + ", tpidr_el0");
+        long offset = config.rseqOffset();
+        long magnitude = Math.absExact(offset);
+        if (magnitude == 0) {
+            return;
+        }
+        if (magnitude < 4096) {
+            addSubImm(buf, offset > 0, AREA_TLS, AREA_TLS, (int) magnitude);
+        } else {
+            movImm64(buf, TMP, magnitude);
+            addSubShifted(buf, offset > 0, AREA_TLS, AREA_TLS, TMP, 0);
+        }
+    }
+
+    /*
+     *     adr x15, rseq_cs
+     *     str x15, [area, #8]
+     */
+    @Override
+    protected void emitStoreRseqCs(CodeBuffer buf, Operation op, Label descriptor) {
+        buf.emitReference(Fixup.A64_ADR, descriptor, 0x10000000 | TMP);
+        buf.asm("adr " + x(TMP) + ", " + descriptor.symbol());
+        str(buf, TMP, area(op), RSEQ_CS_FIELD);
+    }
+
+    @Override
+    protected void emitReturn(CodeBuffer buf, int code) {
+        movz(buf, false, 0, code, 0);
+        inst(buf, 0xd65f03c0, "ret");
+    }
+
+    @Override
+    protected void emitSignature(CodeBuffer buf) {
+        inst(buf, SIGNATURE, String.format(".inst 0x%08x\t/* rseq signature: brk #0x45e0 */", SIGNATURE));
+    }
+
+    /*
+     *     movz w13, #lo16 ; [movk w13, #hi16, lsl #16]
+     * loop:
+     *     subs w13, w13, #1
+     *     b.ne loop
+     */
+    @Override
+    protected void emitDelay(CodeBuffer buf, Label loop, int iterations) {
+        movz(buf, false, DELAY, iterations & 0xffff, 0);
+        if (iterations >>> 16 != 0) {
+            movk(buf, false, DELAY, iterations >>> 16, 1);
+        }
+        buf.bind(loop);
+        subsImm(buf, false, DELAY, DELAY, 1);
+        bne(buf, loop);
+    }
+
+    /** Zero words: {@code udf #0}, a permanently undefined instruction. */
+    @Override
+    protected int padByte() {
+        return 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Encoders: just the forms used above. Register numbers 0..30; 31 (sp/zr) is never used.
+
+    static String x(int r) {
+        return "x" + reg(r);
+    }
+
+    static String w(int r) {
+        return "w" + reg(r);
+    }
+
+    private static int reg(int r) {
+        if (r < 0 || r > 30) {
+            throw new IllegalArgumentException("register " + r);
+        }
+        return r;
+    }
+
+    private static void inst(CodeBuffer buf, int word, String text) {
+        buf.emit32(word);
+        buf.asm(text);
+    }
+
+    private static int imm(long value, int bits, String what) {
+        if (value < 0 || value >= 1L << bits) {
+            throw new IllegalArgumentException(what + " out of range: " + value);
+        }
+        return (int) value;
+    }
+
+    private static String offset(int offset) {
+        return offset == 0 ? "]" : ", #" + offset + "]";
+    }
+
+    /** {@code ldr wt|xt, [xn, #offset]} (unsigned, scaled offset). */
+    static void ldr(CodeBuffer buf, boolean is64, int rt, int rn, int offset) {
+        int scale = is64 ? 8 : 4;
+        if (offset % scale != 0) {
+            throw new IllegalArgumentException("misaligned offset " + offset);
+        }
+        int word = (is64 ? 0xf9400000 : 0xb9400000) | imm(offset / scale, 12, "offset") << 10;
+        inst(buf, word | reg(rn) << 5 | reg(rt),
+                "ldr " + (is64 ? x(rt) : w(rt)) + ", [" + x(rn) + offset(offset));
+    }
+
+    /** {@code str xt, [xn, #offset]} (unsigned, scaled offset). */
+    static void str(CodeBuffer buf, int rt, int rn, int offset) {
+        if (offset % 8 != 0) {
+            throw new IllegalArgumentException("misaligned offset " + offset);
+        }
+        inst(buf, 0xf9000000 | imm(offset / 8, 12, "offset") << 10 | reg(rn) << 5 | reg(rt),
+                "str " + x(rt) + ", [" + x(rn) + offset(offset));
+    }
+
+    /** {@code str xt, [xn]}. */
+    static void str(CodeBuffer buf, int rt, int rn) {
+        str(buf, rt, rn, 0);
+    }
+
+    /** {@code stlr xt, [xn]}: store-release. */
+    static void stlr(CodeBuffer buf, int rt, int rn) {
+        inst(buf, 0xc89ffc00 | reg(rn) << 5 | reg(rt), "stlr " + x(rt) + ", [" + x(rn) + "]");
+    }
+
+    /** {@code ldrb wt, [xn], #1} (load) or {@code strb wt, [xn], #1} (store): post-increment by one. */
+    static void byteMovePostIncrement(CodeBuffer buf, boolean load, int rt, int rn) {
+        inst(buf, (load ? 0x38400400 : 0x38000400) | 1 << 12 | reg(rn) << 5 | reg(rt),
+                (load ? "ldrb " : "strb ") + w(rt) + ", [" + x(rn) + "], #1");
+    }
+
+    /** {@code add xd, xn, xm[, lsl #shift]}. */
+    static void addShifted(CodeBuffer buf, int rd, int rn, int rm, int shift) {
+        addSubShifted(buf, true, rd, rn, rm, shift);
+    }
+
+    /** {@code add|sub xd, xn, xm[, lsl #shift]}. */
+    static void addSubShifted(CodeBuffer buf, boolean add, int rd, int rn, int rm, int shift) {
+        inst(buf, (add ? 0x8b000000 : 0xcb000000) | reg(rm) << 16 | imm(shift, 6, "shift") << 10 | reg(rn) << 5
+                | reg(rd), (add ? "add " : "sub ") + x(rd) + ", " + x(rn) + ", " + x(rm)
+                + (shift != 0 ? ", lsl #" + shift : ""));
+    }
+
+    /** {@code add xd, xn, #imm12} or {@code sub xd, xn, #imm12}. */
+    static void addSubImm(CodeBuffer buf, boolean add, int rd, int rn, int imm12) {
+        inst(buf, (add ? 0x91000000 : 0xd1000000) | imm(imm12, 12, "imm12") << 10 | reg(rn) << 5 | reg(rd),
+                (add ? "add " : "sub ") + x(rd) + ", " + x(rn) + ", #0x" + Integer.toHexString(imm12));
+    }
+
+    /** {@code subs rd, rn, #imm12} (32- or 64-bit). */
+    static void subsImm(CodeBuffer buf, boolean is64, int rd, int rn, int imm12) {
+        inst(buf, (is64 ? 0xf1000000 : 0x71000000) | imm(imm12, 12, "imm12") << 10 | reg(rn) << 5 | reg(rd),
+                "subs " + (is64 ? x(rd) + ", " + x(rn) : w(rd) + ", " + w(rn)) + ", #" + imm12);
+    }
+
+    /** {@code cmp rn, rm} (32- or 64-bit), i.e. {@code subs zr, rn, rm}. */
+    static void cmp(CodeBuffer buf, boolean is64, int rn, int rm) {
+        inst(buf, (is64 ? 0xeb00001f : 0x6b00001f) | reg(rm) << 16 | reg(rn) << 5,
+                "cmp " + (is64 ? x(rn) + ", " + x(rm) : w(rn) + ", " + w(rm)));
+    }
+
+    /** {@code movz rd, #imm16, lsl #(16 * hw)}. */
+    static void movz(CodeBuffer buf, boolean is64, int rd, int imm16, int hw) {
+        moveWide(buf, is64 ? 0xd2800000 : 0x52800000, "movz ", is64, rd, imm16, hw);
+    }
+
+    /** {@code movk rd, #imm16, lsl #(16 * hw)}. */
+    static void movk(CodeBuffer buf, boolean is64, int rd, int imm16, int hw) {
+        moveWide(buf, is64 ? 0xf2800000 : 0x72800000, "movk ", is64, rd, imm16, hw);
+    }
+
+    private static void moveWide(CodeBuffer buf, int opcode, String mnemonic, boolean is64, int rd, int imm16,
+            int hw) {
+        if (hw < 0 || hw > (is64 ? 3 : 1)) {
+            throw new IllegalArgumentException("hw " + hw);
+        }
+        inst(buf, opcode | hw << 21 | imm(imm16, 16, "imm16") << 5 | reg(rd),
+                mnemonic + (is64 ? x(rd) : w(rd)) + ", #0x" + Integer.toHexString(imm16) + (hw != 0 ? ", lsl #" + 16 * hw : ""));
+    }
+
+    /** {@code xd = value}: movz for the lowest non-zero halfword, movk for the others. */
+    static void movImm64(CodeBuffer buf, int rd, long value) {
+        boolean first = true;
+        for (int hw = 0; hw < 4; hw++) {
+            int half = (int) (value >>> (16 * hw)) & 0xffff;
+            if (half != 0 || (value == 0 && hw == 0)) {
+                if (first) {
+                    movz(buf, true, rd, half, hw);
+                } else {
+                    movk(buf, true, rd, half, hw);
+                }
+                first = false;
+            }
+        }
+    }
+
+    /** {@code b.ne label}. */
+    static void bne(CodeBuffer buf, Label target) {
+        buf.emitReference(Fixup.A64_IMM19, target, 0x54000001);
+        buf.asm("b.ne " + target.symbol());
+    }
+
+    /** {@code cbz xt, label}. */
+    static void cbz(CodeBuffer buf, int rt, Label target) {
+        buf.emitReference(Fixup.A64_IMM19, target, 0xb4000000 | reg(rt));
+        buf.asm("cbz " + x(rt) + ", " + target.symbol());
+    }
+}

@@ -1,0 +1,70 @@
+package io.github.rseq4j.internal.cs;
+
+import java.util.Objects;
+
+/**
+ * Generation-time choices shared by every section of one blob family.
+ *
+ * @param addressing      how the code finds the thread's {@code struct rseq}
+ * @param rseqOffset      {@link Addressing#TLS} only: glibc's {@code __rseq_offset}, the signed distance from
+ *                        the thread pointer to the area (ignored, and must be 0, in {@link Addressing#REGISTER})
+ * @param indexField      which field of the area the section is indexed by
+ * @param delayIterations test-only abort injection: when positive, a count-down loop of this many iterations is
+ *                        placed after the index load and before the commit, widening the window in which
+ *                        preemption or a signal aborts the section; 0 (the default) emits nothing
+ */
+public record SectionConfig(Addressing addressing, long rseqOffset, IndexField indexField, int delayIterations) {
+
+    /** How the section reaches the thread's rseq area. */
+    public enum Addressing {
+        /** glibc registered rseq: the area is at thread pointer + {@code __rseq_offset}, baked into the code. */
+        TLS,
+        /** rseq4j registered rseq: the area's address is passed as one more (last) argument. */
+        REGISTER
+    }
+
+    /** The {@code struct rseq} field a section is indexed by, with its byte offset in the area. */
+    public enum IndexField {
+        /** {@code u32 cpu_id} at offset 4: the CPU the thread runs on. */
+        CPU_ID(4),
+        /** {@code u32 mm_cid} at offset 24: the concurrency id, dense per process (Linux 6.3+). */
+        MM_CID(24);
+
+        private final int offset;
+
+        IndexField(int offset) {
+            this.offset = offset;
+        }
+
+        /** Byte offset of the field in {@code struct rseq}. */
+        public int offset() {
+            return offset;
+        }
+    }
+
+    public SectionConfig {
+        Objects.requireNonNull(addressing, "addressing");
+        Objects.requireNonNull(indexField, "indexField");
+        if (addressing == Addressing.REGISTER && rseqOffset != 0) {
+            throw new IllegalArgumentException("rseqOffset is meaningful only for TLS addressing");
+        }
+        if (delayIterations < 0) {
+            throw new IllegalArgumentException("delayIterations must be >= 0: " + delayIterations);
+        }
+    }
+
+    /** Area at thread pointer + {@code rseqOffset} (glibc's {@code __rseq_offset}), no delay. */
+    public static SectionConfig tls(long rseqOffset, IndexField indexField) {
+        return new SectionConfig(Addressing.TLS, rseqOffset, indexField, 0);
+    }
+
+    /** Area address passed as the last argument, no delay. */
+    public static SectionConfig register(IndexField indexField) {
+        return new SectionConfig(Addressing.REGISTER, 0, indexField, 0);
+    }
+
+    /** The same configuration with the test-only delay loops of {@code iterations} (0 turns them off). */
+    public SectionConfig withDelay(int iterations) {
+        return new SectionConfig(addressing, rseqOffset, indexField, iterations);
+    }
+}

@@ -1,0 +1,72 @@
+package io.github.rseq4j.internal.cs;
+
+import io.github.rseq4j.internal.sys.ExecutableMemory;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Every operation of one {@link SectionConfig}, mapped read-execute once and callable through
+ * critical downcalls. A record, so the JIT trusts its final fields: reached through a
+ * {@code static final}, each handle folds to a constant.
+ *
+ * <p>The mapping is never released: a thread may sit preempted inside a section, and a
+ * thread's {@code rseq_cs} may keep pointing at a descriptor until its next preemption.
+ *
+ * @param add                  {@code int (long base, long value[, long area])}
+ * @param cmpeqvStorev         {@code int (long v, long expect, long newv, int idx[, long area])}
+ * @param cmpeqvStorevStorev   {@code int (long v, long expect, long v2, long newv2, long newv, int idx[, long area])}
+ * @param cmpeqvTrymemcpyStorev {@code int (long v, long expect, long dst, long src, long len, long newv, int idx[, long area])}
+ */
+public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
+                             MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev) {
+
+    /**
+     * Emits, relocates and maps all operations for {@code config}.
+     *
+     * @throws io.github.rseq4j.RseqException if the system refuses executable memory
+     */
+    public static SectionLibrary link(SectionConfig config, int strideShift) {
+        SectionTemplates templates = SectionTemplates.forCurrentArchitecture(config);
+        Map<Operation, EmittedSection> sections = new EnumMap<>(Operation.class);
+        long size = 0;
+        for (Operation op : Operation.values()) {
+            EmittedSection section = templates.emit(op, strideShift);
+            sections.put(op, section);
+            size = alignUp(size) + section.size();
+        }
+        MemorySegment mapping = ExecutableMemory.allocateWritable(size);
+        Map<Operation, Long> entries = new EnumMap<>(Operation.class);
+        long offset = 0;
+        for (Map.Entry<Operation, EmittedSection> e : sections.entrySet()) {
+            offset = alignUp(offset);
+            EmittedSection section = e.getValue();
+            byte[] bytes = section.relocate(mapping.address() + offset);
+            MemorySegment.copy(bytes, 0, mapping, ValueLayout.JAVA_BYTE, offset, bytes.length);
+            entries.put(e.getKey(), mapping.address() + offset + section.entryOffset());
+            offset += bytes.length;
+        }
+        ExecutableMemory.makeExecutable(mapping);
+        return new SectionLibrary(config, strideShift,
+                handle(Operation.ADD, config, entries), handle(Operation.CMPEQV_STOREV, config, entries),
+                handle(Operation.CMPEQV_STOREV_STOREV, config, entries),
+                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries));
+    }
+
+    private static MethodHandle handle(Operation op, SectionConfig config, Map<Operation, Long> entries) {
+        MemoryLayout[] parameters = op.parameterTypes(config.addressing()).stream()
+                .map(type -> type == int.class ? ValueLayout.JAVA_INT : ValueLayout.JAVA_LONG)
+                .toArray(MemoryLayout[]::new);
+        return ExecutableMemory.function(MemorySegment.ofAddress(entries.get(op)),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, parameters));
+    }
+
+    private static long alignUp(long offset) {
+        long alignment = EmittedSection.BASE_ALIGNMENT;
+        return (offset + alignment - 1) / alignment * alignment;
+    }
+}

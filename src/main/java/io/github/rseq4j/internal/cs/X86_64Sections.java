@@ -1,0 +1,539 @@
+package io.github.rseq4j.internal.cs;
+
+import io.github.rseq4j.internal.cs.CodeBuffer.Fixup;
+import io.github.rseq4j.internal.cs.CodeBuffer.Label;
+import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
+
+/**
+ * x86_64 rseq critical sections (System V AMD64 ABI), and the few instruction encoders they need.
+ *
+ * <p>Arguments arrive in rdi, rsi, rdx, rcx, r8, r9, then on the stack at 8(%rsp), 16(%rsp), ... (the
+ * sections push nothing, so those offsets hold throughout). The result is in eax. The sections use only
+ * caller-saved registers: rax (index, scratch), r10 (area, when it came on the stack), r11 (delay counter).
+ *
+ * <p>Area addressing: TLS mode uses {@code %fs:disp32} absolute operands (glibc's %fs base is the thread
+ * pointer), so the area needs no register; REGISTER mode uses the area argument as a base register.
+ *
+ * <p>All branches use rel32 forms (the listing says {@code {disp32}}): sizes never depend on distances, which
+ * keeps the emitter single-pass. On x86 every store is a release store (TSO), so no fences are needed.
+ */
+public final class X86_64Sections extends SectionTemplates {
+
+    /** {@code RSEQ_SIG}: emitted as the disp32 of {@code ud1 0x53053053(%rip),%edi} before each abort handler. */
+    public static final int SIGNATURE = 0x53053053;
+
+    public X86_64Sections(SectionConfig config) {
+        super(config);
+        if (config.addressing() == Addressing.TLS) {
+            area(config.indexField().offset()); // refuses offsets that do not fit disp32
+            area(RSEQ_CS_FIELD);
+        }
+    }
+
+    @Override
+    public int signature() {
+        return SIGNATURE;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Sections. The pseudo-code names the registers: "area" is %fs:__rseq_offset (TLS mode) or the area
+    // argument (REGISTER mode); INDEX is the chosen field (cpu_id or mm_cid).
+
+    /*
+     * int add(long base = %rdi, long value = %rsi [, long area = %rdx])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     %eax = area->INDEX                       // zero-extends into %rax
+     *     [delay]
+     *     %rax <<= strideShift
+     *     [delay]
+     *     *(long *)(%rdi + %rax) += %rsi           // commit: one read-modify-write instruction
+     * post_commit:
+     *     return 0
+     * abort:
+     *     return 2
+     */
+    @Override
+    public EmittedSection emitAdd(int strideShift) {
+        checkStrideShift(strideShift);
+        return section(Operation.ADD, b -> {
+            Mem area = areaOf(Operation.ADD, config.indexField().offset());
+            movLoad32(b.buf, Reg.RAX, area);
+            b.injectDelay();
+            if (strideShift != 0) {
+                shl64(b.buf, Reg.RAX, strideShift);
+            }
+            b.injectDelay();
+            addStore64(b.buf, Mem.indexed(Reg.RDI, Reg.RAX), Reg.RSI);
+        });
+    }
+
+    /*
+     * int cmpeqvStorev(long *v = %rdi, long expect = %rsi, long newv = %rdx, int expectedIdx = %ecx
+     *                  [, long area = %r8])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     %eax = area->INDEX
+     *     [delay]
+     *     if (%eax != %ecx) goto index_mismatch      // return 3
+     *     if (*v != %rsi) goto compare_failed        // return 1
+     *     [delay]
+     *     *v = %rdx                                  // commit
+     * post_commit:
+     *     return 0
+     */
+    @Override
+    public EmittedSection emitCmpeqvStorev() {
+        Operation op = Operation.CMPEQV_STOREV;
+        return section(op, b -> {
+            checkIndexAndValue(b, op);
+            b.injectDelay();
+            movStore64(b.buf, Mem.at(Reg.RDI, 0), Reg.RDX);
+        });
+    }
+
+    /*
+     * int cmpeqvStorevStorev(long *v = %rdi, long expect = %rsi, long *v2 = %rdx, long newv2 = %rcx,
+     *                        long newv = %r8, int expectedIdx = %r9d [, long area = 8(%rsp) -> %r10])
+     *
+     *     [REGISTER: %r10 = area]
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     %eax = area->INDEX
+     *     [delay]
+     *     if (%eax != %r9d) goto index_mismatch
+     *     if (*v != %rsi) goto compare_failed
+     *     *v2 = %rcx
+     *     [delay]
+     *     *v = %r8                                   // commit; TSO keeps it after *v2 (release)
+     * post_commit:
+     *     return 0
+     */
+    @Override
+    public EmittedSection emitCmpeqvStorevStorev() {
+        Operation op = Operation.CMPEQV_STOREV_STOREV;
+        return section(op, b -> {
+            checkIndexAndValue(b, op);
+            movStore64(b.buf, Mem.at(Reg.RDX, 0), Reg.RCX);
+            b.injectDelay();
+            movStore64(b.buf, Mem.at(Reg.RDI, 0), Reg.R8);
+        });
+    }
+
+    /*
+     * int cmpeqvTrymemcpyStorev(long *v = %rdi, long expect = %rsi, char *dst = %rdx, char *src = %rcx,
+     *                           long len = %r8, long newv = %r9, int expectedIdx = 8(%rsp)
+     *                           [, long area = 16(%rsp) -> %r10])
+     *
+     *     [REGISTER: %r10 = area]
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     %eax = area->INDEX
+     *     [delay]
+     *     if (%eax != expectedIdx) goto index_mismatch   // compared straight from the stack slot
+     *     if (*v != %rsi) goto compare_failed
+     *     while (len != 0) { *dst++ = *src++; len--; }   // byte loop, %al as the carrier
+     * copied:
+     *     [delay]
+     *     *v = %r9                                       // commit; TSO orders the copy before it
+     * post_commit:
+     *     return 0
+     */
+    @Override
+    public EmittedSection emitCmpeqvTrymemcpyStorev() {
+        Operation op = Operation.CMPEQV_TRYMEMCPY_STOREV;
+        return section(op, b -> {
+            checkIndexAndValue(b, op);
+            Label copy = b.buf.newLabel("copy");
+            Label copied = b.buf.newLabel("copied");
+            test64(b.buf, Reg.R8, Reg.R8);
+            jcc(b.buf, Cond.E, copied);
+            b.buf.bind(copy);
+            movzxLoad8(b.buf, Reg.RAX, Mem.at(Reg.RCX, 0));
+            movStore8(b.buf, Mem.at(Reg.RDX, 0), Reg.RAX);
+            incDec64(b.buf, Reg.RCX, true);
+            incDec64(b.buf, Reg.RDX, true);
+            incDec64(b.buf, Reg.R8, false);
+            jcc(b.buf, Cond.NE, copy);
+            b.buf.bind(copied);
+            b.injectDelay();
+            movStore64(b.buf, Mem.at(Reg.RDI, 0), Reg.R9);
+        });
+    }
+
+    /**
+     * Shared head of the cmpeqv family: load the index, inject, branch out on an index mismatch (expectedIdx
+     * is the last argument before the area: a register, or a stack slot compared in place), then on
+     * *v != expect.
+     */
+    private void checkIndexAndValue(Body b, Operation op) {
+        movLoad32(b.buf, Reg.RAX, areaOf(op, config.indexField().offset()));
+        b.injectDelay();
+        switch (argument(op.baseArity() - 1)) {
+            case Reg r -> cmp32(b.buf, Reg.RAX, r);
+            case Mem m -> cmp32(b.buf, Reg.RAX, m);
+        }
+        jcc(b.buf, Cond.NE, b.indexMismatch);
+        cmp64(b.buf, Mem.at(Reg.RDI, 0), Reg.RSI);
+        jcc(b.buf, Cond.NE, b.compareFailed);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Frame pieces.
+
+    /** System V integer argument registers; later arguments are on the stack. */
+    private static final Reg[] ARGUMENT_REGISTERS = {Reg.RDI, Reg.RSI, Reg.RDX, Reg.RCX, Reg.R8, Reg.R9};
+
+    /** Where argument {@code i} is found at entry: a register, or its stack slot above the return address. */
+    private static Operand argument(int i) {
+        return i < ARGUMENT_REGISTERS.length ? ARGUMENT_REGISTERS[i]
+                : Mem.at(Reg.RSP, 8 * (i - ARGUMENT_REGISTERS.length + 1));
+    }
+
+    /** The area's field at {@code fieldOffset}, as addressed inside the function. */
+    private Mem areaOf(Operation op, int fieldOffset) {
+        if (config.addressing() == Addressing.TLS) {
+            return area(fieldOffset);
+        }
+        return Mem.at(argument(op.baseArity()) instanceof Reg r ? r : Reg.R10, fieldOffset);
+    }
+
+    /** TLS mode: {@code %fs:(__rseq_offset + fieldOffset)}, which must fit a signed 32-bit displacement. */
+    private Mem area(int fieldOffset) {
+        long disp = config.rseqOffset() + fieldOffset;
+        if (disp != (int) disp) {
+            throw new IllegalArgumentException("__rseq_offset " + config.rseqOffset()
+                    + " does not fit a %fs:disp32 operand; use REGISTER addressing");
+        }
+        return Mem.fsAbsolute((int) disp);
+    }
+
+    @Override
+    protected void emitPrologue(CodeBuffer buf, Operation op) {
+        // A stack-passed area argument is loaded once, before the section, into a scratch register.
+        if (config.addressing() == Addressing.REGISTER && argument(op.baseArity()) instanceof Mem slot) {
+            movLoad64(buf, Reg.R10, slot);
+        }
+    }
+
+    /*
+     *     lea rseq_cs(%rip), %rax
+     *     mov %rax, area->rseq_cs
+     */
+    @Override
+    protected void emitStoreRseqCs(CodeBuffer buf, Operation op, Label descriptor) {
+        lea(buf, Reg.RAX, descriptor);
+        movStore64(buf, areaOf(op, RSEQ_CS_FIELD), Reg.RAX);
+    }
+
+    @Override
+    protected void emitReturn(CodeBuffer buf, int code) {
+        if (code == 0) {
+            xor32(buf, Reg.RAX, Reg.RAX);
+        } else {
+            movImm32(buf, Reg.RAX, code);
+        }
+        ret(buf);
+    }
+
+    /** {@code ud1 0x53053053(%rip),%edi}: traps if ever executed, and keeps disassemblers in sync. */
+    @Override
+    protected void emitSignature(CodeBuffer buf) {
+        buf.emit8(0x0f);
+        buf.emit8(0xb9);
+        buf.emit8(modrm(0, Reg.RDI.low3(), 5));
+        buf.emit32(SIGNATURE);
+        buf.asm(String.format("ud1 0x%08x(%%rip), %%edi", SIGNATURE));
+    }
+
+    /*
+     *     mov $iterations, %r11d
+     * loop:
+     *     dec %r11d
+     *     jnz loop
+     */
+    @Override
+    protected void emitDelay(CodeBuffer buf, Label loop, int iterations) {
+        movImm32(buf, Reg.R11, iterations);
+        buf.bind(loop);
+        dec32(buf, Reg.R11);
+        jcc(buf, Cond.NE, loop);
+    }
+
+    /** int3. */
+    @Override
+    protected int padByte() {
+        return 0xcc;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Encoders: just the forms used above. Operand order in method names is Intel's (destination first);
+    // the listing is AT&T, as GNU as reads it.
+
+    /** Where a value lives: a register or memory. */
+    sealed interface Operand permits Reg, Mem {}
+
+    /** General-purpose registers in encoding order. */
+    enum Reg implements Operand {
+        RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15;
+
+        private static final String[] LEGACY = {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"};
+
+        int low3() {
+            return ordinal() & 7;
+        }
+
+        boolean extended() {
+            return ordinal() >= 8;
+        }
+
+        String q() {
+            return extended() ? "%r" + ordinal() : "%r" + LEGACY[ordinal()];
+        }
+
+        String d() {
+            return extended() ? "%r" + ordinal() + "d" : "%e" + LEGACY[ordinal()];
+        }
+
+        String b() {
+            return extended() ? "%r" + ordinal() + "b"
+                    : ordinal() < 4 ? "%" + LEGACY[ordinal()].charAt(0) + "l" : "%" + LEGACY[ordinal()] + "l";
+        }
+    }
+
+    /** Condition codes (the low nibble of jcc). */
+    enum Cond {
+        E(0x4, "je"), NE(0x5, "jne");
+
+        final int code;
+        final String mnemonic;
+
+        Cond(int code, String mnemonic) {
+            this.code = code;
+            this.mnemonic = mnemonic;
+        }
+    }
+
+    /**
+     * A memory operand: {@code [fs:] disp(base[, index])}, {@code %fs:disp} (no base) or {@code label(%rip)}.
+     */
+    record Mem(boolean fs, Reg base, Reg index, int disp, Label rip) implements Operand {
+
+        static Mem at(Reg base, int disp) {
+            return new Mem(false, base, null, disp, null);
+        }
+
+        static Mem indexed(Reg base, Reg index) {
+            if (index == Reg.RSP) {
+                throw new IllegalArgumentException("%rsp cannot be an index");
+            }
+            return new Mem(false, base, index, 0, null);
+        }
+
+        static Mem fsAbsolute(int disp) {
+            return new Mem(true, null, null, disp, null);
+        }
+
+        static Mem ripRelative(Label target) {
+            return new Mem(false, null, null, 0, target);
+        }
+
+        int rex() {
+            return (index != null && index.extended() ? 0x2 : 0) | (base != null && base.extended() ? 0x1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            if (rip != null) {
+                return rip.symbol() + "(%rip)";
+            }
+            String d = disp < 0 ? "-0x" + Integer.toHexString(-disp) : "0x" + Integer.toHexString(disp);
+            if (base == null) {
+                return (fs ? "%fs:" : "") + d;
+            }
+            return (fs ? "%fs:" : "") + (disp != 0 ? d : "")
+                    + "(" + base.q() + (index != null ? "," + index.q() : "") + ")";
+        }
+    }
+
+    private static int modrm(int mod, int reg, int rm) {
+        return mod << 6 | (reg & 7) << 3 | (rm & 7);
+    }
+
+    /**
+     * Emits [fs] [REX] opcode ModRM [SIB] [disp] for {@code reg} (a register number or /digit) and memory
+     * operand {@code m}. {@code w}: REX.W; {@code byteReg}: {@code reg} is an 8-bit register (spl..dil need
+     * a REX prefix to be told from ah..bh).
+     */
+    private static void memOp(CodeBuffer buf, boolean w, boolean byteReg, int reg, Mem m, int... opcode) {
+        if (m.fs) {
+            buf.emit8(0x64);
+        }
+        int rex = (w ? 0x8 : 0) | (reg >= 8 ? 0x4 : 0) | m.rex();
+        if (rex != 0 || (byteReg && reg >= 4)) {
+            buf.emit8(0x40 | rex);
+        }
+        for (int op : opcode) {
+            buf.emit8(op);
+        }
+        if (m.rip != null) {
+            buf.emit8(modrm(0, reg, 5));
+            buf.emitReference(Fixup.X86_REL32, m.rip, 0);
+        } else if (m.base == null) {
+            // mod=00 rm=100 with SIB base=101, index=100: absolute disp32 (rm=101 alone would be rip-relative).
+            buf.emit8(modrm(0, reg, 4));
+            buf.emit8(0x25);
+            buf.emit32(m.disp);
+        } else {
+            // rbp/r13 as base have no mod=00 form; rsp/r12 as base need a SIB byte.
+            int mod = m.disp == 0 && m.base.low3() != 5 ? 0 : m.disp == (byte) m.disp ? 1 : 2;
+            boolean sib = m.index != null || m.base.low3() == 4;
+            buf.emit8(modrm(mod, reg, sib ? 4 : m.base.low3()));
+            if (sib) {
+                buf.emit8(modrm(0, m.index != null ? m.index.low3() : 4, m.base.low3()));
+            }
+            if (mod == 1) {
+                buf.emit8(m.disp);
+            } else if (mod == 2) {
+                buf.emit32(m.disp);
+            }
+        }
+    }
+
+    /** Register-direct form: [REX] opcode ModRM(11, reg, rm). */
+    private static void regOp(CodeBuffer buf, boolean w, int reg, Reg rm, int... opcode) {
+        int rex = (w ? 0x8 : 0) | (reg >= 8 ? 0x4 : 0) | (rm.extended() ? 0x1 : 0);
+        if (rex != 0) {
+            buf.emit8(0x40 | rex);
+        }
+        for (int op : opcode) {
+            buf.emit8(op);
+        }
+        buf.emit8(modrm(3, reg, rm.low3()));
+    }
+
+    /** {@code lea label(%rip), dst}. */
+    static void lea(CodeBuffer buf, Reg dst, Label target) {
+        Mem m = Mem.ripRelative(target);
+        memOp(buf, true, false, dst.ordinal(), m, 0x8d);
+        buf.asm("lea " + m + ", " + dst.q());
+    }
+
+    /** {@code mov m32, dst32} (zero-extends into the 64-bit register). */
+    static void movLoad32(CodeBuffer buf, Reg dst, Mem src) {
+        memOp(buf, false, false, dst.ordinal(), src, 0x8b);
+        buf.asm("mov " + src + ", " + dst.d());
+    }
+
+    /** {@code mov m64, dst}. */
+    static void movLoad64(CodeBuffer buf, Reg dst, Mem src) {
+        memOp(buf, true, false, dst.ordinal(), src, 0x8b);
+        buf.asm("mov " + src + ", " + dst.q());
+    }
+
+    /** {@code mov src, m64}. */
+    static void movStore64(CodeBuffer buf, Mem dst, Reg src) {
+        memOp(buf, true, false, src.ordinal(), dst, 0x89);
+        buf.asm("mov " + src.q() + ", " + dst);
+    }
+
+    /** {@code mov src8, m8}. */
+    static void movStore8(CodeBuffer buf, Mem dst, Reg src) {
+        memOp(buf, false, true, src.ordinal(), dst, 0x88);
+        buf.asm("mov " + src.b() + ", " + dst);
+    }
+
+    /** {@code movzbl m8, dst32}. */
+    static void movzxLoad8(CodeBuffer buf, Reg dst, Mem src) {
+        memOp(buf, false, false, dst.ordinal(), src, 0x0f, 0xb6);
+        buf.asm("movzbl " + src + ", " + dst.d());
+    }
+
+    /** {@code add src, m64}: the read-modify-write commit of {@code add}. */
+    static void addStore64(CodeBuffer buf, Mem dst, Reg src) {
+        memOp(buf, true, false, src.ordinal(), dst, 0x01);
+        buf.asm("add " + src.q() + ", " + dst);
+    }
+
+    /** Flags from {@code left - right} (32-bit): {@code cmp right, left}. */
+    static void cmp32(CodeBuffer buf, Reg left, Reg right) {
+        regOp(buf, false, right.ordinal(), left, 0x39);
+        buf.asm("cmp " + right.d() + ", " + left.d());
+    }
+
+    /** Flags from {@code left - [right]} (32-bit): {@code cmp m32, left}. */
+    static void cmp32(CodeBuffer buf, Reg left, Mem right) {
+        memOp(buf, false, false, left.ordinal(), right, 0x3b);
+        buf.asm("cmp " + right + ", " + left.d());
+    }
+
+    /** Flags from {@code [left] - right} (64-bit): {@code cmp right, m64}. */
+    static void cmp64(CodeBuffer buf, Mem left, Reg right) {
+        memOp(buf, true, false, right.ordinal(), left, 0x39);
+        buf.asm("cmp " + right.q() + ", " + left);
+    }
+
+    /** {@code test a, b} (64-bit). */
+    static void test64(CodeBuffer buf, Reg a, Reg b) {
+        regOp(buf, true, b.ordinal(), a, 0x85);
+        buf.asm("test " + b.q() + ", " + a.q());
+    }
+
+    /** {@code shl $count, reg} (64-bit); a count of 1 has its own opcode, as GNU as picks. */
+    static void shl64(CodeBuffer buf, Reg reg, int count) {
+        if (count < 1 || count > 63) {
+            throw new IllegalArgumentException("shift count " + count);
+        }
+        if (count == 1) {
+            regOp(buf, true, 4, reg, 0xd1);
+        } else {
+            regOp(buf, true, 4, reg, 0xc1);
+            buf.emit8(count);
+        }
+        buf.asm("shl $" + count + ", " + reg.q());
+    }
+
+    /** {@code inc reg} / {@code dec reg} (64-bit). */
+    static void incDec64(CodeBuffer buf, Reg reg, boolean increment) {
+        regOp(buf, true, increment ? 0 : 1, reg, 0xff);
+        buf.asm((increment ? "inc " : "dec ") + reg.q());
+    }
+
+    /** {@code dec reg32}. */
+    static void dec32(CodeBuffer buf, Reg reg) {
+        regOp(buf, false, 1, reg, 0xff);
+        buf.asm("dec " + reg.d());
+    }
+
+    /** {@code xor b32, a32}. */
+    static void xor32(CodeBuffer buf, Reg a, Reg b) {
+        regOp(buf, false, b.ordinal(), a, 0x31);
+        buf.asm("xor " + b.d() + ", " + a.d());
+    }
+
+    /** {@code mov $imm, reg32}. */
+    static void movImm32(CodeBuffer buf, Reg reg, int imm) {
+        if (reg.extended()) {
+            buf.emit8(0x41);
+        }
+        buf.emit8(0xb8 + reg.low3());
+        buf.emit32(imm);
+        buf.asm("mov $" + imm + ", " + reg.d());
+    }
+
+    /** {@code jcc rel32} (forced long: see the class comment). */
+    static void jcc(CodeBuffer buf, Cond cond, Label target) {
+        buf.emit8(0x0f);
+        buf.emit8(0x80 | cond.code);
+        buf.emitReference(Fixup.X86_REL32, target, 0);
+        buf.asm("{disp32} " + cond.mnemonic + " " + target.symbol());
+    }
+
+    /** {@code ret}. */
+    static void ret(CodeBuffer buf) {
+        buf.emit8(0xc3);
+        buf.asm("ret");
+    }
+}

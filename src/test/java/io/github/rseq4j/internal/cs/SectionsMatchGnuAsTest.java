@@ -1,0 +1,65 @@
+package io.github.rseq4j.internal.cs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every template x addressing mode x index field x delay on/off: the emitted blob (code, labels, signature,
+ * padding, descriptor) equals what GNU as makes of the section's own listing, byte for byte.
+ */
+class SectionsMatchGnuAsTest {
+
+    /** TLS offsets per architecture: typical, zero, and the edges of each materialization path. */
+    private static final long[] X86_TLS_OFFSETS = {0x9a0, 0, -0x80000000L, 0x7fffffffL - 24};
+    private static final long[] A64_TLS_OFFSETS = {-0x20, 0, 0xfff, 0x1000, -0x1_2345_6789L};
+    /** Delay counts: off, 16-bit, and one needing the upper halfword (movk on aarch64). */
+    private static final int[] DELAYS = {0, 1000, 0x12345};
+
+    static Stream<Arguments> sections() {
+        List<Arguments> all = new ArrayList<>();
+        for (GnuAs.Arch arch : GnuAs.Arch.values()) {
+            List<SectionConfig> configs = new ArrayList<>();
+            for (IndexField index : IndexField.values()) {
+                configs.add(SectionConfig.register(index));
+                for (long offset : arch == GnuAs.Arch.X86_64 ? X86_TLS_OFFSETS : A64_TLS_OFFSETS) {
+                    configs.add(SectionConfig.tls(offset, index));
+                }
+            }
+            for (SectionConfig base : configs) {
+                for (int delay : DELAYS) {
+                    SectionConfig config = base.withDelay(delay);
+                    for (Operation op : Operation.values()) {
+                        all.add(Arguments.of(arch, op, config, 6));
+                    }
+                    if (delay == 0) { // other strides: no shift, the short x86 shift form, the largest
+                        for (int shift : new int[] {0, 1, SectionTemplates.MAX_STRIDE_SHIFT}) {
+                            all.add(Arguments.of(arch, Operation.ADD, config, shift));
+                        }
+                    }
+                }
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} shift={3}")
+    @MethodSource("sections")
+    void blobEqualsGnuAsOutput(GnuAs.Arch arch, Operation op, SectionConfig config, int shift, @TempDir Path dir)
+            throws Exception {
+        GnuAs as = GnuAs.forArch(arch);
+        EmittedSection s = arch.templates(config).emit(op, shift);
+        byte[] expected = as.assemble(s.listing(), dir);
+        String got = arch == GnuAs.Arch.AARCH64 ? Aarch64EncoderTest.words(s.code()) : GnuAs.hex(s.code());
+        String want = arch == GnuAs.Arch.AARCH64 ? Aarch64EncoderTest.words(expected) : GnuAs.hex(expected);
+        assertEquals(want, got, s.listing());
+    }
+}
