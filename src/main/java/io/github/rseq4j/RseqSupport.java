@@ -1,5 +1,6 @@
 package io.github.rseq4j;
 
+import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.RseqAbi;
 
 /**
@@ -16,13 +17,16 @@ import io.github.rseq4j.internal.RseqAbi;
  * @param signature   the abort-handler signature (RSEQ_SIG) of this architecture
  * @param errno       0, or the errno that made rseq unavailable
  * @param reason      empty, or why rseq is unavailable and what to do
+ * @param perCpuImplementation how {@link PerCpuCounter} and the other per-CPU structures run here
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
-                          String arch, int signature, int errno, String reason) {
+                          String arch, int signature, int errno, String reason,
+                          String perCpuImplementation) {
 
     private static final RseqSupport PROBED = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
             RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
-            RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason());
+            RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
+            PerCpuSections.describe());
 
     public static RseqSupport probe() {
         return PROBED;

@@ -102,6 +102,15 @@ public final class RseqThread implements AutoCloseable {
         return CURRENT.get().area;
     }
 
+    /**
+     * The calling thread's area if the kernel keeps it current, else 0: for rseq4j's critical
+     * sections, which must never run on an area whose cpu_id reads -1.
+     */
+    static long registeredArea() {
+        long area = currentArea();
+        return RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0 ? area : 0;
+    }
+
     // ---------------------------------------------------------------- registration
 
     /**

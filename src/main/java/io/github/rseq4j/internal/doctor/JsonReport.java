@@ -1,0 +1,63 @@
+package io.github.rseq4j.internal.doctor;
+
+import io.github.rseq4j.Owner;
+
+/**
+ * The report as one JSON object, for scripts. Keys are stable; a value that does not apply
+ * (or that rseq4j could not determine) is null rather than absent.
+ */
+final class JsonReport {
+    private JsonReport() {}
+
+    static String render(Report report) {
+        JsonWriter json = new JsonWriter().beginObject();
+        json.name("ok").value(report.ok());
+        Platform platform = report.platform();
+        json.name("kernel").value(platform.kernel());
+        json.name("architecture").value(platform.machine());
+        json.name("libc").value(platform.libc());
+        json.name("jdk").value(platform.jdk());
+        rseq(json, report.rseq());
+        json.name("threads").beginArray();
+        for (ThreadSample thread : report.threads()) {
+            json.beginObject()
+                    .name("name").value(thread.name())
+                    .name("source").value(thread.source())
+                    .name("cpuId").value(thread.cpuId())
+                    .name("cpuIdStart").value(thread.cpuIdStart())
+                    .name("nodeId").value(thread.nodeId())
+                    .name("mmCid").value(thread.mmCid())
+                    .endObject();
+        }
+        json.endArray();
+        json.name("checks").beginArray();
+        for (Check check : report.checks()) {
+            json.beginObject()
+                    .name("name").value(check.name())
+                    .name("ok").value(check.ok())
+                    .name("status").value(check.status().label())
+                    .name("detail").value(check.detail())
+                    .name("fix").value(check.fix())
+                    .endObject();
+        }
+        json.endArray();
+        return json.endObject() + "\n";
+    }
+
+    /** All null but {@code available} and {@code owner} when rseq4j could not load. */
+    private static void rseq(JsonWriter json, RseqFacts rseq) {
+        boolean known = rseq != null;
+        json.name("available").value(known && rseq.available());
+        json.name("unavailableErrno").value(known ? rseq.unavailableErrnoName() : null);
+        json.name("unavailableReason").value(known ? rseq.unavailableReason() : null);
+        json.name("owner").value(known ? rseq.owner().label() : Owner.NONE.label());
+        json.name("featureSize").value(known ? rseq.featureSize() : null);
+        json.name("alignment").value(known ? rseq.alignment() : null);
+        json.name("arch").value(known ? rseq.arch() : null);
+        json.name("signature").value(known ? rseq.signatureHex() : null);
+        json.name("glibcRseqSize").value(known ? rseq.glibcRseqSize() : null);
+        json.name("glibcRseqOffset").value(known ? rseq.glibcRseqOffset() : null);
+        json.name("usableSize").value(known ? rseq.usableSize() : null);
+        json.name("registrationLength").value(known ? rseq.registrationLength() : null);
+    }
+}

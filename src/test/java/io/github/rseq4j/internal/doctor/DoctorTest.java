@@ -1,0 +1,88 @@
+package io.github.rseq4j.internal.doctor;
+
+import static io.github.rseq4j.internal.doctor.ReportAssertions.defaultOwner;
+import static io.github.rseq4j.internal.doctor.ReportAssertions.list;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.sys.Affinity;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The doctor run in this JVM, as tests and embedding programs call it. */
+class DoctorTest {
+
+    /** What one {@link Doctor#run} printed and returned. */
+    record Run(int exitCode, String out, String err) {}
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exitCode = Doctor.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void jsonReportIsOneObjectWithEveryKeyAndRealValues() {
+        Run run = run("--json");
+        assertEquals("", run.err());
+        Map<String, Object> json = Json.parseObject(run.out());
+        assertEquals(Boolean.TRUE.equals(json.get("ok")) ? Doctor.EXIT_OK : Doctor.EXIT_PROBLEM, run.exitCode(),
+                "exit status must be 0 exactly when ok; " + run.out());
+        ReportAssertions.assertHealthy(json, defaultOwner(), run.exitCode());
+    }
+
+    @Test
+    void humanReportShowsEveryCheckAndTheFacts() {
+        Map<String, Object> json = Json.parseObject(run("--json").out());
+        Run run = run();
+        assertEquals(Doctor.EXIT_OK, run.exitCode(), run.out());
+        for (Map<String, Object> check : list(json, "checks")) {
+            String line = "(?m)^  OK +" + Pattern.quote(check.get("name") + ": ");
+            assertTrue(Pattern.compile(line).matcher(run.out()).find(), "no OK line for " + check + " in\n" + run.out());
+        }
+        for (String fact : new String[] {"kernel", "libc", "JDK", "rseq", "struct rseq", "arch"}) {
+            assertTrue(Pattern.compile("(?m)^  " + Pattern.quote(fact) + " +\\S").matcher(run.out()).find(),
+                    fact + " missing from\n" + run.out());
+        }
+        assertTrue(run.out().contains("available, owned by " + defaultOwner()), run.out());
+        assertTrue(run.out().contains("Result: OK, all " + ReportAssertions.REQUIRED_CHECKS.size() + " checks passed"),
+                run.out());
+    }
+
+    @Test
+    void leavesTheCallersRegistrationAndCpuMaskAsTheyWere() {
+        BitSet cpus = Affinity.allowed();
+        try (RseqThread handle = RseqThread.register()) {
+            assertEquals(Doctor.EXIT_OK, run("--json").exitCode());
+            assertEquals(1, handle.registrations());
+            assertTrue(handle.isRegistered());
+            assertTrue(handle.cpuId() >= 0, "the doctor unregistered its caller");
+        }
+        assertEquals(cpus, Affinity.allowed());
+    }
+
+    @Test
+    void unknownArgumentPrintsUsageOnStderrAndExits2() {
+        Run run = run("--bogus");
+        assertEquals(Doctor.EXIT_USAGE, run.exitCode());
+        assertEquals("", run.out());
+        assertTrue(run.err().contains("unknown argument '--bogus'"), run.err());
+        assertTrue(run.err().contains(Doctor.USAGE), run.err());
+    }
+
+    @Test
+    void helpPrintsUsageOnStdout() {
+        Run run = run("--help");
+        assertEquals(Doctor.EXIT_OK, run.exitCode());
+        assertEquals(Doctor.USAGE, run.out());
+        assertEquals("", run.err());
+    }
+}
