@@ -59,5 +59,6 @@ final class JsonReport {
         json.name("glibcRseqOffset").value(known ? rseq.glibcRseqOffset() : null);
         json.name("usableSize").value(known ? rseq.usableSize() : null);
         json.name("registrationLength").value(known ? rseq.registrationLength() : null);
+        json.name("perCpu").value(known ? rseq.perCpu() : null);
     }
 }

@@ -1,6 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
 import io.github.rseq4j.Owner;
+import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Errno;
 import java.util.Locale;
@@ -14,10 +15,12 @@ import java.util.Locale;
  * @param glibcRseqOffset   glibc's {@code __rseq_offset}; null when glibc registered nothing
  * @param usableSize        bytes of the area the kernel keeps current and rseq4j may read
  * @param registrationLength length rseq4j passes to rseq(2) for its own areas
+ * @param perCpu            how the per-CPU structures run: rseq sections or the atomic fallback
  */
 record RseqFacts(boolean available, int unavailableErrno, String unavailableReason, Owner owner,
                  int featureSize, int alignment, String arch, int signature,
-                 Integer glibcRseqSize, Long glibcRseqOffset, int usableSize, int registrationLength) {
+                 Integer glibcRseqSize, Long glibcRseqOffset, int usableSize, int registrationLength,
+                 String perCpu) {
 
     /** Bytes of struct rseq up to the end of node_id and of mm_cid (Linux 6.3). */
     static final int NODE_ID_END = (int) RseqAbi.NODE_ID + Integer.BYTES;
@@ -31,7 +34,7 @@ record RseqFacts(boolean available, int unavailableErrno, String unavailableReas
                 RseqAbi.AVAILABLE ? null : RseqAbi.unavailableReason(),
                 RseqAbi.OWNER, RseqAbi.FEATURE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
                 glibcRegistered ? RseqAbi.GLIBC_SIZE : null, glibcRegistered ? RseqAbi.GLIBC_OFFSET : null,
-                RseqAbi.USABLE_SIZE, RseqAbi.REGISTRATION_LENGTH);
+                RseqAbi.USABLE_SIZE, RseqAbi.REGISTRATION_LENGTH, PerCpuSections.describe());
     }
 
     /** e.g. "ENOSYS (38)"; null when rseq is available. */

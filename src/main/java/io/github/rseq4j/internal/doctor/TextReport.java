@@ -62,6 +62,7 @@ final class TextReport {
         fact(text, "struct rseq", "kernel fills " + rseq.featureSize() + " bytes"
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : "") + ", alignment " + rseq.alignment());
         fact(text, "arch", rseq.arch() + ", abort signature " + rseq.signatureHex());
+        fact(text, "per-CPU ops", rseq.perCpu());
     }
 
     private static String owner(RseqFacts rseq) {

@@ -18,7 +18,7 @@ class ReportRenderingTest {
     private static final Platform PLATFORM = new Platform("4.14.0", "x86_64", "glibc 2.28", "25");
 
     private static final RseqFacts BLOCKED = new RseqFacts(false, 38, "blocked by seccomp", Owner.NONE,
-            20, 32, "x86_64", 0x53053053, null, null, 20, 32);
+            20, 32, "x86_64", 0x53053053, null, null, 20, 32, "atomics (rseq unavailable)");
 
     private static final Report BLOCKED_REPORT = new Report(PLATFORM, BLOCKED,
             List.of(new ThreadSample("main", ThreadSample.FALLBACK, 3, null, null, null)),
@@ -82,6 +82,6 @@ class ReportRenderingTest {
 
     private static RseqFacts facts(int featureSize, int usableSize) {
         return new RseqFacts(true, 0, null, Owner.GLIBC, featureSize, 32, "x86_64", 0x53053053, 32, 2336L,
-                usableSize, 32);
+                usableSize, 32, "rseq critical sections on glibc's area");
     }
 }
