@@ -261,9 +261,13 @@ public final class RseqThread implements AutoCloseable {
     }
 
     private static String howToRegister() {
-        return RseqAbi.AVAILABLE
-                ? "call RseqThread.register() on this platform thread first (rseq4j owns rseq in this process)"
-                : "rseq is unavailable: " + RseqAbi.unavailableReason();
+        if (!RseqAbi.AVAILABLE) {
+            return "rseq is unavailable: " + RseqAbi.unavailableReason();
+        }
+        return Thread.currentThread().isVirtual()
+                ? "rseq4j owns rseq in this process and a virtual thread cannot register; use a platform thread "
+                        + "that calls RseqThread.register(), or leave glibc's registration on"
+                : "call RseqThread.register() on this platform thread first (rseq4j owns rseq in this process)";
     }
 
     private static String registrationHint(int errno) {
@@ -282,8 +286,8 @@ public final class RseqThread implements AutoCloseable {
 
     private static String unregistrationHint(int errno) {
         return switch (errno) {
-            case Errno.EINVAL -> "the thread's registration is not rseq4j's (other address or length); someone "
-                    + "else re-registered it";
+            case Errno.EINVAL -> "the thread's registration is not rseq4j's (other address or length): someone "
+                    + "else unregistered or re-registered the thread";
             case Errno.EPERM -> "the registration has another abort signature; someone else re-registered the thread";
             default -> "unexpected error from rseq(2)";
         };
