@@ -159,18 +159,56 @@ public final class Aarch64Sections extends SectionTemplates {
         });
     }
 
-    /**
-     * Shared head of the cmpeqv family: load the index, inject, branch out on an index mismatch (expectedIdx
-     * is the last argument before the area), then on *v != expect.
+    /*
+     * int cmpnevStoreoffpLoad(long *v = x0, long expectnot = x1, long voffp = x2, long *load = x3,
+     *                         int expectedIdx = w4 [, long area = x5])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     w10 = area->INDEX
+     *     [delay]
+     *     if (w10 != w4) goto index_mismatch
+     *     x11 = *v
+     *     if (x11 == x1) goto compare_failed
+     *     *load = x11                                // the caller's scratch: harmless if aborted
+     *     x11 = *(x11 + x2)
+     *     [delay]
+     *     *v = x11                                   // commit
+     * post_commit:
+     *     return 0
      */
+    @Override
+    public EmittedSection emitCmpnevStoreoffpLoad() {
+        Operation op = Operation.CMPNEV_STOREOFFP_LOAD;
+        return section(op, b -> {
+            checkIndex(b, op);
+            ldr(b.buf, true, VAL, 0, 0);
+            cmp(b.buf, true, VAL, 1);
+            beq(b.buf, b.compareFailed);
+            str(b.buf, VAL, 3);
+            ldrIndexed(b.buf, VAL, VAL, 2);
+            b.injectDelay();
+            str(b.buf, VAL, 0);
+        });
+    }
+
+    /** Shared head of the cmpeqv family: {@link #checkIndex}, then branch out on *v != expect. */
     private void checkIndexAndValue(Body b, Operation op) {
+        checkIndex(b, op);
+        ldr(b.buf, true, VAL, 0, 0);
+        cmp(b.buf, true, VAL, 1);
+        bne(b.buf, b.compareFailed);
+    }
+
+    /**
+     * Load the index, inject, branch out on an index mismatch (expectedIdx is the last argument before the
+     * area).
+     */
+    private void checkIndex(Body b, Operation op) {
         ldr(b.buf, false, IDX, area(op), config.indexField().offset());
         b.injectDelay();
         cmp(b.buf, false, IDX, op.baseArity() - 1);
         bne(b.buf, b.indexMismatch);
-        ldr(b.buf, true, VAL, 0, 0);
-        cmp(b.buf, true, VAL, 1);
-        bne(b.buf, b.compareFailed);
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -295,6 +333,12 @@ public final class Aarch64Sections extends SectionTemplates {
                 "ldr " + (is64 ? x(rt) : w(rt)) + ", [" + x(rn) + offset(offset));
     }
 
+    /** {@code ldr xt, [xn, xm]} (register offset, unscaled). */
+    static void ldrIndexed(CodeBuffer buf, int rt, int rn, int rm) {
+        inst(buf, 0xf8606800 | reg(rm) << 16 | reg(rn) << 5 | reg(rt),
+                "ldr " + x(rt) + ", [" + x(rn) + ", " + x(rm) + "]");
+    }
+
     /** {@code str xt, [xn, #offset]} (unsigned, scaled offset). */
     static void str(CodeBuffer buf, int rt, int rn, int offset) {
         if (offset % 8 != 0) {
@@ -389,6 +433,12 @@ public final class Aarch64Sections extends SectionTemplates {
     static void bne(CodeBuffer buf, Label target) {
         buf.emitReference(Fixup.A64_IMM19, target, 0x54000001);
         buf.asm("b.ne " + target.symbol());
+    }
+
+    /** {@code b.eq label}. */
+    static void beq(CodeBuffer buf, Label target) {
+        buf.emitReference(Fixup.A64_IMM19, target, 0x54000000);
+        buf.asm("b.eq " + target.symbol());
     }
 
     /** {@code cbz xt, label}. */

@@ -22,7 +22,9 @@ public enum Operation {
      * {@code int cmpeqvTrymemcpyStorev(long v, long expect, long dst, long src, long len, long newv,
      * int expectedIdx)}.
      */
-    CMPEQV_TRYMEMCPY_STOREV(long.class, long.class, long.class, long.class, long.class, long.class, int.class);
+    CMPEQV_TRYMEMCPY_STOREV(long.class, long.class, long.class, long.class, long.class, long.class, int.class),
+    /** {@code int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int expectedIdx)}. */
+    CMPNEV_STOREOFFP_LOAD(long.class, long.class, long.class, long.class, int.class);
 
     private final List<Class<?>> parameters;
 

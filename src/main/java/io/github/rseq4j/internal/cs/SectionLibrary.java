@@ -21,9 +21,11 @@ import java.util.Map;
  * @param cmpeqvStorev         {@code int (long v, long expect, long newv, int idx[, long area])}
  * @param cmpeqvStorevStorev   {@code int (long v, long expect, long v2, long newv2, long newv, int idx[, long area])}
  * @param cmpeqvTrymemcpyStorev {@code int (long v, long expect, long dst, long src, long len, long newv, int idx[, long area])}
+ * @param cmpnevStoreoffpLoad  {@code int (long v, long expectnot, long voffp, long load, int idx[, long area])}
  */
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
-                             MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev) {
+                             MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,
+                             MethodHandle cmpnevStoreoffpLoad) {
 
     /**
      * Emits, relocates and maps all operations for {@code config}.
@@ -54,7 +56,8 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
         return new SectionLibrary(config, strideShift,
                 handle(Operation.ADD, config, entries), handle(Operation.CMPEQV_STOREV, config, entries),
                 handle(Operation.CMPEQV_STOREV_STOREV, config, entries),
-                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries));
+                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries),
+                handle(Operation.CMPNEV_STOREOFFP_LOAD, config, entries));
     }
 
     private static MethodHandle handle(Operation op, SectionConfig config, Map<Operation, Long> entries) {

@@ -99,6 +99,14 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
      */
     public abstract EmittedSection emitCmpeqvTrymemcpyStorev();
 
+    /**
+     * {@code int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int expectedIdx[, long
+     * area])}: if idx != expectedIdx return 3; if *v == expectnot return 1; *load = *v; *v = *(*v + voffp)
+     * (commit); return 0. The pop of a per-index linked stack: head and head-&gt;next are read, and the head
+     * replaced, inside one section, so no other update of that index can come in between (no ABA).
+     */
+    public abstract EmittedSection emitCmpnevStoreoffpLoad();
+
     /** Emits {@code op}; {@code strideShift} is used by {@link Operation#ADD} only. */
     public final EmittedSection emit(Operation op, int strideShift) {
         return switch (op) {
@@ -106,6 +114,7 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
             case CMPEQV_STOREV -> emitCmpeqvStorev();
             case CMPEQV_STOREV_STOREV -> emitCmpeqvStorevStorev();
             case CMPEQV_TRYMEMCPY_STOREV -> emitCmpeqvTrymemcpyStorev();
+            case CMPNEV_STOREOFFP_LOAD -> emitCmpnevStoreoffpLoad();
         };
     }
 

@@ -163,12 +163,51 @@ public final class X86_64Sections extends SectionTemplates {
         });
     }
 
-    /**
-     * Shared head of the cmpeqv family: load the index, inject, branch out on an index mismatch (expectedIdx
-     * is the last argument before the area: a register, or a stack slot compared in place), then on
-     * *v != expect.
+    /*
+     * int cmpnevStoreoffpLoad(long *v = %rdi, long expectnot = %rsi, long voffp = %rdx, long *load = %rcx,
+     *                         int expectedIdx = %r8d [, long area = %r9])
+     *
+     *     area->rseq_cs = &rseq_cs
+     * start:
+     *     %eax = area->INDEX
+     *     [delay]
+     *     if (%eax != %r8d) goto index_mismatch
+     *     %rax = *v
+     *     if (%rax == %rsi) goto compare_failed
+     *     *load = %rax                               // the caller's scratch: harmless if aborted
+     *     %rax = *(long *)(%rax + %rdx)
+     *     [delay]
+     *     *v = %rax                                  // commit
+     * post_commit:
+     *     return 0
      */
+    @Override
+    public EmittedSection emitCmpnevStoreoffpLoad() {
+        Operation op = Operation.CMPNEV_STOREOFFP_LOAD;
+        return section(op, b -> {
+            checkIndex(b, op);
+            movLoad64(b.buf, Reg.RAX, Mem.at(Reg.RDI, 0));
+            cmp64(b.buf, Reg.RAX, Reg.RSI);
+            jcc(b.buf, Cond.E, b.compareFailed);
+            movStore64(b.buf, Mem.at(Reg.RCX, 0), Reg.RAX);
+            movLoad64(b.buf, Reg.RAX, Mem.indexed(Reg.RAX, Reg.RDX));
+            b.injectDelay();
+            movStore64(b.buf, Mem.at(Reg.RDI, 0), Reg.RAX);
+        });
+    }
+
+    /** Shared head of the cmpeqv family: {@link #checkIndex}, then branch out on *v != expect. */
     private void checkIndexAndValue(Body b, Operation op) {
+        checkIndex(b, op);
+        cmp64(b.buf, Mem.at(Reg.RDI, 0), Reg.RSI);
+        jcc(b.buf, Cond.NE, b.compareFailed);
+    }
+
+    /**
+     * Load the index, inject, branch out on an index mismatch (expectedIdx is the last argument before the
+     * area: a register, or a stack slot compared in place).
+     */
+    private void checkIndex(Body b, Operation op) {
         movLoad32(b.buf, Reg.RAX, areaOf(op, config.indexField().offset()));
         b.injectDelay();
         switch (argument(op.baseArity() - 1)) {
@@ -176,8 +215,6 @@ public final class X86_64Sections extends SectionTemplates {
             case Mem m -> cmp32(b.buf, Reg.RAX, m);
         }
         jcc(b.buf, Cond.NE, b.indexMismatch);
-        cmp64(b.buf, Mem.at(Reg.RDI, 0), Reg.RSI);
-        jcc(b.buf, Cond.NE, b.compareFailed);
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -473,6 +510,12 @@ public final class X86_64Sections extends SectionTemplates {
     static void cmp64(CodeBuffer buf, Mem left, Reg right) {
         memOp(buf, true, false, right.ordinal(), left, 0x39);
         buf.asm("cmp " + right.q() + ", " + left);
+    }
+
+    /** Flags from {@code left - right} (64-bit): {@code cmp right, left}. */
+    static void cmp64(CodeBuffer buf, Reg left, Reg right) {
+        regOp(buf, true, right.ordinal(), left, 0x39);
+        buf.asm("cmp " + right.q() + ", " + left.q());
     }
 
     /** {@code test a, b} (64-bit). */

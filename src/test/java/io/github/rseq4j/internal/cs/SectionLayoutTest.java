@@ -30,12 +30,14 @@ class SectionLayoutTest {
                     Operation.ADD, "add %rsi, (%rdi,%rax)",
                     Operation.CMPEQV_STOREV, "mov %rdx, (%rdi)",
                     Operation.CMPEQV_STOREV_STOREV, "mov %r8, (%rdi)",
-                    Operation.CMPEQV_TRYMEMCPY_STOREV, "mov %r9, (%rdi)"),
+                    Operation.CMPEQV_TRYMEMCPY_STOREV, "mov %r9, (%rdi)",
+                    Operation.CMPNEV_STOREOFFP_LOAD, "mov %rax, (%rdi)"),
             GnuAs.Arch.AARCH64, Map.of(
                     Operation.ADD, "str x11, [x10]",
                     Operation.CMPEQV_STOREV, "str x2, [x0]",
                     Operation.CMPEQV_STOREV_STOREV, "stlr x4, [x0]",
-                    Operation.CMPEQV_TRYMEMCPY_STOREV, "stlr x5, [x0]"));
+                    Operation.CMPEQV_TRYMEMCPY_STOREV, "stlr x5, [x0]",
+                    Operation.CMPNEV_STOREOFFP_LOAD, "str x11, [x0]"));
 
     static Stream<Arguments> sections() {
         List<Arguments> all = new ArrayList<>();
@@ -194,5 +196,7 @@ class SectionLayoutTest {
         assertEquals(List.of(long.class, long.class, long.class, long.class, long.class, long.class, int.class,
                 long.class), Operation.CMPEQV_TRYMEMCPY_STOREV.parameterTypes(Addressing.REGISTER));
         assertEquals(6, Operation.CMPEQV_STOREV_STOREV.baseArity());
+        assertEquals(List.of(long.class, long.class, long.class, long.class, int.class, long.class),
+                Operation.CMPNEV_STOREOFFP_LOAD.parameterTypes(Addressing.REGISTER));
     }
 }

@@ -1,0 +1,255 @@
+package io.github.rseq4j;
+
+import static io.github.rseq4j.PerCpuSlots.LINE;
+import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
+import static io.github.rseq4j.PerCpuSlots.get;
+import static io.github.rseq4j.PerCpuSlots.set;
+
+import io.github.rseq4j.internal.PerCpuSections;
+import io.github.rseq4j.internal.PerCpuSections.Mode;
+import io.github.rseq4j.internal.cs.SectionTemplates;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+
+/**
+ * A bounded LIFO buffer of fixed-size records per CPU, filled and emptied by rseq sections (librseq's
+ * {@code percpu_buffer} and, for records other than one {@code long}, the {@code memcpy} buffer).
+ *
+ * <p>Each slot holds a count and {@code capacity} records. Push stores the record above the count, then the
+ * count + 1 as the committing release store (storev-storev for a {@code long}, trymemcpy-storev for a
+ * record). Pop copies the top record out <em>inside</em> the section that commits count - 1
+ * (trymemcpy-storev into per-thread scratch or the caller's segment): reading it before the section and
+ * committing on an unchanged count would be ABA-prone, since a pop and a push in between restore the count
+ * with another record on top.
+ *
+ * <p>Like {@link PerCpuList}, operations address the calling thread's CPU only; threads that cannot run
+ * sections use a locked slot, which {@link #pop} also checks in REGISTER mode.
+ */
+public final class PerCpuBuffer {
+
+    private final int capacity;
+    private final int recordBytes;
+    /** Bytes of one slot's records, whole lines. */
+    private final long slotBytes;
+    /** Counts, one per slot a line apart; CPU slots written only by sections, locked slots under monitors. */
+    private final MemorySegment counts = PerCpuSlots.allocate(Long.BYTES);
+    /** Records, {@link #slotBytes} per slot; published by the count's release store. */
+    private final MemorySegment records;
+    /** Addresses of the two segments, immutable. */
+    private final long countBase = counts.address(), recordBase;
+    /** Monitors of the locked slots; immutable. */
+    private final Object[] monitors = new Object[PerCpuSlots.SLOTS];
+
+    /** A buffer of {@code long}s, {@code capacityPerCpu} per CPU. */
+    public PerCpuBuffer(int capacityPerCpu) {
+        this(capacityPerCpu, Long.BYTES);
+    }
+
+    /** A buffer of {@code recordBytes}-byte records, {@code capacityPerCpu} per CPU. */
+    public PerCpuBuffer(int capacityPerCpu, int recordBytes) {
+        if (capacityPerCpu < 1 || recordBytes < 1) {
+            throw new IllegalArgumentException("capacity and record size must be positive: " + capacityPerCpu
+                    + ", " + recordBytes);
+        }
+        this.capacity = capacityPerCpu;
+        this.recordBytes = recordBytes;
+        this.slotBytes = PerCpuSlots.lines(Math.multiplyExact((long) capacityPerCpu, recordBytes));
+        this.records = PerCpuSlots.allocate(slotBytes);
+        this.recordBase = records.address();
+        for (int i = 0; i < monitors.length; i++) {
+            monitors[i] = new Object();
+        }
+    }
+
+    public int capacityPerCpu() {
+        return capacity;
+    }
+
+    public int recordBytes() {
+        return recordBytes;
+    }
+
+    /** Pushes {@code value} on the calling thread's CPU; false when that CPU's buffer is full. */
+    public boolean push(long value) {
+        requireLongRecords();
+        long area = PerCpuSlots.area();
+        boolean pushed;
+        if (area == NO_SECTIONS) {
+            long scratch = PerCpuSlots.scratch();
+            set(scratch, value);
+            pushed = pushLocked(scratch);
+        } else {
+            pushed = pushLong(value, area);
+        }
+        Reference.reachabilityFence(this);
+        return pushed;
+    }
+
+    private boolean pushLong(long value, long area) {
+        for (;;) {
+            int cpu = RseqThread.currentCpu();
+            long count = count(cpu);
+            long n = get(count);
+            if (n == capacity) {
+                return false;
+            }
+            if (PerCpuSlots.cmpeqvStorevStorev(count, n, record(cpu, n), value, n + 1, cpu, area)
+                    == SectionTemplates.COMMITTED) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Pushes a copy of {@code record} (a native segment of {@link #recordBytes()} bytes) on the calling
+     * thread's CPU; false when that CPU's buffer is full.
+     */
+    public boolean push(MemorySegment record) {
+        long src = nativeAddress(record, "record");
+        long area = PerCpuSlots.area();
+        boolean pushed = false;
+        if (area == NO_SECTIONS) {
+            pushed = pushLocked(src);
+        } else {
+            for (;;) {
+                int cpu = RseqThread.currentCpu();
+                long count = count(cpu);
+                long n = get(count);
+                if (n == capacity) {
+                    break;
+                }
+                if (PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, record(cpu, n), src, recordBytes, n + 1, cpu, area)
+                        == SectionTemplates.COMMITTED) {
+                    pushed = true;
+                    break;
+                }
+            }
+        }
+        Reference.reachabilityFence(record);
+        Reference.reachabilityFence(this);
+        return pushed;
+    }
+
+    /** Pops the top {@code long} of the calling thread's CPU (then, in REGISTER mode, the shared slot). */
+    public OptionalLong pop() {
+        requireLongRecords();
+        long scratch = PerCpuSlots.scratch();
+        return popInto(scratch) ? OptionalLong.of(get(scratch)) : OptionalLong.empty();
+    }
+
+    /**
+     * Pops the top record of the calling thread's CPU (then, in REGISTER mode, the shared slot) into
+     * {@code dst}, a native segment of at least {@link #recordBytes()} bytes. Returns false when empty; the
+     * contents of {@code dst} are then unspecified (an aborted attempt may have copied part of a record).
+     */
+    public boolean pop(MemorySegment dst) {
+        boolean popped = popInto(nativeAddress(dst, "dst"));
+        Reference.reachabilityFence(dst);
+        return popped;
+    }
+
+    private boolean popInto(long dst) {
+        long area = PerCpuSlots.area();
+        boolean popped = false;
+        if (area == NO_SECTIONS) {
+            popped = popLocked(PerCpuSlots.lockedSlot(), dst);
+        } else {
+            for (;;) {
+                int cpu = RseqThread.currentCpu();
+                long count = count(cpu);
+                long n = get(count);
+                if (n == 0) {
+                    break;
+                }
+                if (PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, dst, record(cpu, n - 1), recordBytes, n - 1, cpu,
+                        area) == SectionTemplates.COMMITTED) {
+                    popped = true;
+                    break;
+                }
+            }
+            if (!popped && PerCpuSections.MODE == Mode.REGISTER) {
+                popped = popLocked(PerCpuSlots.SHARED, dst);
+            }
+        }
+        Reference.reachabilityFence(this);
+        return popped;
+    }
+
+    /** Records held in all slots; exact only while no thread pushes or pops. */
+    public long size() {
+        long size = 0;
+        for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
+            size += get(count(slot));
+        }
+        Reference.reachabilityFence(this);
+        return size;
+    }
+
+    /**
+     * Removes every record of every slot, top first, handing each to {@code action} as a read-only view valid
+     * during the call, and returns how many. Only while no other thread uses the buffer: it writes CPU counts
+     * with plain stores.
+     */
+    public long drain(Consumer<MemorySegment> action) {
+        long drained = 0;
+        for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
+            synchronized (monitors[slot]) {
+                for (long n = get(count(slot)); n > 0; n--, drained++) {
+                    action.accept(records.asSlice(record(slot, n - 1) - recordBase, recordBytes).asReadOnly());
+                    set(count(slot), n - 1);
+                }
+            }
+        }
+        Reference.reachabilityFence(this);
+        return drained;
+    }
+
+    private boolean pushLocked(long src) {
+        int slot = PerCpuSlots.lockedSlot();
+        synchronized (monitors[slot]) {
+            long n = get(count(slot));
+            if (n == capacity) {
+                return false;
+            }
+            MemorySegment.copy(PerCpuSlots.MEMORY, src, PerCpuSlots.MEMORY, record(slot, n), recordBytes);
+            set(count(slot), n + 1);
+            return true;
+        }
+    }
+
+    private boolean popLocked(int slot, long dst) {
+        synchronized (monitors[slot]) {
+            long n = get(count(slot));
+            if (n == 0) {
+                return false;
+            }
+            MemorySegment.copy(PerCpuSlots.MEMORY, record(slot, n - 1), PerCpuSlots.MEMORY, dst, recordBytes);
+            set(count(slot), n - 1);
+            return true;
+        }
+    }
+
+    private long count(int slot) {
+        return countBase + slot * LINE;
+    }
+
+    private long record(int slot, long index) {
+        return recordBase + slot * slotBytes + index * recordBytes;
+    }
+
+    private void requireLongRecords() {
+        if (recordBytes != Long.BYTES) {
+            throw new UnsupportedOperationException("records are " + recordBytes + " bytes; use the segment forms");
+        }
+    }
+
+    private long nativeAddress(MemorySegment segment, String what) {
+        if (!segment.isNative() || segment.byteSize() < recordBytes) {
+            throw new IllegalArgumentException(what + " must be a native segment of at least " + recordBytes
+                    + " bytes: " + segment);
+        }
+        return segment.address();
+    }
+}

@@ -1,0 +1,81 @@
+package io.github.rseq4j;
+
+import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
+
+import io.github.rseq4j.internal.cs.SectionTemplates;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
+import java.util.Objects;
+
+/**
+ * One spin lock per CPU, taken by an rseq section: {@link #lock()} takes the lock of the CPU the thread runs
+ * on, with no atomic instruction, and returns its slot, so the caller guards per-slot data sized by
+ * {@link #slots()} (librseq's {@code percpu_lock}).
+ *
+ * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing 1: not
+ * atomic against other CPUs, only against other sections on {@code c}. The other writer of that word is the
+ * holder's release store of 0, which cannot race: while the word is 1 the compare fails. A CAS from another
+ * CPU could race (both would see 0 and both would hold), so threads that cannot run sections (unregistered
+ * threads in REGISTER mode) never touch CPU words: they CAS the extra slot {@link PerCpuSlots#SHARED}, which
+ * no section touches, and guard that slot's data. In ATOMIC mode no section runs, so every writer of every
+ * word is a CAS or the holder's release store.
+ *
+ * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
+ */
+public final class PerCpuSpinLock {
+
+    private static final VarHandle WORD = PerCpuSlots.LONG;
+
+    /** One word per slot, a line apart: 0 free, 1 held; taken by a section or CAS, freed by a release store. */
+    private final MemorySegment words = PerCpuSlots.allocate(Long.BYTES);
+    /** Address of {@link #words}, immutable. */
+    private final long base = words.address();
+
+    /** Number of slots {@link #lock()} may return: per-slot data must have this many entries. */
+    public static int slots() {
+        return PerCpuSlots.SLOTS;
+    }
+
+    /**
+     * Spins until it holds the lock of the calling thread's CPU (or, for a thread that cannot run sections,
+     * its fallback slot) and returns that slot; memory effects as a monitor enter.
+     */
+    public int lock() {
+        long area = PerCpuSlots.area();
+        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot()) : lockSection(area);
+        Reference.reachabilityFence(this);
+        return slot;
+    }
+
+    private int lockSection(long area) {
+        for (;;) {
+            int cpu = RseqThread.currentCpu();
+            // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry.
+            if (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)
+                    == SectionTemplates.COMMITTED) {
+                VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
+                return cpu;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private int lockAtomic(int slot) {
+        while (!WORD.compareAndSet(words, slot * PerCpuSlots.LINE, 0L, 1L)) {
+            Thread.onSpinWait();
+        }
+        return slot;
+    }
+
+    /** Releases the lock of {@code slot}, as returned by {@link #lock()}; memory effects as a monitor exit. */
+    public void unlock(int slot) {
+        WORD.setRelease(words, Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE, 0L);
+        Reference.reachabilityFence(this);
+    }
+
+    /** Whether {@code slot} is held right now (a racy snapshot, for tests and monitoring). */
+    public boolean isLocked(int slot) {
+        return (long) WORD.getOpaque(words, Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE) != 0;
+    }
+}

@@ -1,0 +1,58 @@
+package io.github.rseq4j;
+
+import io.github.rseq4j.internal.binding.RseqNative;
+import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Syscalls;
+
+/**
+ * Aborts the rseq critical sections of this process from the outside, with membarrier(2)'s rseq commands
+ * (Linux 5.10+): when {@link #abortAll()} or {@link #abortOn(int)} returns, every section that was in flight on
+ * the targeted CPUs has been aborted (restarted at its abort handler), and the kernel issued a full memory
+ * barrier on them. Use it to make a change to per-CPU data that sections must not race with, e.g. before
+ * reading or resetting the cells of a CPU from another CPU.
+ *
+ * <p>{@link #register()} must have been called once in the process first.
+ */
+public final class RseqBarrier {
+    private RseqBarrier() {}
+
+    /** Declares the intent to use {@link #abortAll()}; idempotent, process-wide. */
+    public static void register() {
+        check("membarrier(REGISTER_PRIVATE_EXPEDITED_RSEQ)",
+                Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ(), 0, 0));
+    }
+
+    /** Aborts every section in flight on any CPU running a thread of this process, before returning. */
+    public static void abortAll() {
+        check("membarrier(PRIVATE_EXPEDITED_RSEQ)",
+                Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ(), 0, 0));
+    }
+
+    /** Aborts the section in flight on {@code cpu}, if any runs a thread of this process, before returning. */
+    public static void abortOn(int cpu) {
+        if (cpu < 0) {
+            throw new IllegalArgumentException("cpu must be >= 0: " + cpu);
+        }
+        check("membarrier(PRIVATE_EXPEDITED_RSEQ, FLAG_CPU, " + cpu + ")",
+                Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ(),
+                        RseqNative.MEMBARRIER_CMD_FLAG_CPU(), cpu));
+    }
+
+    private static void check(String operation, long result) {
+        if (result < 0) {
+            int errno = (int) -result;
+            throw new RseqException(operation, errno, hint(Errno.name(errno)));
+        }
+    }
+
+    private static String hint(String errno) {
+        return switch (errno) {
+            case "EINVAL" -> "the kernel lacks membarrier's rseq commands (Linux < 5.10, or CONFIG_RSEQ off), "
+                    + "or the cpu is not a possible CPU";
+            case "EPERM" -> "call RseqBarrier.register() first";
+            case "ENOSYS" -> "membarrier is unavailable: a seccomp filter (container runtime) or a kernel without "
+                    + "CONFIG_MEMBARRIER blocks it";
+            default -> "unexpected; see membarrier(2)";
+        };
+    }
+}

@@ -1,0 +1,156 @@
+package io.github.rseq4j.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.rseq4j.Owner;
+import io.github.rseq4j.RseqBarrier;
+import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.RseqAbi;
+import io.github.rseq4j.internal.cs.SectionConfig;
+import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
+import io.github.rseq4j.internal.cs.SectionLibrary;
+import io.github.rseq4j.internal.cs.SectionTemplates;
+import io.github.rseq4j.internal.sys.Cpus;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Sections with test-only delay loops (glibc's area, TLS addressing), so preemption and membarrier land
+ * inside them: aborts must be observed (return code 2) and every total must still be exact.
+ */
+class AbortInjectionTest {
+
+    private static final int DELAY = 5_000;
+    private static final int REPS = 20_000;
+    private static final long LINE = 64;
+    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
+    private static SectionLibrary delayed;
+
+    @BeforeAll
+    static void link() {
+        Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
+                + RseqAbi.OWNER);
+        delayed = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID).withDelay(DELAY),
+                6);
+    }
+
+    private record Outcome(long total, long aborts, long mismatches) {}
+
+    /** Every worker adds 1, REPS times, retrying aborted sections. */
+    private static Outcome runAdd() {
+        MemorySegment cells = Arena.ofAuto().allocate(Cpus.POSSIBLE * LINE, LINE);
+        long base = cells.address();
+        MethodHandle add = delayed.add();
+        LongAdder aborts = new LongAdder();
+        Workers.run(Workers.THREADS, i -> {
+            for (int r = 0; r < REPS; r++) {
+                for (;;) {
+                    int rc = invoke(() -> (int) add.invokeExact(base, 1L));
+                    if (rc == SectionTemplates.COMMITTED) {
+                        break;
+                    }
+                    assertEquals(SectionTemplates.ABORTED, rc);
+                    aborts.increment();
+                }
+            }
+        });
+        return new Outcome(sum(cells), aborts.sum(), 0);
+    }
+
+    /** Every worker increments its CPU's cell by a read then a cmpeqv-storev, REPS times. */
+    private static Outcome runCmpeqv() {
+        MemorySegment cells = Arena.ofAuto().allocate(Cpus.POSSIBLE * LINE, LINE);
+        long base = cells.address();
+        MethodHandle cas = delayed.cmpeqvStorev();
+        LongAdder aborts = new LongAdder(), other = new LongAdder();
+        Workers.run(Workers.THREADS, i -> {
+            for (int r = 0; r < REPS; r++) {
+                for (;;) {
+                    int cpu = RseqThread.currentCpu();
+                    long old = (long) CELL.getOpaque(cells, cpu * LINE);
+                    int rc = invoke(() -> (int) cas.invokeExact(base + cpu * LINE, old, old + 1, cpu));
+                    if (rc == SectionTemplates.COMMITTED) {
+                        break;
+                    }
+                    (rc == SectionTemplates.ABORTED ? aborts : other).increment();
+                }
+            }
+        });
+        return new Outcome(sum(cells), aborts.sum(), other.sum());
+    }
+
+    private interface Call {
+        int run() throws Throwable;
+    }
+
+    private static int invoke(Call call) {
+        try {
+            return call.run();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static long sum(MemorySegment cells) {
+        long sum = 0;
+        for (long off = 0; off < cells.byteSize(); off += LINE) {
+            sum += (long) CELL.getOpaque(cells, off);
+        }
+        return sum;
+    }
+
+    private static void assertExactWithAborts(String what, Outcome o) {
+        System.out.printf("%s: total %d, aborts %d, compare/index failures %d%n", what, o.total, o.aborts,
+                o.mismatches);
+        assertEquals((long) Workers.THREADS * REPS, o.total, what + " total");
+        assertTrue(o.aborts > 0, what + ": no section was aborted; the injection did not work");
+    }
+
+    @Test
+    void addStaysExactUnderPreemptionAborts() {
+        assertExactWithAborts("add", runAdd());
+    }
+
+    @Test
+    void cmpeqvStorevStaysExactUnderPreemptionAborts() {
+        assertExactWithAborts("cmpeqvStorev", runCmpeqv());
+    }
+
+    /** membarrier-caused aborts: an aborter thread calls abortAll() in a loop while the workers run. */
+    @Test
+    void membarrierAbortsInFlightSections() {
+        ParamTest.registerBarrierOrSkip();
+        AtomicBoolean done = new AtomicBoolean();
+        LongAdder barriers = new LongAdder();
+        Thread aborter = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                RseqBarrier.abortAll();
+                barriers.increment();
+            }
+        });
+        Outcome add, cmpeqv;
+        try {
+            add = runAdd();
+            cmpeqv = runCmpeqv();
+        } finally {
+            done.set(true);
+            try {
+                aborter.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        System.out.println("membarrier calls: " + barriers.sum());
+        assertExactWithAborts("add + membarrier", add);
+        assertExactWithAborts("cmpeqvStorev + membarrier", cmpeqv);
+    }
+}

@@ -1,0 +1,93 @@
+package io.github.rseq4j.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.rseq4j.PerCpuList;
+import io.github.rseq4j.RseqBarrier;
+import io.github.rseq4j.RseqException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Port of the kernel's param_test types with run_param_test.sh's thread count (6 per allowed CPU): every
+ * result is exact. Repetitions keep the class well under a minute on two CPUs.
+ */
+class ParamTest {
+
+    static final int THREADS = Workers.THREADS;
+
+    @Test
+    void spinlock() {
+        Scenarios.spinlock(THREADS, 200_000, Scenarios.PLAIN);
+    }
+
+    @Test
+    void list() {
+        Scenarios.list(THREADS, 100_000, Scenarios.PLAIN);
+    }
+
+    @Test
+    void buffer() {
+        Scenarios.buffer(THREADS, 100_000, Scenarios.PLAIN);
+    }
+
+    @Test
+    void memcpyBuffer() {
+        Scenarios.memcpyBuffer(THREADS, 100_000, Scenarios.PLAIN);
+    }
+
+    @Test
+    void increment() {
+        Scenarios.increment(THREADS, 200_000, Scenarios.PLAIN);
+    }
+
+    /** membarrier: abortAll() in a loop while list workers run; no error, still exact. */
+    @Test
+    void membarrier() {
+        registerBarrierOrSkip();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong barriers = new AtomicLong();
+        Thread aborter = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                RseqBarrier.abortAll();
+                RseqBarrier.abortOn((int) (barriers.getAndIncrement() % Runtime.getRuntime().availableProcessors()));
+            }
+        });
+        try {
+            Scenarios.list(THREADS, 10_000, Scenarios.PLAIN);
+        } finally {
+            done.set(true);
+            try {
+                aborter.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        assertTrue(barriers.get() > 0);
+    }
+
+    static void registerBarrierOrSkip() {
+        try {
+            RseqBarrier.register();
+        } catch (RseqException e) {
+            Assumptions.assumeTrue(false, "membarrier rseq commands unavailable: " + e.getMessage());
+        }
+    }
+
+    /** The list type again with nothing popped by the workers: conservation under pure push load. */
+    @Test
+    void listPushOnly() {
+        PerCpuList list = new PerCpuList();
+        Workers.run(THREADS, i -> {
+            for (int r = 0; r < 10_000; r++) {
+                list.push((long) i * 10_000 + r);
+            }
+        });
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        list.drain(out::add);
+        Scenarios.assertDistinctRange(out.stream().mapToLong(Long::longValue).toArray());
+        org.junit.jupiter.api.Assertions.assertEquals(THREADS * 10_000L, out.size());
+    }
+}

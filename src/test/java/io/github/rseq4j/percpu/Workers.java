@@ -1,0 +1,41 @@
+package io.github.rseq4j.percpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+
+/** Runs workers on platform threads and rethrows the first failure; shared by the per-CPU tests. */
+final class Workers {
+    private Workers() {}
+
+    /** The kernel's run_param_test.sh runs 6 threads per allowed CPU. */
+    static final int THREADS = 6 * Runtime.getRuntime().availableProcessors();
+
+    /** Runs {@code body(i)} for i in [0, threads) on as many platform threads and waits for all. */
+    static void run(int threads, IntConsumer body) {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> started = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            int index = i;
+            started.add(Thread.ofPlatform().name("percpu-worker-" + i).start(() -> {
+                try {
+                    body.accept(index);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        for (Thread t : started) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("worker failed", failure.get());
+        }
+    }
+}
