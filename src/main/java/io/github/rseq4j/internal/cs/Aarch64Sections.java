@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.cs;
 
+import io.github.rseq4j.internal.arch.Aarch64;
+
 import io.github.rseq4j.internal.cs.CodeBuffer.Fixup;
 import io.github.rseq4j.internal.cs.CodeBuffer.Label;
 import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
@@ -20,7 +22,7 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
 public final class Aarch64Sections extends SectionTemplates {
 
     /** {@code RSEQ_SIG}: the word {@code brk #0x45e0}, emitted raw before each abort handler. */
-    public static final int SIGNATURE = 0xd428bc00;
+    public static final int SIGNATURE = new Aarch64().rseqSignature();
 
     private static final int AREA_TLS = 9, IDX = 10, VAL = 11, BYTE = 12, DELAY = 13, TMP = 15;
 

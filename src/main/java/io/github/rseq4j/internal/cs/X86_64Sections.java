@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.cs;
 
+import io.github.rseq4j.internal.arch.X86_64;
+
 import io.github.rseq4j.internal.cs.CodeBuffer.Fixup;
 import io.github.rseq4j.internal.cs.CodeBuffer.Label;
 import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
@@ -20,7 +22,7 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
 public final class X86_64Sections extends SectionTemplates {
 
     /** {@code RSEQ_SIG}: emitted as the disp32 of {@code ud1 0x53053053(%rip),%edi} before each abort handler. */
-    public static final int SIGNATURE = 0x53053053;
+    public static final int SIGNATURE = new X86_64().rseqSignature();
 
     public X86_64Sections(SectionConfig config) {
         super(config);
