@@ -21,9 +21,12 @@ final class AreaThread extends Thread {
         try {
             super.run();
         } finally {
-            area = RseqMemory.UNREGISTERED_AREA;
             if (handle != null && handle.registrations() > 0) {
                 handle.unregister();
+            }
+            // glibc's area outlives run(), e.g. for an uncaught-exception handler; ours may not.
+            if (handle == null || !handle.isRegistered()) {
+                area = RseqMemory.UNREGISTERED_AREA;
             }
         }
     }
@@ -32,7 +35,7 @@ final class AreaThread extends Thread {
     private RseqThread registerIfPossible() {
         try {
             RseqThread handle = RseqThread.register();
-            area = handle.areaAddress();
+            area = handle.area;
             return handle;
         } catch (RseqException unavailable) {
             return null;

@@ -31,15 +31,21 @@ public final class RseqThread implements AutoCloseable {
 
     private static final int RSEQ_FLAG_UNREGISTER = 1;
 
-    /** The thread this handle belongs to; immutable. */
-    private final Thread owner;
-    /** Address of the area the kernel writes for {@link #owner}; immutable. */
-    private final long area;
-    /** rseq4j's slot: own area (if any) then the registration count, which only {@link #owner} touches. */
+    /**
+     * {@link Thread#threadId()} of the thread this handle belongs to; immutable. An id, not the
+     * Thread, so that {@link HandleCache} pins no dead Thread; the JVM never reuses ids.
+     */
+    private final long ownerId;
+    /** The owner's {@code toString()} when the handle was made, for messages; immutable. */
+    private final String ownerName;
+    /** Address of the area the kernel writes for the owner; immutable. */
+    final long area;
+    /** rseq4j's slot: own area (if any) then the registration count, which only the owner touches. */
     private final long slot;
 
     private RseqThread(Thread owner, long area, long slot) {
-        this.owner = owner;
+        this.ownerId = owner.threadId();
+        this.ownerName = owner.toString();
         this.area = area;
         this.slot = slot;
     }
@@ -68,9 +74,7 @@ public final class RseqThread implements AutoCloseable {
     public static int currentNode() {
         requireField("node_id", RseqAbi.NODE_ID);
         long area = currentArea();
-        return RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0
-                ? RseqMemory.readField(area + RseqAbi.NODE_ID)
-                : Libc.currentNode();
+        return hasRegistration(area) ? RseqMemory.readField(area + RseqAbi.NODE_ID) : Libc.currentNode();
     }
 
     /**
@@ -81,10 +85,18 @@ public final class RseqThread implements AutoCloseable {
     public static int currentMmCid() {
         requireField("mm_cid", RseqAbi.MM_CID);
         long area = currentArea();
-        if (RseqMemory.readField(area + RseqAbi.CPU_ID) < 0) {
+        if (!hasRegistration(area)) {
             throw new IllegalStateException("mm_cid exists only for a thread with rseq registered: " + howToRegister());
         }
         return RseqMemory.readField(area + RseqAbi.MM_CID);
+    }
+
+    /**
+     * Whether the kernel keeps {@code area} current. Every area {@link #currentArea()} returns
+     * is glibc's when glibc owns rseq, so only rseq4j's own areas need the cpu_id test.
+     */
+    private static boolean hasRegistration(long area) {
+        return RseqAbi.OWNER == Owner.GLIBC || RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0;
     }
 
     /** The area the calling thread's kernel fields are in, or one that reads as unregistered. */
@@ -93,13 +105,24 @@ public final class RseqThread implements AutoCloseable {
         if (thread instanceof AreaThread carrying) {
             return carrying.area;
         }
+        RseqThread cached = HandleCache.lookup(thread);
+        if (cached != null) {
+            return cached.area;
+        }
         if (thread.isVirtual()) {
             // Never cache: the next read may run on another carrier.
             return RseqAbi.OWNER == Owner.GLIBC
                     ? RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET
                     : RseqMemory.UNREGISTERED_AREA;
         }
-        return CURRENT.get().area;
+        return platformHandle(thread).area;
+    }
+
+    /** The handle of a platform thread, entering it in the cache on the way. */
+    private static RseqThread platformHandle(Thread thread) {
+        RseqThread handle = CURRENT.get();
+        HandleCache.remember(handle);
+        return handle;
     }
 
     /**
@@ -108,7 +131,7 @@ public final class RseqThread implements AutoCloseable {
      */
     static long registeredArea() {
         long area = currentArea();
-        return RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0 ? area : 0;
+        return hasRegistration(area) ? area : 0;
     }
 
     // ---------------------------------------------------------------- registration
@@ -133,12 +156,17 @@ public final class RseqThread implements AutoCloseable {
      * @throws UnsupportedOperationException on a virtual thread, which has no area of its own
      */
     public static RseqThread current() {
-        if (Thread.currentThread().isVirtual()) {
+        Thread thread = Thread.currentThread();
+        RseqThread cached = HandleCache.lookup(thread);
+        if (cached != null) {
+            return cached;
+        }
+        if (thread.isVirtual()) {
             throw new UnsupportedOperationException("a virtual thread cannot hold an rseq registration: it runs on "
                     + "shared carrier threads and may move between them at any blocking call. Use the static "
                     + "readers (RseqThread.currentCpu() etc.), which read the current carrier's area, or a platform thread");
         }
-        return CURRENT.get();
+        return platformHandle(thread);
     }
 
     /** Platform threads that carry their rseq area, for the fastest {@link #currentCpu()}. */
@@ -149,7 +177,7 @@ public final class RseqThread implements AutoCloseable {
     private void acquire() {
         int count = RseqMemory.refcount(slot);
         if (count == Integer.MAX_VALUE) {
-            throw new IllegalStateException("rseq registration count overflow on " + owner
+            throw new IllegalStateException("rseq registration count overflow on " + ownerName
                     + ": register() was called 2^31-1 times without unregister()");
         }
         if (count == 0 && RseqAbi.OWNER != Owner.GLIBC) {
@@ -158,7 +186,7 @@ public final class RseqThread implements AutoCloseable {
             }
             int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
             if (rc != 0) {
-                throw new RseqException("rseq registration of " + owner, -rc, registrationHint(-rc));
+                throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc));
             }
         }
         RseqMemory.refcount(slot, count + 1);
@@ -174,12 +202,12 @@ public final class RseqThread implements AutoCloseable {
         checkOwner();
         int count = RseqMemory.refcount(slot);
         if (count == 0) {
-            throw new IllegalStateException("unregister() without a matching register() on " + owner);
+            throw new IllegalStateException("unregister() without a matching register() on " + ownerName);
         }
         if (count == 1 && OWN_AREAS) {
             int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE);
             if (rc != 0) {
-                throw new RseqException("rseq unregistration of " + owner, -rc, unregistrationHint(-rc));
+                throw new RseqException("rseq unregistration of " + ownerName, -rc, unregistrationHint(-rc));
             }
         }
         RseqMemory.refcount(slot, count - 1);
@@ -203,9 +231,9 @@ public final class RseqThread implements AutoCloseable {
         return RseqAbi.OWNER == Owner.GLIBC || RseqMemory.refcount(slot) > 0;
     }
 
-    /** The thread this handle belongs to. */
-    public Thread thread() {
-        return owner;
+    /** {@link Thread#threadId()} of the thread this handle belongs to. */
+    public long threadId() {
+        return ownerId;
     }
 
     // ---------------------------------------------------------------- handle reads
@@ -232,23 +260,18 @@ public final class RseqThread implements AutoCloseable {
         return registeredField("mm_cid", RseqAbi.MM_CID);
     }
 
-    /** Address of the kernel area; for rseq4j's critical sections. */
-    long areaAddress() {
-        return area;
-    }
-
     private int registeredField(String name, long offset) {
         checkOwner();
         requireField(name, offset);
-        if (!isRegistered()) {
+        if (RseqAbi.OWNER != Owner.GLIBC && RseqMemory.refcount(slot) == 0) {
             throw new IllegalStateException(name + " is only defined while the thread is registered: " + howToRegister());
         }
         return RseqMemory.readField(area + offset);
     }
 
     private void checkOwner() {
-        if (Thread.currentThread() != owner) {
-            throw new WrongThreadException("this RseqThread belongs to " + owner + ", not to "
+        if (Thread.currentThread().threadId() != ownerId) {
+            throw new WrongThreadException("this RseqThread belongs to " + ownerName + ", not to "
                     + Thread.currentThread() + "; call RseqThread.current() or register() on the thread itself");
         }
     }
