@@ -41,16 +41,16 @@ public final class RseqBarrier {
     private static void check(String operation, long result) {
         if (result < 0) {
             int errno = (int) -result;
-            throw new RseqException(operation, errno, hint(Errno.name(errno)));
+            throw new RseqException(operation, errno, hint(errno));
         }
     }
 
-    private static String hint(String errno) {
+    private static String hint(int errno) {
         return switch (errno) {
-            case "EINVAL" -> "the kernel lacks membarrier's rseq commands (Linux < 5.10, or CONFIG_RSEQ off), "
+            case Errno.EINVAL -> "the kernel lacks membarrier's rseq commands (Linux < 5.10, or CONFIG_RSEQ off), "
                     + "or the cpu is not a possible CPU";
-            case "EPERM" -> "call RseqBarrier.register() first";
-            case "ENOSYS" -> "membarrier is unavailable: a seccomp filter (container runtime) or a kernel without "
+            case Errno.EPERM -> "call RseqBarrier.register() first";
+            case Errno.ENOSYS -> "membarrier is unavailable: a seccomp filter (container runtime) or a kernel without "
                     + "CONFIG_MEMBARRIER blocks it";
             default -> "unexpected; see membarrier(2)";
         };

@@ -9,9 +9,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * PENDING (not compiled): move to src/main/java once PerCpuCounter exists.
- *
- * <p>A per-CPU counter against the JDK's two answers to a hot shared counter. The counters are
+ * A per-CPU counter against the JDK's two answers to a hot shared counter. The counters are
  * shared by all JMH threads (Scope.Benchmark), so at -t 2 and up the increments contend; the
  * report divides by LongAdder's result at the same thread count. bench/run.sh runs it with
  * glibc owning rseq, where every thread can run PerCpuCounter's sections; with rseq4j owning
