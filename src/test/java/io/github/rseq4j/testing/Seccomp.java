@@ -31,6 +31,10 @@ public final class Seccomp {
     /** struct seccomp_data: {@code int nr; __u32 arch; ...}. */
     private static final int SECCOMP_DATA_NR = 0;
     private static final int SECCOMP_DATA_ARCH = 4;
+    /** struct seccomp_data: {@code ... __u64 instruction_pointer; __u64 args[6];}. */
+    private static final int SECCOMP_DATA_ARGS = 16;
+    /** BPF_JMP | BPF_JSET | BPF_K: jump if (A & k) != 0; include/uapi/linux/bpf_common.h. */
+    private static final short JUMP_IF_ANY_BIT = (short) (RseqNative.BPF_JMP() | 0x40 | RseqNative.BPF_K());
 
     private static final short LOAD_WORD = (short) (RseqNative.BPF_LD() | RseqNative.BPF_W() | RseqNative.BPF_ABS());
     private static final short JUMP_IF_EQUAL = (short) (RseqNative.BPF_JMP() | RseqNative.BPF_JEQ() | RseqNative.BPF_K());
@@ -47,30 +51,58 @@ public final class Seccomp {
     }
 
     /**
-     * Installs, on every thread of the process (SECCOMP_FILTER_FLAG_TSYNC), a filter under which
-     * system call {@code number} of this architecture returns {@code -errno} without running;
-     * every other call is allowed.
+     * A filter under which system call {@code number} of this architecture returns
+     * {@code -errno} without running; every other call is allowed.
+     */
+    public static void failSystemCall(long number, int errno) {
+        install(new int[][] {
+            {LOAD_WORD, 0, 0, SECCOMP_DATA_NR},
+            {JUMP_IF_EQUAL, 0, 1, (int) number},
+            {RETURN, 0, 0, RseqNative.SECCOMP_RET_ERRNO() | (errno & RseqNative.SECCOMP_RET_DATA())},
+        });
+    }
+
+    /**
+     * Makes mprotect(2) fail with EACCES whenever it would make memory executable, as SELinux's
+     * deny_execmem or PaX MPROTECT do; other protections, and mmap, stay allowed.
+     */
+    public static void denyExecutableMprotect() {
+        int protArgLow = SECCOMP_DATA_ARGS + 2 * Long.BYTES; // little-endian: low half of args[2]
+        install(new int[][] {
+            {LOAD_WORD, 0, 0, SECCOMP_DATA_NR},
+            {JUMP_IF_EQUAL, 0, 3, (int) Arch.current().mprotectSyscall()},
+            {LOAD_WORD, 0, 0, protArgLow},
+            {JUMP_IF_ANY_BIT, 0, 1, RseqNative.PROT_EXEC()},
+            {RETURN, 0, 0, RseqNative.SECCOMP_RET_ERRNO() | (Errno.EACCES & RseqNative.SECCOMP_RET_DATA())},
+        });
+    }
+
+    /**
+     * Installs {@code body} on every thread of the process (SECCOMP_FILTER_FLAG_TSYNC), framed by
+     * an architecture check (another ABI's numbers mean other calls: allow) and a final allow.
+     * Jump offsets in {@code body} may target the final allow, one past its end.
      *
      * @throws IllegalStateException if the kernel refuses the filter
      */
-    public static void failSystemCall(long number, int errno) {
+    private static void install(int[][] body) {
         Arch arch = Arch.current();
         // Unprivileged processes may only install a filter once they can never gain privileges.
         int rc = prctl(RseqNative.PR_SET_NO_NEW_PRIVS(), 1);
         if (rc != 0) {
             throw new IllegalStateException("prctl(PR_SET_NO_NEW_PRIVS) failed with " + Errno.describe(rc));
         }
+        int length = body.length + 3;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment program = sock_filter.allocateArray(6, arena);
-            // Another architecture's (e.g. x32's or a 32-bit compat) numbers mean other calls: allow.
+            MemorySegment program = sock_filter.allocateArray(length, arena);
             instruction(program, 0, LOAD_WORD, 0, 0, SECCOMP_DATA_ARCH);
-            instruction(program, 1, JUMP_IF_EQUAL, 0, 3, arch.auditArch());
-            instruction(program, 2, LOAD_WORD, 0, 0, SECCOMP_DATA_NR);
-            instruction(program, 3, JUMP_IF_EQUAL, 0, 1, (int) number);
-            instruction(program, 4, RETURN, 0, 0, RseqNative.SECCOMP_RET_ERRNO() | (errno & RseqNative.SECCOMP_RET_DATA()));
-            instruction(program, 5, RETURN, 0, 0, RseqNative.SECCOMP_RET_ALLOW());
+            instruction(program, 1, JUMP_IF_EQUAL, 0, body.length, arch.auditArch());
+            for (int i = 0; i < body.length; i++) {
+                int[] op = body[i];
+                instruction(program, 2 + i, (short) op[0], op[1], op[2], op[3]);
+            }
+            instruction(program, length - 1, RETURN, 0, 0, RseqNative.SECCOMP_RET_ALLOW());
             MemorySegment fprog = sock_fprog.allocate(arena);
-            sock_fprog.len(fprog, (short) 6);
+            sock_fprog.len(fprog, (short) length);
             sock_fprog.filter(fprog, program);
             long result = Syscalls.call(arch.seccompSyscall(), RseqNative.SECCOMP_SET_MODE_FILTER(),
                     SECCOMP_FILTER_FLAG_TSYNC, fprog.address(), 0);

@@ -24,6 +24,8 @@ public sealed interface Arch permits X86_64, Aarch64 {
 
     long seccompSyscall();
 
+    long mprotectSyscall();
+
     /** The 32-bit word the kernel checks right before every abort handler. */
     int rseqSignature();
 

@@ -15,6 +15,8 @@ public record X86_64() implements Arch {
 
     @Override public long seccompSyscall() { return 317; }
 
+    @Override public long mprotectSyscall() { return 10; }
+
     /** Also the displacement of the {@code ud1} that precedes each abort handler. */
     @Override public int rseqSignature() { return 0x53053053; }
 

@@ -1,0 +1,72 @@
+package io.github.rseq4j.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.rseq4j.RseqSupport;
+import io.github.rseq4j.internal.PerCpuSections;
+import io.github.rseq4j.internal.doctor.Doctor;
+import io.github.rseq4j.testing.ForkedJvm;
+import io.github.rseq4j.testing.Seccomp;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where rseq or run-time machine code is refused, every per-CPU structure runs over atomics,
+ * stays exact, and the probe and the doctor say so. Each case is a forked JVM whose seccomp
+ * filter is installed before rseq4j decides anything.
+ */
+class AtomicFallbackTest {
+
+    @Test
+    void executableMemoryRefused() {
+        ForkedJvm.Result result = ForkedJvm.run(Child.class, Map.of(), "deny-exec");
+        assertEquals(0, result.exitCode(), result::describe);
+        assertTrue(result.output().contains("mprotect") && result.output().contains("EACCES (13)"), result::describe);
+    }
+
+    @Test
+    void rseqBlocked() {
+        ForkedJvm.Result result = ForkedJvm.run(Child.class, ForkedJvm.GLIBC_RSEQ_OFF, "block-rseq");
+        assertEquals(0, result.exitCode(), result::describe);
+        assertTrue(result.output().contains("rseq unavailable"), result::describe);
+    }
+
+    public static final class Child {
+        public static void main(String[] args) {
+            switch (args[0]) {
+                case "deny-exec" -> Seccomp.denyExecutableMprotect();
+                case "block-rseq" -> Seccomp.blockRseq();
+                default -> throw new IllegalArgumentException(args[0]);
+            }
+            String implementation = RseqSupport.probe().perCpuImplementation();
+            System.out.println("implementation: " + implementation);
+            check(PerCpuSections.MODE == PerCpuSections.Mode.ATOMIC, "mode is " + PerCpuSections.MODE);
+            check(implementation.startsWith("atomics ("), "probe says " + implementation);
+
+            int threads = Workers.THREADS;
+            Scenarios.spinlock(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.list(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.buffer(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.memcpyBuffer(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.increment(threads, 20_000, Scenarios.PLAIN);
+
+            ByteArrayOutputStream json = new ByteArrayOutputStream();
+            PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);
+            Doctor.run(new String[] {"--json"}, out, out);
+            String report = json.toString(StandardCharsets.UTF_8);
+            check(report.contains("\"perCpu\": \"atomics ("), "doctor says:\n" + report);
+            System.out.println("ALL EXACT");
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                System.out.println("FAIL: " + message);
+                System.exit(1);
+            }
+        }
+    }
+}
