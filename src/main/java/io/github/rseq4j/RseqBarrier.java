@@ -1,6 +1,7 @@
 package io.github.rseq4j;
 
 import io.github.rseq4j.internal.binding.RseqNative;
+import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Syscalls;
 
@@ -28,10 +29,16 @@ public final class RseqBarrier {
                 Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ(), 0, 0));
     }
 
-    /** Aborts the section in flight on {@code cpu}, if any runs a thread of this process, before returning. */
+    /**
+     * Aborts the section in flight on {@code cpu}, if any runs a thread of this process, before returning.
+     * An offline CPU runs no section, so there is nothing to do.
+     *
+     * @throws IllegalArgumentException if {@code cpu} is not a possible CPU of this machine (the kernel would
+     *                                  silently ignore it)
+     */
     public static void abortOn(int cpu) {
-        if (cpu < 0) {
-            throw new IllegalArgumentException("cpu must be >= 0: " + cpu);
+        if (cpu < 0 || cpu >= Cpus.POSSIBLE) {
+            throw new IllegalArgumentException("cpu must be in [0, " + Cpus.POSSIBLE + "), the possible CPUs: " + cpu);
         }
         check("membarrier(PRIVATE_EXPEDITED_RSEQ, FLAG_CPU, " + cpu + ")",
                 Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ(),
@@ -47,8 +54,7 @@ public final class RseqBarrier {
 
     private static String hint(int errno) {
         return switch (errno) {
-            case Errno.EINVAL -> "the kernel lacks membarrier's rseq commands (Linux < 5.10, or CONFIG_RSEQ off), "
-                    + "or the cpu is not a possible CPU";
+            case Errno.EINVAL -> "the kernel lacks membarrier's rseq commands (Linux < 5.10, or CONFIG_RSEQ off)";
             case Errno.EPERM -> "call RseqBarrier.register() first";
             case Errno.ENOSYS -> "membarrier is unavailable: a seccomp filter (container runtime) or a kernel without "
                     + "CONFIG_MEMBARRIER blocks it";
