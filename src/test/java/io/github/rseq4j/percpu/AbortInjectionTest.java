@@ -1,5 +1,10 @@
 package io.github.rseq4j.percpu;
 
+import static io.github.rseq4j.percpu.Cells.CELL;
+import static io.github.rseq4j.percpu.Cells.LINE;
+import static io.github.rseq4j.percpu.Cells.invoke;
+import static io.github.rseq4j.percpu.Cells.sum;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,9 +19,7 @@ import io.github.rseq4j.internal.cs.SectionTemplates;
 import io.github.rseq4j.internal.sys.Cpus;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,8 +34,6 @@ class AbortInjectionTest {
 
     private static final int DELAY = 5_000;
     private static final int REPS = 20_000;
-    private static final long LINE = 64;
-    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
     private static SectionLibrary delayed;
 
     @BeforeAll
@@ -88,25 +89,8 @@ class AbortInjectionTest {
         return new Outcome(sum(cells), aborts.sum(), other.sum());
     }
 
-    private interface Call {
-        int run() throws Throwable;
-    }
 
-    private static int invoke(Call call) {
-        try {
-            return call.run();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
 
-    private static long sum(MemorySegment cells) {
-        long sum = 0;
-        for (long off = 0; off < cells.byteSize(); off += LINE) {
-            sum += (long) CELL.getOpaque(cells, off);
-        }
-        return sum;
-    }
 
     private static void assertExactWithAborts(String what, Outcome o) {
         System.out.printf("%s: total %d, aborts %d, compare/index failures %d%n", what, o.total, o.aborts,

@@ -1,5 +1,9 @@
 package io.github.rseq4j.percpu;
 
+import static io.github.rseq4j.percpu.Cells.CELL;
+import static io.github.rseq4j.percpu.Cells.LINE;
+import static io.github.rseq4j.percpu.Cells.invoke;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +21,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -29,14 +32,12 @@ import org.junit.jupiter.api.Test;
  */
 class MmCidSectionsTest {
 
-    private static final long LINE = 64;
     private static final int STRIDE_SHIFT = 6;
     /** Cells past POSSIBLE that no section may touch: an mm_cid >= POSSIBLE would land there. */
     private static final int GUARD_CELLS = 8;
     private static final int ADD_REPS = 100_000;
     private static final int CAS_REPS = 50_000;
     private static final int BOUND = 1_000_000;
-    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
     private static final int MM_CID_END = (int) RseqAbi.MM_CID + Integer.BYTES; // 28
 
     private static SectionLibrary tls;
@@ -296,15 +297,5 @@ class MmCidSectionsTest {
         }
     }
 
-    private interface Call {
-        int run() throws Throwable;
-    }
 
-    private static int invoke(Call call) {
-        try {
-            return call.run();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
 }

@@ -1,5 +1,9 @@
 package io.github.rseq4j.percpu;
 
+import static io.github.rseq4j.percpu.Cells.LINE;
+import static io.github.rseq4j.percpu.Cells.invoke;
+import static io.github.rseq4j.percpu.Cells.sum;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,9 +20,7 @@ import io.github.rseq4j.internal.sys.Libc;
 import io.github.rseq4j.testing.Signals;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.BitSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,8 +43,6 @@ import org.junit.jupiter.api.Test;
  */
 class SignalAbortTest {
 
-    private static final long LINE = 64;
-    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
 
     /** Short sections for the many-thread run (as AbortInjectionTest). */
     private static final int SHORT_DELAY = 5_000;
@@ -263,25 +263,8 @@ class SignalAbortTest {
         return aborts.get();
     }
 
-    private interface Call {
-        int run() throws Throwable;
-    }
 
-    private static int invoke(Call call) {
-        try {
-            return call.run();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
 
-    private static long sum(MemorySegment cells) {
-        long sum = 0;
-        for (long off = 0; off < cells.byteSize(); off += LINE) {
-            sum += (long) CELL.getOpaque(cells, off);
-        }
-        return sum;
-    }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {
         boolean interrupted = false;
