@@ -2,44 +2,35 @@ package io.github.rseq4j;
 
 import static io.github.rseq4j.internal.PerCpuSections.MODE;
 
-import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
-import io.github.rseq4j.internal.sys.Cpus;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A counter with one cache line per CPU, incremented by an rseq critical section: no atomic
  * instruction, no contention, exact under any concurrency.
  *
  * <p>Each {@link #add} is one critical downcall into run-time generated code that reads the
- * thread's cpu_id and adds to that CPU's cell with a single store; the kernel restarts it if
- * the thread is preempted, migrated or signalled first. Threads that cannot run sections
- * (rseq4j owns rseq and the thread is not registered, or rseq or executable memory is
- * unavailable: see {@link RseqSupport#perCpuImplementation()}) add to a {@link LongAdder}
- * instead: never to the cells, whose updates are not atomic across CPUs.
+ * thread's cpu_id and adds to that CPU's cell with a single instruction; the kernel restarts it
+ * if the thread is preempted, migrated or signalled first. A thread that cannot run sections
+ * (rseq4j owns rseq and the thread is not registered) adds atomically to an extra cell that no
+ * section touches, since a section's add is atomic only against sections on its own CPU. Where
+ * no section runs at all (rseq or executable memory unavailable: see
+ * {@link RseqSupport#perCpuImplementation()}), every add is atomic, to its CPU's cell.
  *
  * <p>{@link #sum()} is not an atomic snapshot (as with LongAdder); once updates stop it is exact.
- * Memory: {@code 64 * possible CPUs} bytes, plus the LongAdder if it is ever used.
+ * Memory: 64 bytes per possible CPU, plus one line.
  */
 public final class PerCpuCounter {
 
-    private static final MethodHandle ADD = MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.add();
-    private static final long CELL_BYTES = 1L << PerCpuSections.STRIDE_SHIFT;
-    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle CELL = PerCpuSlots.LONG;
 
-    /** One cell per possible CPU; written by sections with plain stores, read here opaque. */
-    private final MemorySegment cells = Arena.ofAuto().allocate(Cpus.POSSIBLE * CELL_BYTES, CELL_BYTES);
+    /** One cell per slot, a line apart; written by sections with plain adds, else atomically; read opaque. */
+    private final MemorySegment cells = PerCpuSlots.allocate(Long.BYTES);
     /** Address of {@link #cells}, immutable; the sections take a raw address. */
     private final long base = cells.address();
-    /** Updates from threads that cannot run sections. */
-    private final LongAdder fallback = new LongAdder();
     /** Total already handed out by {@link #sumThenReset()}; written under the lock, read volatile. */
     private volatile long handedOut;
 
@@ -48,45 +39,24 @@ public final class PerCpuCounter {
     }
 
     public void add(long value) {
-        if (MODE == Mode.TLS) {
-            if (addTls(value) == SectionTemplates.COMMITTED) {
-                Reference.reachabilityFence(this);
-                return;
-            }
+        if (MODE == Mode.TLS && PerCpuSlots.add(base, value, 0) == SectionTemplates.COMMITTED) {
+            Reference.reachabilityFence(this);
+            return;
         }
         addSlow(value);
     }
 
+    /** A retry after an abort or migration, or a thread in REGISTER or ATOMIC mode. */
     private void addSlow(long value) {
-        long area;
-        if (MODE == Mode.TLS) {
-            while (addTls(value) != SectionTemplates.COMMITTED) {
-                Thread.onSpinWait();
-            }
-        } else if (MODE == Mode.REGISTER && (area = RseqThread.registeredArea()) != 0) {
-            while (addRegister(value, area) != SectionTemplates.COMMITTED) {
-                Thread.onSpinWait();
-            }
+        long area = PerCpuSlots.area();
+        if (area == PerCpuSlots.NO_SECTIONS) {
+            CELL.getAndAdd(cells, PerCpuSlots.lockedSlot() * PerCpuSlots.LINE, value);
         } else {
-            fallback.add(value);
+            while (PerCpuSlots.add(base, value, area) != SectionTemplates.COMMITTED) {
+                Thread.onSpinWait();
+            }
         }
         Reference.reachabilityFence(this);
-    }
-
-    private int addTls(long value) {
-        try {
-            return (int) ADD.invokeExact(base, value);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    private int addRegister(long value, long area) {
-        try {
-            return (int) ADD.invokeExact(base, value, area);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
     }
 
     /** The total of all updates (less what {@link #sumThenReset()} handed out). */
@@ -96,7 +66,7 @@ public final class PerCpuCounter {
 
     /**
      * Returns {@link #sum()} and starts counting from zero. No cell is written, since another
-     * CPU's section may be storing to it; the handed-out total is remembered instead, so every
+     * CPU's section may be adding to it; the handed-out total is remembered instead, so every
      * update is counted by exactly one call.
      */
     public synchronized long sumThenReset() {
@@ -107,8 +77,8 @@ public final class PerCpuCounter {
     }
 
     private long total() {
-        long total = fallback.sum();
-        for (long offset = 0; offset < cells.byteSize(); offset += CELL_BYTES) {
+        long total = 0;
+        for (long offset = 0; offset < cells.byteSize(); offset += PerCpuSlots.LINE) {
             total += (long) CELL.getOpaque(cells, offset);
         }
         return total;

@@ -41,6 +41,7 @@ final class PerCpuSlots {
     static final MemorySegment MEMORY = Native.ALL_MEMORY;
     static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
+    private static final MethodHandle ADD = MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.add();
     private static final MethodHandle CMPEQV_STOREV = MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpeqvStorev();
     private static final MethodHandle CMPEQV_STOREV_STOREV =
             MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpeqvStorevStorev();
@@ -97,6 +98,15 @@ final class PerCpuSlots {
     }
 
     // Section calls: one shape per mode; area is ignored in TLS mode.
+
+    /** {@code base[cpu_id * LINE] += value}, the cpu read inside the section. */
+    static int add(long base, long value, long area) {
+        try {
+            return MODE == Mode.TLS ? (int) ADD.invokeExact(base, value) : (int) ADD.invokeExact(base, value, area);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
 
     static int cmpeqvStorev(long v, long expect, long newv, int cpu, long area) {
         try {
