@@ -67,7 +67,7 @@ public final class RseqThread implements AutoCloseable {
      */
     public static int currentCpu() {
         int cpu = RseqMemory.readField(currentArea() + RseqAbi.CPU_ID);
-        return cpu >= 0 ? cpu : Libc.schedGetcpu();
+        return RseqAbi.OWNER == Owner.GLIBC || cpu >= 0 ? cpu : Libc.schedGetcpu();
     }
 
     /** The NUMA node the calling thread runs on; see {@link #currentCpu()}. Needs Linux 6.3. */
@@ -115,11 +115,11 @@ public final class RseqThread implements AutoCloseable {
                     ? RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET
                     : RseqMemory.UNREGISTERED_AREA;
         }
-        return platformHandle(thread).area;
+        return platformHandle().area;
     }
 
     /** The handle of a platform thread, entering it in the cache on the way. */
-    private static RseqThread platformHandle(Thread thread) {
+    private static RseqThread platformHandle() {
         RseqThread handle = CURRENT.get();
         HandleCache.remember(handle);
         return handle;
@@ -166,7 +166,7 @@ public final class RseqThread implements AutoCloseable {
                     + "shared carrier threads and may move between them at any blocking call. Use the static "
                     + "readers (RseqThread.currentCpu() etc.), which read the current carrier's area, or a platform thread");
         }
-        return platformHandle(thread);
+        return platformHandle();
     }
 
     /** Platform threads that carry their rseq area, for the fastest {@link #currentCpu()}. */
