@@ -107,7 +107,7 @@ public final class PerCpuBuffer {
      * thread's CPU; false when that CPU's buffer is full.
      */
     public boolean push(MemorySegment record) {
-        long src = nativeAddress(record, "record");
+        long src = nativeAddress(record, "record", false);
         long area = PerCpuSlots.area();
         boolean pushed = false;
         if (area == NO_SECTIONS) {
@@ -145,7 +145,7 @@ public final class PerCpuBuffer {
      * contents of {@code dst} are then unspecified (an aborted attempt may have copied part of a record).
      */
     public boolean pop(MemorySegment dst) {
-        boolean popped = popInto(nativeAddress(dst, "dst"));
+        boolean popped = popInto(nativeAddress(dst, "dst", true));
         Reference.reachabilityFence(dst);
         return popped;
     }
@@ -245,10 +245,17 @@ public final class PerCpuBuffer {
         }
     }
 
-    private long nativeAddress(MemorySegment segment, String what) {
-        if (!segment.isNative() || segment.byteSize() < recordBytes) {
-            throw new IllegalArgumentException(what + " must be a native segment of at least " + recordBytes
-                    + " bytes: " + segment);
+    /**
+     * The address the sections copy from or to. They take raw addresses, so the segment must be
+     * checked here: a heap, closed, short or (for {@code written}) read-only segment would
+     * otherwise mean a wild native access. Closing a shared arena while the call runs is still
+     * the caller's error, as with any native function.
+     */
+    private long nativeAddress(MemorySegment segment, String what, boolean written) {
+        if (!segment.isNative() || !segment.scope().isAlive() || segment.byteSize() < recordBytes
+                || (written && segment.isReadOnly())) {
+            throw new IllegalArgumentException(what + " must be a live" + (written ? ", writable" : "")
+                    + " native segment of at least " + recordBytes + " bytes: " + segment);
         }
         return segment.address();
     }
