@@ -41,11 +41,14 @@ public record Aarch64() implements Arch {
         }
     }
 
-    private static final class ThreadPointerStub {
-        /** mrs x0, tpidr_el0 ; ret */
-        private static final int[] CODE = {0xd53bd040, 0xd65f03c0};
+    /** The stub's instruction words: {@code mrs x0, tpidr_el0; ret}. */
+    public static int[] threadPointerStub() {
+        return new int[] {0xd53bd040, 0xd65f03c0};
+    }
 
+    /** Installed on first use, so merely naming this class on x86_64 maps nothing. */
+    private static final class ThreadPointerStub {
         static final MethodHandle READ = ExecutableMemory.function(
-                ExecutableMemory.install(CODE), FunctionDescriptor.of(ValueLayout.JAVA_LONG));
+                ExecutableMemory.install(threadPointerStub()), FunctionDescriptor.of(ValueLayout.JAVA_LONG));
     }
 }
