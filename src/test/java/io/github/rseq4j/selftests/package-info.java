@@ -20,6 +20,8 @@
  *       registration of many workers, and thread churn with threads dying registered.
  *   <li>{@link io.github.rseq4j.selftests.VirtualThreadTest}: no kernel counterpart; the
  *       static readers on virtual threads, which change carrier at every park.
+ *   <li>{@link io.github.rseq4j.selftests.HoistingTest}: no kernel counterpart; a compiled
+ *       loop polling cpu_id sees the kernel change it when another thread migrates the poller.
  *   <li>{@link io.github.rseq4j.selftests.RseqBlockedTest}: the selftests'
  *       {@code rseq_available()} being false, here because a seccomp filter returns ENOSYS.
  * </ul>
