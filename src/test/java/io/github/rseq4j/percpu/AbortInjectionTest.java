@@ -2,6 +2,7 @@ package io.github.rseq4j.percpu;
 
 import static io.github.rseq4j.percpu.Cells.CELL;
 import static io.github.rseq4j.percpu.Cells.LINE;
+import static io.github.rseq4j.percpu.Cells.addUntilCommitted;
 import static io.github.rseq4j.percpu.Cells.invoke;
 import static io.github.rseq4j.percpu.Cells.sum;
 
@@ -54,14 +55,7 @@ class AbortInjectionTest {
         LongAdder aborts = new LongAdder();
         Workers.run(Workers.THREADS, i -> {
             for (int r = 0; r < REPS; r++) {
-                for (;;) {
-                    int rc = invoke(() -> (int) add.invokeExact(base, 1L));
-                    if (rc == SectionTemplates.COMMITTED) {
-                        break;
-                    }
-                    assertEquals(SectionTemplates.ABORTED, rc);
-                    aborts.increment();
-                }
+                aborts.add(addUntilCommitted(add, base));
             }
         });
         return new Outcome(sum(cells), aborts.sum(), 0);

@@ -1,5 +1,10 @@
 package io.github.rseq4j.percpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.rseq4j.internal.cs.SectionTemplates;
+import java.lang.invoke.MethodHandle;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -23,6 +28,20 @@ final class Cells {
             return call.run();
         } catch (Throwable t) {
             throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Runs an {@code add(base, 1)} section until it commits and returns how often the kernel
+     * aborted it first; any other return code fails the test.
+     */
+    static int addUntilCommitted(MethodHandle add, long base) {
+        for (int aborts = 0; ; aborts++) {
+            int rc = invoke(() -> (int) add.invokeExact(base, 1L));
+            if (rc == SectionTemplates.COMMITTED) {
+                return aborts;
+            }
+            assertEquals(SectionTemplates.ABORTED, rc);
         }
     }
 

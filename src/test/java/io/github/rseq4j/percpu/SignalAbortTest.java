@@ -1,7 +1,7 @@
 package io.github.rseq4j.percpu;
 
 import static io.github.rseq4j.percpu.Cells.LINE;
-import static io.github.rseq4j.percpu.Cells.invoke;
+import static io.github.rseq4j.percpu.Cells.addUntilCommitted;
 import static io.github.rseq4j.percpu.Cells.sum;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +13,6 @@ import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
 import io.github.rseq4j.internal.cs.SectionLibrary;
-import io.github.rseq4j.internal.cs.SectionTemplates;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.sys.Libc;
@@ -138,14 +137,7 @@ class SignalAbortTest {
                 try {
                     tids.set(i, Libc.gettid());
                     for (int r = 0; r < REPS; r++) {
-                        for (;;) {
-                            int rc = invoke(() -> (int) add.invokeExact(base, 1L));
-                            if (rc == SectionTemplates.COMMITTED) {
-                                break;
-                            }
-                            assertEquals(SectionTemplates.ABORTED, rc);
-                            aborts.increment();
-                        }
+                        aborts.add(addUntilCommitted(add, base));
                     }
                 } finally {
                     finished.countDown();
@@ -207,14 +199,7 @@ class SignalAbortTest {
                 started.countDown();
                 Affinity.runPinned(workerCpu, () -> {
                     for (int r = 0; r < PINNED_SECTIONS; r++) {
-                        for (;;) {
-                            int rc = invoke(() -> (int) add.invokeExact(base, 1L));
-                            if (rc == SectionTemplates.COMMITTED) {
-                                break;
-                            }
-                            assertEquals(SectionTemplates.ABORTED, rc);
-                            aborts.incrementAndGet();
-                        }
+                        aborts.addAndGet(addUntilCommitted(add, base));
                         commits.incrementAndGet();
                     }
                 });
