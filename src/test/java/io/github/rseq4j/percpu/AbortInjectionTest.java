@@ -21,7 +21,6 @@ import io.github.rseq4j.internal.sys.Cpus;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,26 +106,12 @@ class AbortInjectionTest {
     @Test
     void membarrierAbortsInFlightSections() {
         ParamTest.registerBarrierOrSkip();
-        AtomicBoolean done = new AtomicBoolean();
         LongAdder barriers = new LongAdder();
-        Thread aborter = Thread.ofPlatform().start(() -> {
-            while (!done.get()) {
-                RseqBarrier.abortAll();
-                barriers.increment();
-            }
-        });
-        Outcome add, cmpeqv;
-        try {
-            add = runAdd();
-            cmpeqv = runCmpeqv();
-        } finally {
-            done.set(true);
-            try {
-                aborter.join();
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        Outcome[] outcomes = Workers.whileRepeating(() -> {
+            RseqBarrier.abortAll();
+            barriers.increment();
+        }, () -> new Outcome[] {runAdd(), runCmpeqv()});
+        Outcome add = outcomes[0], cmpeqv = outcomes[1];
         System.out.println("membarrier calls: " + barriers.sum());
         assertExactWithAborts("add + membarrier", add);
         assertExactWithAborts("cmpeqvStorev + membarrier", cmpeqv);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.RseqBarrier;
 import io.github.rseq4j.RseqException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -47,24 +46,14 @@ class ParamTest {
     @Test
     void membarrier() {
         registerBarrierOrSkip();
-        AtomicBoolean done = new AtomicBoolean();
         AtomicLong barriers = new AtomicLong();
-        Thread aborter = Thread.ofPlatform().start(() -> {
-            while (!done.get()) {
-                RseqBarrier.abortAll();
-                RseqBarrier.abortOn((int) (barriers.getAndIncrement() % Runtime.getRuntime().availableProcessors()));
-            }
-        });
-        try {
+        Workers.whileRepeating(() -> {
+            RseqBarrier.abortAll();
+            RseqBarrier.abortOn((int) (barriers.getAndIncrement() % Runtime.getRuntime().availableProcessors()));
+        }, () -> {
             Scenarios.list(THREADS, 10_000, Scenarios.PLAIN);
-        } finally {
-            done.set(true);
-            try {
-                aborter.join();
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+            return null;
+        });
         assertTrue(barriers.get() > 0);
     }
 

@@ -2,8 +2,10 @@ package io.github.rseq4j.percpu;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /** Runs workers on platform threads and rethrows the first failure; shared by the per-CPU tests. */
 final class Workers {
@@ -36,6 +38,26 @@ final class Workers {
         }
         if (failure.get() != null) {
             throw new AssertionError("worker failed", failure.get());
+        }
+    }
+
+    /** Runs {@code step} over and over on a platform thread while {@code work} runs, then stops it. */
+    static <T> T whileRepeating(Runnable step, Supplier<T> work) {
+        AtomicBoolean done = new AtomicBoolean();
+        Thread background = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                step.run();
+            }
+        });
+        try {
+            return work.get();
+        } finally {
+            done.set(true);
+            try {
+                background.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 }
