@@ -2,6 +2,7 @@ package io.github.rseq4j;
 
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.RseqAbi;
+import java.util.Locale;
 
 /**
  * What rseq offers in this process, decided once when rseq4j is first used. Probing has no
@@ -13,6 +14,9 @@ import io.github.rseq4j.internal.RseqAbi;
  * @param featureSize bytes of struct rseq the kernel fills (AT_RSEQ_FEATURE_SIZE, else 20)
  * @param usableSize  bytes of the area rseq4j reads: the feature size, capped by what glibc registered
  * @param alignment   alignment the kernel requires of an area (AT_RSEQ_ALIGN, at least 32)
+ * @param registrationLength length rseq4j registers its own areas with
+ * @param glibcRseqSize glibc's {@code __rseq_size}; 0 when glibc registered nothing
+ * @param glibcRseqOffset glibc's {@code __rseq_offset}; 0 when glibc registered nothing
  * @param arch        the architecture, as {@code uname -m} spells it
  * @param signature   the abort-handler signature (RSEQ_SIG) of this architecture
  * @param errno       0, or the errno that made rseq unavailable
@@ -20,11 +24,12 @@ import io.github.rseq4j.internal.RseqAbi;
  * @param perCpuImplementation how {@link PerCpuCounter} and the other per-CPU structures run here
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
-                          String arch, int signature, int errno, String reason,
+                          int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature, int errno, String reason,
                           String perCpuImplementation) {
 
     private static final RseqSupport PROBED = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
-            RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
+            RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH, RseqAbi.GLIBC_SIZE,
+            RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
             RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
             PerCpuSections.describe());
 
@@ -34,6 +39,16 @@ public record RseqSupport(boolean available, Owner owner, int featureSize, int u
 
     /** The signature as hex, e.g. "0x53053053". */
     public String signatureHex() {
-        return String.format("0x%08x", signature);
+        return String.format(Locale.ROOT, "0x%08x", signature);
+    }
+
+    /** Whether the kernel keeps node_id (Linux 6.3) current in the area rseq4j reads. */
+    public boolean hasNodeId() {
+        return usableSize >= RseqAbi.NODE_ID + Integer.BYTES;
+    }
+
+    /** Whether the kernel keeps mm_cid (Linux 6.3) current in the area rseq4j reads. */
+    public boolean hasMmCid() {
+        return usableSize >= RseqAbi.MM_CID + Integer.BYTES;
     }
 }

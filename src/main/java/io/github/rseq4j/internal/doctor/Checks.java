@@ -1,7 +1,10 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqException;
+import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Errno;
 import java.util.List;
 import java.util.function.Supplier;
@@ -18,11 +21,14 @@ final class Checks {
     static final String FEATURE_SIZE = "feature size";
     static final String MM_CID = "mm_cid within [0, threads)";
 
+    /** Bytes of struct rseq up to the end of mm_cid (Linux 6.3). */
+    private static final int MM_CID_END = (int) RseqAbi.MM_CID + Integer.BYTES;
+
     static Report collect() {
         Platform platform = Platform.probe();
-        RseqFacts rseq;
+        RseqSupport rseq;
         try {
-            rseq = RseqFacts.probe();
+            rseq = RseqSupport.probe();
         } catch (RuntimeException | LinkageError e) {
             return new Report(platform, null, List.of(), List.of(cannotLoad(platform, e)));
         }
@@ -47,23 +53,23 @@ final class Checks {
                         + "report this output at " + Check.ISSUES);
     }
 
-    private static Check available(RseqFacts rseq, Platform platform) {
+    private static Check available(RseqSupport rseq, Platform platform) {
         if (rseq.available()) {
             return Check.ok(AVAILABLE, "the kernel has the rseq system call and lets this process use it");
         }
-        String fix = switch (rseq.unavailableErrno()) {
+        String fix = switch (rseq.errno()) {
             case Errno.ENOSYS -> "allow the 'rseq' system call in the seccomp profile (containers: a current "
                     + "runtime's default profile allows it, or add it to your custom profile), or run Linux 4.18 "
                     + "or later (this kernel: " + platform.kernel() + ")";
             case Errno.EPERM, Errno.EACCES -> "allow the 'rseq' system call in the seccomp or LSM policy that denies it";
             default -> "report this output at " + Check.ISSUES;
         };
-        return Check.problem(AVAILABLE, "rseq(2) fails with " + rseq.unavailableErrnoName() + ": "
-                + rseq.unavailableReason(), fix);
+        return Check.problem(AVAILABLE, "rseq(2) fails with " + Errno.describe(rseq.errno()) + ": "
+                + rseq.reason(), fix);
     }
 
     /** Not a verdict but the explanation users need most: whose area rseq4j reads, and how to change that. */
-    private static Check owner(RseqFacts rseq, Platform platform) {
+    private static Check owner(RseqSupport rseq, Platform platform) {
         if (rseq.owner() == Owner.GLIBC) {
             return Check.ok(OWNER, "glibc: " + platform.libc() + " registered each thread's rseq area (__rseq_size "
                     + rseq.glibcRseqSize() + ", __rseq_offset " + rseq.glibcRseqOffset() + "), and rseq4j adopts "
@@ -76,17 +82,17 @@ final class Checks {
     }
 
     /** Missing fields are a limit of the kernel or libc, not a fault: a note, never a problem. */
-    private static Check featureSize(RseqFacts rseq) {
+    private static Check featureSize(RseqSupport rseq) {
         String sizes = "the kernel fills " + rseq.featureSize() + " bytes of struct rseq"
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : " where rseq is allowed");
         return Check.ok(FEATURE_SIZE, rseq.hasMmCid()
                 ? sizes + ": cpu_id_start, cpu_id, node_id and mm_cid"
-                : sizes + ": " + rseq.missingFields());
+                : sizes + ": " + missingFields(rseq));
     }
 
-    private static Check mmCid(RseqFacts rseq, ThreadSampler.Samples samples) {
+    private static Check mmCid(RseqSupport rseq, ThreadSampler.Samples samples) {
         if (!rseq.hasMmCid()) {
-            return Check.ok(MM_CID, "not checked: " + rseq.missingFields());
+            return Check.ok(MM_CID, "not checked: " + missingFields(rseq));
         }
         long bound = samples.processThreads();
         List<Integer> cids = samples.threads().stream().map(ThreadSample::mmCid).toList();
@@ -100,7 +106,7 @@ final class Checks {
                         + "report this output with the kernel version at " + Check.ISSUES);
     }
 
-    private static Check needingRseq(String name, RseqFacts rseq, Supplier<Check> check) {
+    private static Check needingRseq(String name, RseqSupport rseq, Supplier<Check> check) {
         if (!rseq.available()) {
             return Check.notRun(name, "needs rseq, which is unavailable", "fix \"" + AVAILABLE + "\" first");
         }
@@ -121,5 +127,20 @@ final class Checks {
     private static String describe(Throwable e) {
         Throwable root = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
         return root instanceof RseqException ? root.getMessage() : root.toString();
+    }
+
+    /** Why node_id / mm_cid cannot be read, and what would change that; empty when both can. */
+    static String missingFields(RseqSupport rseq) {
+        if (rseq.hasMmCid()) {
+            return "";
+        }
+        String missing = rseq.hasNodeId() ? "mm_cid is" : "node_id and mm_cid are";
+        if (rseq.featureSize() < MM_CID_END) {
+            return missing + " missing: they need Linux 6.3 or later (this kernel fills " + rseq.featureSize()
+                    + " bytes of struct rseq; " + MM_CID_END + " are needed)";
+        }
+        return missing + " missing: glibc registered only " + rseq.usableSize() + " bytes of the " + rseq.featureSize()
+                + " this kernel fills; start the JVM with GLIBC_TUNABLES=glibc.pthread.rseq=0 so rseq4j registers "
+                + rseq.registrationLength() + " bytes itself";
     }
 }

@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import static java.util.stream.Collectors.joining;
 
 import java.util.List;
@@ -21,9 +23,9 @@ final class CpuChecks {
                 "cpu_id, cpu_id_start, RseqThread.currentCpu() and sched_getcpu() named the CPU the thread was pinned to");
     }
 
-    static Check nodeId(RseqFacts rseq, List<CpuProbe> probes) {
+    static Check nodeId(RseqSupport rseq, List<CpuProbe> probes) {
         if (!rseq.hasNodeId()) {
-            return Check.ok(NODE_ID, "not checked: " + rseq.missingFields());
+            return Check.ok(NODE_ID, "not checked: " + Checks.missingFields(rseq));
         }
         return verdict(NODE_ID, probes, CpuProbe::nodeAgrees, CpuProbe::describeNode,
                 "node_id equalled getcpu()'s node (" + probes.stream().map(p -> String.valueOf(p.nodeId()))

@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Libc;
@@ -17,7 +19,7 @@ import java.util.List;
 record CpuProbe(int cpu, int schedGetcpu, int cpuId, int cpuIdStart, int currentCpu, Integer nodeId, int getcpuNode) {
 
     /** Pins a fresh registered thread to each CPU it may use in turn; needs rseq available. */
-    static List<CpuProbe> onEveryAllowedCpu(RseqFacts rseq) {
+    static List<CpuProbe> onEveryAllowedCpu(RseqSupport rseq) {
         return DoctorThreads.call("rseq4j-doctor-pinned", () -> {
             List<CpuProbe> probes = new ArrayList<>();
             try (RseqThread handle = RseqThread.register()) {
@@ -28,7 +30,7 @@ record CpuProbe(int cpu, int schedGetcpu, int cpuId, int cpuIdStart, int current
         });
     }
 
-    private static CpuProbe probe(int cpu, RseqThread handle, RseqFacts rseq) {
+    private static CpuProbe probe(int cpu, RseqThread handle, RseqSupport rseq) {
         return new CpuProbe(cpu, Libc.schedGetcpu(), handle.cpuId(), handle.cpuIdStart(), RseqThread.currentCpu(),
                 rseq.hasNodeId() ? handle.nodeId() : null, Libc.currentNode());
     }

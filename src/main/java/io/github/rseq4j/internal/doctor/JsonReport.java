@@ -1,5 +1,9 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.internal.sys.Errno;
+
+import io.github.rseq4j.RseqSupport;
+
 import io.github.rseq4j.Owner;
 
 /**
@@ -45,20 +49,21 @@ final class JsonReport {
     }
 
     /** All null but {@code available} and {@code owner} when rseq4j could not load. */
-    private static void rseq(JsonWriter json, RseqFacts rseq) {
+    private static void rseq(JsonWriter json, RseqSupport rseq) {
         boolean known = rseq != null;
         json.name("available").value(known && rseq.available());
-        json.name("unavailableErrno").value(known ? rseq.unavailableErrnoName() : null);
-        json.name("unavailableReason").value(known ? rseq.unavailableReason() : null);
+        json.name("unavailableErrno").value(known && !rseq.available() ? Errno.describe(rseq.errno()) : null);
+        json.name("unavailableReason").value(known && !rseq.available() ? rseq.reason() : null);
         json.name("owner").value(known ? rseq.owner().label() : Owner.NONE.label());
         json.name("featureSize").value(known ? rseq.featureSize() : null);
         json.name("alignment").value(known ? rseq.alignment() : null);
         json.name("arch").value(known ? rseq.arch() : null);
         json.name("signature").value(known ? rseq.signatureHex() : null);
-        json.name("glibcRseqSize").value(known ? rseq.glibcRseqSize() : null);
-        json.name("glibcRseqOffset").value(known ? rseq.glibcRseqOffset() : null);
+        boolean glibc = known && rseq.glibcRseqSize() > 0;
+        json.name("glibcRseqSize").value(glibc ? rseq.glibcRseqSize() : null);
+        json.name("glibcRseqOffset").value(glibc ? rseq.glibcRseqOffset() : null);
         json.name("usableSize").value(known ? rseq.usableSize() : null);
         json.name("registrationLength").value(known ? rseq.registrationLength() : null);
-        json.name("perCpu").value(known ? rseq.perCpu() : null);
+        json.name("perCpu").value(known ? rseq.perCpuImplementation() : null);
     }
 }

@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
 
@@ -34,7 +36,7 @@ final class RegistrationCheck {
         }
     }
 
-    static Check run(RseqFacts rseq) {
+    static Check run(RseqSupport rseq) {
         Trace trace = DoctorThreads.call("rseq4j-doctor-registration", Trace::ofFreshThread);
         boolean glibc = rseq.owner() == Owner.GLIBC;
         // glibc's registration outlives ours; rseq4j's own area must be gone, which the kernel

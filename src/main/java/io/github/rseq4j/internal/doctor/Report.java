@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import java.util.List;
 
 /**
@@ -9,7 +11,7 @@ import java.util.List;
  * @param rseq    what rseq4j decided about this process; null when rseq4j cannot even load here
  * @param threads samples of the kernel's fields on a few threads; empty when sampling failed
  */
-record Report(Platform platform, RseqFacts rseq, List<ThreadSample> threads, List<Check> checks) {
+record Report(Platform platform, RseqSupport rseq, List<ThreadSample> threads, List<Check> checks) {
 
     Report {
         threads = List.copyOf(threads);

@@ -1,5 +1,9 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.internal.sys.Errno;
+
+import io.github.rseq4j.RseqSupport;
+
 import java.util.Locale;
 
 /** The report for people: facts first, then one line per check, a fix under each problem. */
@@ -16,7 +20,7 @@ final class TextReport {
         fact(text, "kernel", platform.kernel() + " (" + platform.machine() + ")");
         fact(text, "libc", platform.libc());
         fact(text, "JDK", platform.jdk());
-        RseqFacts rseq = report.rseq();
+        RseqSupport rseq = report.rseq();
         if (rseq != null) {
             facts(text, rseq);
         } else {
@@ -55,18 +59,18 @@ final class TextReport {
                 + (notRun > 0 ? ", " + plural(notRun, "check") + " could not run" : "") + "; see the fix under each PROBLEM";
     }
 
-    private static void facts(StringBuilder text, RseqFacts rseq) {
+    private static void facts(StringBuilder text, RseqSupport rseq) {
         fact(text, "rseq", rseq.available()
                 ? "available, owned by " + owner(rseq)
-                : "UNAVAILABLE: " + rseq.unavailableErrnoName());
+                : "UNAVAILABLE: " + Errno.describe(rseq.errno()));
         fact(text, "struct rseq", "kernel fills " + rseq.featureSize() + " bytes"
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : "") + ", alignment " + rseq.alignment());
         fact(text, "arch", rseq.arch() + ", abort signature " + rseq.signatureHex());
-        fact(text, "per-CPU ops", rseq.perCpu());
+        fact(text, "per-CPU ops", rseq.perCpuImplementation());
     }
 
-    private static String owner(RseqFacts rseq) {
-        return rseq.glibcRseqSize() == null
+    private static String owner(RseqSupport rseq) {
+        return rseq.glibcRseqSize() == 0
                 ? rseq.owner().label()
                 : rseq.owner().label() + " (__rseq_size " + rseq.glibcRseqSize() + ", __rseq_offset "
                         + rseq.glibcRseqOffset() + ")";

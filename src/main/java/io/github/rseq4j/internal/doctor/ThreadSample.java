@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import io.github.rseq4j.RseqThread;
 
 /**
@@ -18,7 +20,7 @@ record ThreadSample(String name, String source, Integer cpuId, Integer cpuIdStar
      * Reads the calling thread's fields through {@code handle}, its registration; null when rseq
      * is unavailable, so the sample shows what {@link RseqThread#currentCpu()} falls back to.
      */
-    static ThreadSample ofCallingThread(RseqThread handle, RseqFacts rseq) {
+    static ThreadSample ofCallingThread(RseqThread handle, RseqSupport rseq) {
         String name = Thread.currentThread().getName();
         if (handle == null) {
             return new ThreadSample(name, FALLBACK, RseqThread.currentCpu(), null, null, null);

@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import io.github.rseq4j.RseqThread;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,7 +28,7 @@ final class ThreadSampler {
     /** @param processThreads threads of the process while the samples were registered */
     record Samples(List<ThreadSample> threads, long processThreads) {}
 
-    static Samples sample(RseqFacts rseq) {
+    static Samples sample(RseqSupport rseq) {
         int startedThreads = rseq.available() ? STARTED_THREADS : 0;
         CountDownLatch sampled = new CountDownLatch(startedThreads);
         CountDownLatch release = new CountDownLatch(1);
@@ -52,7 +54,7 @@ final class ThreadSampler {
         return new Samples(threads, processThreads);
     }
 
-    private static ThreadSample sampleAndHold(RseqFacts rseq, CountDownLatch sampled, CountDownLatch release) {
+    private static ThreadSample sampleAndHold(RseqSupport rseq, CountDownLatch sampled, CountDownLatch release) {
         RseqThread handle = null;
         ThreadSample sample;
         try {
@@ -75,7 +77,7 @@ final class ThreadSampler {
     }
 
     /** The calling thread's registration, or null where rseq is unavailable and reads fall back. */
-    private static RseqThread registerIfAvailable(RseqFacts rseq) {
+    private static RseqThread registerIfAvailable(RseqSupport rseq) {
         return rseq.available() ? RseqThread.register() : null;
     }
 

@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.RseqSupport;
+
 import static io.github.rseq4j.internal.doctor.ReportAssertions.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,8 +19,8 @@ class ReportRenderingTest {
 
     private static final Platform PLATFORM = new Platform("4.14.0", "x86_64", "glibc 2.28", "25");
 
-    private static final RseqFacts BLOCKED = new RseqFacts(false, 38, "blocked by seccomp", Owner.NONE,
-            20, 32, "x86_64", 0x53053053, null, null, 20, 32, "atomics (rseq unavailable)");
+    private static final RseqSupport BLOCKED = new RseqSupport(false, Owner.NONE, 20, 20, 32, 32, 0, 0,
+            "x86_64", 0x53053053, 38, "blocked by seccomp", "atomics (rseq unavailable)");
 
     private static final Report BLOCKED_REPORT = new Report(PLATFORM, BLOCKED,
             List.of(new ThreadSample("main", ThreadSample.FALLBACK, 3, null, null, null)),
@@ -55,7 +57,7 @@ class ReportRenderingTest {
     }
 
     @Test
-    void reportWithoutRseqFactsStillRendersEveryKey() {
+    void reportWithoutRseqSupportStillRendersEveryKey() {
         Report report = new Report(PLATFORM, null, List.of(),
                 List.of(Check.problem("rseq available", "cannot initialize", "use x86_64")));
         assertFalse(report.ok());
@@ -72,16 +74,16 @@ class ReportRenderingTest {
 
     @Test
     void missingFieldsNameTheKernelOrGlibcAsCause() {
-        assertEquals("", facts(28, 28).missingFields());
-        assertTrue(facts(20, 20).missingFields().startsWith("node_id and mm_cid are missing: they need Linux 6.3"),
-                facts(20, 20).missingFields());
-        assertTrue(facts(28, 20).missingFields().contains("GLIBC_TUNABLES=glibc.pthread.rseq=0"),
-                facts(28, 20).missingFields());
-        assertTrue(facts(28, 24).missingFields().startsWith("mm_cid is missing"), facts(28, 24).missingFields());
+        assertEquals("", Checks.missingFields(facts(28, 28)));
+        assertTrue(Checks.missingFields(facts(20, 20)).startsWith("node_id and mm_cid are missing: they need Linux 6.3"),
+                Checks.missingFields(facts(20, 20)));
+        assertTrue(Checks.missingFields(facts(28, 20)).contains("GLIBC_TUNABLES=glibc.pthread.rseq=0"),
+                Checks.missingFields(facts(28, 20)));
+        assertTrue(Checks.missingFields(facts(28, 24)).startsWith("mm_cid is missing"), Checks.missingFields(facts(28, 24)));
     }
 
-    private static RseqFacts facts(int featureSize, int usableSize) {
-        return new RseqFacts(true, 0, null, Owner.GLIBC, featureSize, 32, "x86_64", 0x53053053, 32, 2336L,
-                usableSize, 32, "rseq critical sections on glibc's area");
+    private static RseqSupport facts(int featureSize, int usableSize) {
+        return new RseqSupport(true, Owner.GLIBC, featureSize, usableSize, 32, 32, 32, 2336L,
+                "x86_64", 0x53053053, 0, "", "rseq critical sections on glibc's area");
     }
 }
