@@ -37,13 +37,17 @@ public final class Errno {
 
     /** "EINVAL (22)", or "errno 95" for a value outside the table. */
     public static String describe(int errno) {
-        String name = errno > 0 && errno < NAMES.length ? NAMES[errno] : null;
+        String name = symbol(errno);
         return name != null ? name + " (" + errno + ")" : "errno " + errno;
     }
 
     /** The symbolic name, or "errno N". */
     public static String name(int errno) {
-        String name = errno > 0 && errno < NAMES.length ? NAMES[errno] : null;
+        String name = symbol(errno);
         return name != null ? name : "errno " + errno;
+    }
+
+    private static String symbol(int errno) {
+        return errno > 0 && errno < NAMES.length ? NAMES[errno] : null;
     }
 }
