@@ -2,6 +2,7 @@ package io.github.rseq4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.github.rseq4j.Owner;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.WeakReference;
@@ -88,7 +89,7 @@ public final class AreaPool {
     }
 
     private static boolean kernelDone(Lease lease) {
-        boolean registered = RseqAbi.OWNER == io.github.rseq4j.Owner.RSEQ4J
+        boolean registered = RseqAbi.OWNER == Owner.RSEQ4J
                 && RseqMemory.refcount(lease.slot) > 0;
         return !registered || !Files.exists(Path.of("/proc/self/task", Integer.toString(lease.tid)));
     }

@@ -58,7 +58,8 @@ public final class PerCpuSections {
     public static String describe() {
         return switch (MODE) {
             case TLS -> "rseq critical sections on glibc's area (all threads, virtual included)";
-            case REGISTER -> "rseq critical sections on rseq4j's areas (registered platform threads; others use atomics)";
+            case REGISTER -> "rseq critical sections on rseq4j's areas (registered platform threads; others share one "
+                    + "extra line, atomically or under a lock)";
             case ATOMIC -> "atomics (" + FALLBACK_REASON + ")";
         };
     }
