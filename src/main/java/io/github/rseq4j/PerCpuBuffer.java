@@ -5,8 +5,6 @@ import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 import static io.github.rseq4j.PerCpuSlots.get;
 import static io.github.rseq4j.PerCpuSlots.set;
 
-import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
@@ -25,9 +23,24 @@ import java.util.function.Consumer;
  * with another record on top.
  *
  * <p>Like {@link PerCpuList}, operations address the calling thread's CPU only; threads that cannot run
- * sections use a locked slot, which {@link #pop} also checks in REGISTER mode.
+ * sections use a locked slot (the shared one, or their CPU's in ATOMIC mode), and {@link #pop} checks the
+ * shared slot after the CPU's own.
+ *
+ * <p>Records are at most {@link #MAX_RECORD_BYTES} bytes: the copy runs inside a critical downcall and inside
+ * the section, so its length bounds how long the thread delays safepoints (and so every thread's GC) per
+ * attempt, and how likely a preemption is to abort the attempt. Unbounded, a 16 MiB record took 7.6 s against
+ * one competing thread on its CPU and a 64 MiB record never committed.
  */
 public final class PerCpuBuffer {
+
+    /**
+     * The largest record: one 4 KiB page, copied as 512 eight-byte words in well under a microsecond, far below
+     * a scheduler time slice, so that an attempt rarely aborts and never stalls safepoints noticeably.
+     */
+    public static final int MAX_RECORD_BYTES = 4096;
+
+    /** What a section attempt loop ends with. */
+    private static final int DONE = 1, NOT_DONE = 0, NO_SECTION = -1;
 
     private final int capacity;
     private final int recordBytes;
@@ -47,11 +60,21 @@ public final class PerCpuBuffer {
         this(capacityPerCpu, Long.BYTES);
     }
 
-    /** A buffer of {@code recordBytes}-byte records, {@code capacityPerCpu} per CPU. */
+    /**
+     * A buffer of {@code recordBytes}-byte records, {@code capacityPerCpu} per CPU.
+     *
+     * @throws IllegalArgumentException if either is not positive, or {@code recordBytes} is above
+     *                                  {@link #MAX_RECORD_BYTES}
+     */
     public PerCpuBuffer(int capacityPerCpu, int recordBytes) {
         if (capacityPerCpu < 1 || recordBytes < 1) {
             throw new IllegalArgumentException("capacity and record size must be positive: " + capacityPerCpu
                     + ", " + recordBytes);
+        }
+        if (recordBytes > MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("records are copied inside an rseq critical section, which must stay "
+                    + "short; the largest record is " + MAX_RECORD_BYTES + " bytes: " + recordBytes
+                    + ". Store larger data elsewhere and push its address or index");
         }
         this.capacity = capacityPerCpu;
         this.recordBytes = recordBytes;
@@ -75,29 +98,30 @@ public final class PerCpuBuffer {
     public boolean push(long value) {
         requireLongRecords();
         long area = PerCpuSlots.area();
-        boolean pushed;
-        if (area == NO_SECTIONS) {
+        int pushed = area == NO_SECTIONS ? NO_SECTION : pushLong(value, area);
+        if (pushed == NO_SECTION) {
             long scratch = PerCpuSlots.scratch();
             set(scratch, value);
-            pushed = pushLocked(scratch);
-        } else {
-            pushed = pushLong(value, area);
+            pushed = pushLocked(scratch) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(this);
-        return pushed;
+        return pushed == DONE;
     }
 
-    private boolean pushLong(long value, long area) {
+    private int pushLong(long value, long area) {
         for (;;) {
             int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return NO_SECTION;
+            }
             long count = count(cpu);
             long n = get(count);
             if (n == capacity) {
-                return false;
+                return NOT_DONE;
             }
-            if (PerCpuSlots.cmpeqvStorevStorev(count, n, record(cpu, n), value, n + 1, cpu, area)
-                    == SectionTemplates.COMMITTED) {
-                return true;
+            int rc = PerCpuSlots.cmpeqvStorevStorev(count, n, record(cpu, n), value, n + 1, cpu, area);
+            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
             }
         }
     }
@@ -109,30 +133,35 @@ public final class PerCpuBuffer {
     public boolean push(MemorySegment record) {
         long src = nativeAddress(record, "record", false);
         long area = PerCpuSlots.area();
-        boolean pushed = false;
-        if (area == NO_SECTIONS) {
-            pushed = pushLocked(src);
-        } else {
-            for (;;) {
-                int cpu = RseqThread.currentCpu();
-                long count = count(cpu);
-                long n = get(count);
-                if (n == capacity) {
-                    break;
-                }
-                if (PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, record(cpu, n), src, recordBytes, n + 1, cpu, area)
-                        == SectionTemplates.COMMITTED) {
-                    pushed = true;
-                    break;
-                }
-            }
+        int pushed = area == NO_SECTIONS ? NO_SECTION : pushRecord(src, area);
+        if (pushed == NO_SECTION) {
+            pushed = pushLocked(src) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(record);
         Reference.reachabilityFence(this);
-        return pushed;
+        return pushed == DONE;
     }
 
-    /** Pops the top {@code long} of the calling thread's CPU (then, in REGISTER mode, the shared slot). */
+    private int pushRecord(long src, long area) {
+        for (;;) {
+            int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return NO_SECTION;
+            }
+            long count = count(cpu);
+            long n = get(count);
+            if (n == capacity) {
+                return NOT_DONE;
+            }
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, record(cpu, n), src, recordBytes, n + 1, cpu,
+                    area);
+            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
+            }
+        }
+    }
+
+    /** Pops the top {@code long} of the calling thread's CPU (then the shared slot). */
     public OptionalLong pop() {
         requireLongRecords();
         long scratch = PerCpuSlots.scratch();
@@ -140,9 +169,9 @@ public final class PerCpuBuffer {
     }
 
     /**
-     * Pops the top record of the calling thread's CPU (then, in REGISTER mode, the shared slot) into
-     * {@code dst}, a native segment of at least {@link #recordBytes()} bytes. Returns false when empty; the
-     * contents of {@code dst} are then unspecified (an aborted attempt may have copied part of a record).
+     * Pops the top record of the calling thread's CPU (then the shared slot) into {@code dst}, a native
+     * segment of at least {@link #recordBytes()} bytes. Returns false when empty; the contents of {@code dst}
+     * are then unspecified (an aborted attempt may have copied part of a record).
      */
     public boolean pop(MemorySegment dst) {
         boolean popped = popInto(nativeAddress(dst, "dst", true));
@@ -152,29 +181,34 @@ public final class PerCpuBuffer {
 
     private boolean popInto(long dst) {
         long area = PerCpuSlots.area();
-        boolean popped = false;
-        if (area == NO_SECTIONS) {
-            popped = popLocked(PerCpuSlots.lockedSlot(), dst);
-        } else {
-            for (;;) {
-                int cpu = RseqThread.currentCpu();
-                long count = count(cpu);
-                long n = get(count);
-                if (n == 0) {
-                    break;
-                }
-                if (PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, dst, record(cpu, n - 1), recordBytes, n - 1, cpu,
-                        area) == SectionTemplates.COMMITTED) {
-                    popped = true;
-                    break;
-                }
-            }
-            if (!popped && PerCpuSections.MODE == Mode.REGISTER) {
-                popped = popLocked(PerCpuSlots.SHARED, dst);
-            }
+        int popped = area == NO_SECTIONS ? NO_SECTION : popSection(dst, area);
+        if (popped == NO_SECTION) {
+            popped = popLocked(PerCpuSlots.lockedSlot(), dst) ? DONE : NOT_DONE;
+        }
+        if (popped != DONE && get(count(PerCpuSlots.SHARED)) != 0) { // racy peek; the pop locks
+            popped = popLocked(PerCpuSlots.SHARED, dst) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(this);
-        return popped;
+        return popped == DONE;
+    }
+
+    private int popSection(long dst, long area) {
+        for (;;) {
+            int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return NO_SECTION;
+            }
+            long count = count(cpu);
+            long n = get(count);
+            if (n == 0) {
+                return NOT_DONE;
+            }
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, dst, record(cpu, n - 1), recordBytes, n - 1, cpu,
+                    area);
+            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
+            }
+        }
     }
 
     /** Records held in all slots; exact only while no thread pushes or pops. */

@@ -46,22 +46,33 @@ public final class PerCpuCounter {
         addSlow(value);
     }
 
-    /** A retry after an abort or migration, or a thread in REGISTER or ATOMIC mode. */
+    /**
+     * A retry after an abort, a thread in REGISTER or ATOMIC mode, or one whose cpu_id the section found out of
+     * range (its area is not registered): that one adds atomically to the extra line.
+     */
     private void addSlow(long value) {
         long area = PerCpuSlots.area();
-        if (area == PerCpuSlots.NO_SECTIONS) {
-            CELL.getAndAdd(cells, PerCpuSlots.lockedSlot() * PerCpuSlots.LINE, value);
-        } else {
-            while (PerCpuSlots.add(base, value, area) != SectionTemplates.COMMITTED) {
+        if (area != PerCpuSlots.NO_SECTIONS) {
+            for (int rc; (rc = PerCpuSlots.add(base, value, area)) != SectionTemplates.INDEX_OUT_OF_RANGE;) {
+                if (rc == SectionTemplates.COMMITTED) {
+                    Reference.reachabilityFence(this);
+                    return;
+                }
                 Thread.onSpinWait();
             }
         }
+        CELL.getAndAdd(cells, PerCpuSlots.lockedSlot() * PerCpuSlots.LINE, value);
         Reference.reachabilityFence(this);
     }
 
-    /** The total of all updates (less what {@link #sumThenReset()} handed out). */
+    /**
+     * The total of all updates (less what {@link #sumThenReset()} handed out). The handed-out total is read
+     * first: a reset that comes after it is then counted in full by the cells read later, so a concurrent
+     * reset never makes this a new handed-out total minus an older cell total.
+     */
     public long sum() {
-        return total() - handedOut;
+        long handed = handedOut;
+        return total() - handed;
     }
 
     /**

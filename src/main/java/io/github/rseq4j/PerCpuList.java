@@ -5,8 +5,6 @@ import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 import static io.github.rseq4j.PerCpuSlots.get;
 import static io.github.rseq4j.PerCpuSlots.set;
 
-import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,8 +28,8 @@ import java.util.function.LongConsumer;
  * it), which reads its value and then pushes it to the free stack, so reuse is safe. Memory therefore stays
  * at the peak element count (16 bytes a node).
  *
- * <p>Threads that cannot run sections (see {@link PerCpuSlots}) use a locked slot: in REGISTER mode the
- * shared slot, which {@link #pop()} also checks after the CPU's own stack; in ATOMIC mode their CPU's slot.
+ * <p>Threads that cannot run sections (see {@link PerCpuSlots}) use a locked slot: the shared slot, or in
+ * ATOMIC mode their CPU's slot; {@link #pop()} checks the shared slot after the CPU's own stack.
  */
 public final class PerCpuList {
 
@@ -40,6 +38,8 @@ public final class PerCpuList {
     /** Per-slot line layout: the element stack's head, then the free-node stack's head. */
     private static final long HEAD = 0, FREE = 8;
     private static final long CHUNK_BYTES = 64 * 1024;
+    /** {@link #popSection}'s answer for a thread that cannot run sections; no node has this address. */
+    private static final long OUT_OF_RANGE = -1;
 
     /** Heads per slot, a line apart; CPU slots written only by sections, locked slots under their monitor. */
     private final MemorySegment heads = PerCpuSlots.allocate(2 * Long.BYTES);
@@ -60,17 +60,21 @@ public final class PerCpuList {
     /** Pushes {@code value} on the calling thread's CPU's stack. */
     public void push(long value) {
         long area = PerCpuSlots.area();
-        if (area == NO_SECTIONS) {
-            int slot = PerCpuSlots.lockedSlot();
-            synchronized (monitors[slot]) {
-                long node = popLocked(slot, FREE);
-                pushLocked(slot, HEAD, node != 0 ? node : newNode(), value);
-            }
-        } else {
-            long node = popSection(FREE, area);
+        long node = 0;
+        if (area != NO_SECTIONS && (node = popSection(FREE, area)) != OUT_OF_RANGE) {
             node = node != 0 ? node : newNode();
             set(node + VALUE, value);
-            pushSection(HEAD, node, area);
+            if (pushSection(HEAD, node, area)) {
+                Reference.reachabilityFence(this);
+                return;
+            }
+        }
+        int slot = PerCpuSlots.lockedSlot();
+        synchronized (monitors[slot]) {
+            if (node == 0 || node == OUT_OF_RANGE) {
+                node = popLocked(slot, FREE);
+            }
+            pushLocked(slot, HEAD, node != 0 ? node : newNode(), value);
         }
         Reference.reachabilityFence(this);
     }
@@ -78,19 +82,23 @@ public final class PerCpuList {
     /** Pops the value last pushed on the calling thread's CPU (then, see above, the shared slot), if any. */
     public OptionalLong pop() {
         long area = PerCpuSlots.area();
-        OptionalLong popped;
+        OptionalLong popped = OptionalLong.empty();
         if (area == NO_SECTIONS) {
             popped = popLockedValue(PerCpuSlots.lockedSlot());
         } else {
             long node = popSection(HEAD, area);
-            if (node != 0) {
+            if (node != 0 && node != OUT_OF_RANGE) {
                 long value = get(node + VALUE);
-                pushSection(FREE, node, area);
+                if (!pushSection(FREE, node, area)) {
+                    synchronized (monitors[PerCpuSlots.SHARED]) {
+                        pushLocked(PerCpuSlots.SHARED, FREE, node, 0);
+                    }
+                }
                 popped = OptionalLong.of(value);
-            } else {
-                popped = PerCpuSections.MODE == Mode.REGISTER
-                        ? popLockedValue(PerCpuSlots.SHARED) : OptionalLong.empty();
             }
+        }
+        if (popped.isEmpty() && get(head(PerCpuSlots.SHARED, HEAD)) != 0) { // racy peek; the pop locks
+            popped = popLockedValue(PerCpuSlots.SHARED);
         }
         Reference.reachabilityFence(this);
         return popped;
@@ -118,24 +126,40 @@ public final class PerCpuList {
         return base + slot * LINE + which;
     }
 
-    private void pushSection(long which, long node, long area) {
+    /** Pushes {@code node} on {@code which} stack of the current CPU; false when the thread cannot run sections. */
+    private boolean pushSection(long which, long node, long area) {
         for (;;) {
             int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return false;
+            }
             long head = head(cpu, which);
             long expect = get(head);
             set(node + NEXT, expect);
             VarHandle.releaseFence(); // node fields before the section's plain committing store
-            if (PerCpuSlots.cmpeqvStorev(head, expect, node, cpu, area) == SectionTemplates.COMMITTED) {
-                return;
+            switch (PerCpuSlots.cmpeqvStorev(head, expect, node, cpu, area)) {
+                case SectionTemplates.COMMITTED -> {
+                    return true;
+                }
+                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
+                    return false;
+                }
+                default -> Thread.onSpinWait(); // changed head, aborted or migrated
             }
         }
     }
 
-    /** The node popped from {@code which} stack of the current CPU, or 0 when that stack is empty. */
+    /**
+     * The node popped from {@code which} stack of the current CPU, 0 when that stack is empty, or
+     * {@link #OUT_OF_RANGE} when the thread cannot run sections (no usable cpu_id).
+     */
     private long popSection(long which, long area) {
         long scratch = PerCpuSlots.scratch();
         for (;;) {
             int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return OUT_OF_RANGE;
+            }
             switch (PerCpuSlots.cmpnevStoreoffpLoad(head(cpu, which), 0, NEXT, scratch, cpu, area)) {
                 case SectionTemplates.COMMITTED -> {
                     VarHandle.acquireFence(); // the node's fields were published by its pusher's commit
@@ -143,6 +167,9 @@ public final class PerCpuList {
                 }
                 case SectionTemplates.COMPARE_FAILED -> {
                     return 0;
+                }
+                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
+                    return OUT_OF_RANGE;
                 }
                 default -> Thread.onSpinWait(); // aborted or migrated
             }

@@ -4,6 +4,7 @@ import static io.github.rseq4j.internal.PerCpuSections.MODE;
 
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
+import io.github.rseq4j.internal.cs.SectionTemplates;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.Arena;
@@ -18,9 +19,16 @@ import java.lang.invoke.VarHandle;
  * <p>Slots {@code 0 .. CPUS-1} belong to CPUs and, in {@link Mode#TLS} and {@link Mode#REGISTER}, are written
  * only by rseq sections running on that CPU (plus release stores by a lock's holder). A section's commit is a
  * plain store, atomic only against the other sections of its CPU, so a thread that cannot run sections must
- * never write those slots: in REGISTER mode such threads use the extra slot {@link #SHARED}, which no
- * section touches, under a lock. In {@link Mode#ATOMIC} no section runs anywhere, so the CPU slots themselves
- * are used under locks (or CAS).
+ * never write those slots: such threads use the extra slot {@link #SHARED}, which no section touches, under a
+ * lock. In {@link Mode#ATOMIC} no section runs anywhere, so the CPU slots themselves are used under locks (or
+ * CAS).
+ *
+ * <p>A CPU number becomes an address only below {@link #CPUS}, checked twice: in Java ({@link #covers}) before
+ * an address is computed from {@link RseqThread#currentCpu()}, and inside every section, which compares the
+ * cpu_id it loads with {@code CPUS} (unsigned) and returns {@link SectionTemplates#INDEX_OUT_OF_RANGE}
+ * instead of storing. So a thread whose rseq area is not registered (cpu_id -1 or -2, e.g. glibc's area
+ * unregistered behind glibc's back) or that runs on a CPU outside the count takes the locked path on
+ * {@link #SHARED} and stays exact.
  */
 final class PerCpuSlots {
     private PerCpuSlots() {}
@@ -79,9 +87,21 @@ final class PerCpuSlots {
         };
     }
 
-    /** The slot a thread without sections uses: its CPU's in ATOMIC mode, else {@link #SHARED}. */
+    /**
+     * The slot a thread without sections uses: in ATOMIC mode its CPU's (or {@link #SHARED} for a CPU number
+     * outside the slots, or -1 from a failing {@code sched_getcpu()}), else {@link #SHARED}.
+     */
     static int lockedSlot() {
-        return MODE == Mode.ATOMIC ? RseqThread.currentCpu() : SHARED;
+        if (MODE != Mode.ATOMIC) {
+            return SHARED;
+        }
+        int cpu = RseqThread.currentCpu();
+        return covers(cpu) ? cpu : SHARED;
+    }
+
+    /** Whether {@code cpu} numbers a CPU slot, i.e. may become an address; false for negative values. */
+    static boolean covers(int cpu) {
+        return Integer.compareUnsigned(cpu, CPUS) < 0;
     }
 
     /** The calling thread's scratch address; valid while the thread lives. */

@@ -17,9 +17,9 @@ import java.util.Objects;
  * atomic against other CPUs, only against other sections on {@code c}. The other writer of that word is the
  * holder's release store of 0, which cannot race: while the word is 1 the compare fails. A CAS from another
  * CPU could race (both would see 0 and both would hold), so threads that cannot run sections (unregistered
- * threads in REGISTER mode) never touch CPU words: they CAS the extra slot {@link PerCpuSlots#SHARED}, which
- * no section touches, and guard that slot's data. In ATOMIC mode no section runs, so every writer of every
- * word is a CAS or the holder's release store.
+ * threads in REGISTER mode, threads whose area the section finds unregistered) never touch CPU words: they CAS
+ * the extra slot {@link PerCpuSlots#SHARED}, which no section touches, and guard that slot's data. In ATOMIC
+ * mode no section runs, so every writer of every word is a CAS or the holder's release store.
  *
  * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
  */
@@ -51,13 +51,20 @@ public final class PerCpuSpinLock {
     private int lockSection(long area) {
         for (;;) {
             int cpu = RseqThread.currentCpu();
-            // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry.
-            if (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)
-                    == SectionTemplates.COMMITTED) {
-                VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
-                return cpu;
+            if (!PerCpuSlots.covers(cpu)) {
+                return lockAtomic(PerCpuSlots.SHARED);
             }
-            Thread.onSpinWait();
+            // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry. 4: no usable cpu_id.
+            switch (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)) {
+                case SectionTemplates.COMMITTED -> {
+                    VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
+                    return cpu;
+                }
+                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
+                    return lockAtomic(PerCpuSlots.SHARED);
+                }
+                default -> Thread.onSpinWait();
+            }
         }
     }
 

@@ -61,13 +61,14 @@ public final class RseqThread implements AutoCloseable {
 
     /**
      * The CPU the calling thread runs on (it may move right after). Any thread: a thread with
-     * no area to read (rseq4j owns rseq and the thread is not registered, or rseq is
-     * unavailable) is answered by {@code sched_getcpu()}; a virtual thread gets its carrier's
-     * CPU at the moment of the call.
+     * no registered area to read (rseq4j owns rseq and the thread is not registered, rseq is
+     * unavailable, or glibc's area was unregistered behind glibc's back: cpu_id reads -1 or -2)
+     * is answered by {@code sched_getcpu()}, which returns -1 only if the kernel cannot say; a
+     * virtual thread gets its carrier's CPU at the moment of the call.
      */
     public static int currentCpu() {
         int cpu = RseqMemory.readField(currentArea() + RseqAbi.CPU_ID);
-        return RseqAbi.OWNER == Owner.GLIBC || cpu >= 0 ? cpu : Libc.schedGetcpu();
+        return cpu >= 0 ? cpu : Libc.schedGetcpu();
     }
 
     /** The NUMA node the calling thread runs on; see {@link #currentCpu()}. Needs Linux 6.3. */

@@ -5,6 +5,7 @@ import io.github.rseq4j.RseqException;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
 import io.github.rseq4j.internal.cs.SectionLibrary;
+import io.github.rseq4j.internal.sys.Cpus;
 
 /**
  * How this process runs per-CPU operations, decided once: rseq sections addressing glibc's
@@ -20,7 +21,10 @@ public final class PerCpuSections {
         TLS,
         /** Sections are handed the calling thread's own rseq4j area. */
         REGISTER,
-        /** No sections: rseq is unavailable or executable memory is refused. */
+        /**
+         * No sections: rseq is unavailable, executable memory is refused, or the possible-CPU mask is unknown
+         * (no slot count would be safe to bake into the sections).
+         */
         ATOMIC
     }
 
@@ -43,9 +47,12 @@ public final class PerCpuSections {
         if (RseqAbi.OWNER == Owner.NONE) {
             return new Linked(Mode.ATOMIC, null, "rseq unavailable: " + RseqAbi.unavailableReason());
         }
+        if (!Cpus.UNKNOWN_REASON.isEmpty()) {
+            return new Linked(Mode.ATOMIC, null, Cpus.UNKNOWN_REASON);
+        }
         SectionConfig config = RseqAbi.OWNER == Owner.GLIBC
-                ? SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID)
-                : SectionConfig.register(IndexField.CPU_ID);
+                ? SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE)
+                : SectionConfig.register(IndexField.CPU_ID, Cpus.POSSIBLE);
         try {
             SectionLibrary library = SectionLibrary.link(config, STRIDE_SHIFT);
             return new Linked(RseqAbi.OWNER == Owner.GLIBC ? Mode.TLS : Mode.REGISTER, library, "");

@@ -40,7 +40,7 @@ class AbortInjectionTest {
     static void link() {
         Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
                 + RseqAbi.OWNER);
-        delayed = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID).withDelay(DELAY),
+        delayed = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE).withDelay(DELAY),
                 6);
     }
 

@@ -23,15 +23,20 @@ class SectionsMatchGnuAsTest {
     private static final long[] A64_TLS_OFFSETS = {-0x20, 0, 0xfff, 0x1000, -0x1_2345_6789L};
     /** Delay counts: off, 16-bit, and one needing the upper halfword (movk on aarch64). */
     private static final int[] DELAYS = {0, 1000, 0x12345};
+    /**
+     * Index limits: the edges of x86's imm8 and eax-imm32 forms and of aarch64's imm12, movz-only and movz+movk
+     * materializations.
+     */
+    private static final int[] LIMITS = {1, 127, 128, 4095, 4096, 0x10000, 0x12345};
 
     static Stream<Arguments> sections() {
         List<Arguments> all = new ArrayList<>();
         for (GnuAs.Arch arch : GnuAs.Arch.values()) {
             List<SectionConfig> configs = new ArrayList<>();
             for (IndexField index : IndexField.values()) {
-                configs.add(SectionConfig.register(index));
+                configs.add(SectionConfig.register(index, 64));
                 for (long offset : arch == GnuAs.Arch.X86_64 ? X86_TLS_OFFSETS : A64_TLS_OFFSETS) {
-                    configs.add(SectionConfig.tls(offset, index));
+                    configs.add(SectionConfig.tls(offset, index, 64));
                 }
             }
             for (SectionConfig base : configs) {
@@ -39,6 +44,15 @@ class SectionsMatchGnuAsTest {
                     SectionConfig config = base.withDelay(delay);
                     for (Operation op : Operation.values()) {
                         all.add(Arguments.of(arch, op, config, 6));
+                    }
+                    if (delay == 0 && base.indexLimit() == 64) {
+                        for (int limit : LIMITS) {
+                            SectionConfig limited = new SectionConfig(base.addressing(), base.rseqOffset(),
+                                    base.indexField(), limit, 0);
+                            for (Operation op : Operation.values()) {
+                                all.add(Arguments.of(arch, op, limited, 6));
+                            }
+                        }
                     }
                     if (delay == 0) { // other strides: no shift, the short x86 shift form, the largest
                         for (int shift : new int[] {0, 1, SectionTemplates.MAX_STRIDE_SHIFT}) {

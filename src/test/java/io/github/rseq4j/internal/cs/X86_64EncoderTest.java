@@ -100,7 +100,7 @@ class X86_64EncoderTest {
                 }),
                 new Case("ret", "c3", X86_64Sections::ret),
                 new Case("ud1 0x53053053(%rip), %edi", "0fb93d53300553",
-                        b -> new X86_64Sections(SectionConfig.register(SectionConfig.IndexField.CPU_ID))
+                        b -> new X86_64Sections(SectionConfig.register(SectionConfig.IndexField.CPU_ID, 64))
                                 .emitSignature(b)));
     }
 
