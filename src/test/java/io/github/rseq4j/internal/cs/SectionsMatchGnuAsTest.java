@@ -45,7 +45,7 @@ class SectionsMatchGnuAsTest {
                     for (Operation op : Operation.values()) {
                         all.add(Arguments.of(arch, op, config, 6));
                     }
-                    if (delay == 0 && base.indexLimit() == 64) {
+                    if (delay == 0 && base.addressing() == SectionConfig.Addressing.REGISTER) {
                         for (int limit : LIMITS) {
                             SectionConfig limited = new SectionConfig(base.addressing(), base.rseqOffset(),
                                     base.indexField(), limit, 0);
