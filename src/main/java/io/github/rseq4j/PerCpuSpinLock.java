@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One spin lock per CPU, taken by an rseq section: {@link #lock()} takes the lock of the CPU the thread runs
@@ -22,6 +23,14 @@ import java.util.Objects;
  * mode no section runs, so every writer of every word is a CAS or the holder's release store.
  *
  * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
+ *
+ * <p>Virtual threads: a holder that parks (blocks) while holding gives up its carrier, and spinners that kept
+ * their carriers busy would leave it none to resume on: a deadlock once spinners occupy every carrier
+ * (measured: JDK 25, one carrier, a holder sleeping 100 ms never woke). So a virtual thread waiting for a held
+ * lock parks for {@value #VIRTUAL_BACKOFF_NANOS} ns between attempts, which frees its carrier;
+ * {@link Thread#yield()} is not enough, as the carrier then picks the spinner again before the holder's timer.
+ * Still, hold the lock only briefly and never across a blocking call; a monitor or
+ * {@link java.util.concurrent.locks.ReentrantLock} suits code that may block.
  */
 public final class PerCpuSpinLock {
 
@@ -63,16 +72,28 @@ public final class PerCpuSpinLock {
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
                     return lockAtomic(PerCpuSlots.SHARED);
                 }
-                default -> Thread.onSpinWait();
+                default -> spinWait();
             }
         }
     }
 
     private int lockAtomic(int slot) {
         while (!WORD.compareAndSet(words, slot * PerCpuSlots.LINE, 0L, 1L)) {
-            Thread.onSpinWait();
+            spinWait();
         }
         return slot;
+    }
+
+    /** How long a waiting virtual thread parks between attempts. */
+    private static final long VIRTUAL_BACKOFF_NANOS = 10_000;
+
+    /** Between attempts: a virtual thread frees its carrier, so that a parked holder can resume (see above). */
+    private static void spinWait() {
+        if (Thread.currentThread().isVirtual()) {
+            LockSupport.parkNanos(VIRTUAL_BACKOFF_NANOS);
+        } else {
+            Thread.onSpinWait();
+        }
     }
 
     /** Releases the lock of {@code slot}, as returned by {@link #lock()}; memory effects as a monitor exit. */

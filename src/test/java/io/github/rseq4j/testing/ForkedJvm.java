@@ -30,7 +30,16 @@ public final class ForkedJvm {
     }
 
     public static Result run(Class<?> mainClass, Map<String, String> environment, String... args) {
-        List<String> command = new ArrayList<>();
+        return run(List.of(), mainClass, environment, args);
+    }
+
+    /**
+     * As {@link #run(Class, Map, String...)}, with the java command appended to {@code wrapper} (e.g. a
+     * {@link Namespaces} command line that hides files first).
+     */
+    public static Result run(List<String> wrapper, Class<?> mainClass, Map<String, String> environment,
+            String... args) {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-cp");
