@@ -15,8 +15,9 @@ import java.lang.ref.Reference;
  * <p>Each {@link #add} is one critical downcall into run-time generated code that reads the
  * thread's cpu_id and adds to that CPU's cell with a single instruction; the kernel restarts it
  * if the thread is preempted, migrated or signalled first. A thread that cannot run sections
- * (rseq4j owns rseq and the thread is not registered) adds atomically to an extra cell that no
- * section touches, since a section's add is atomic only against sections on its own CPU. Where
+ * (rseq4j owns rseq and the thread is not registered, or its area is not registered at all, which
+ * the section sees as a cpu_id out of range) adds atomically to an extra cell that no section
+ * touches, since a section's add is atomic only against sections on its own CPU. Where
  * no section runs at all (rseq or executable memory unavailable: see
  * {@link RseqSupport#perCpuImplementation()}), every add is atomic, to its CPU's cell.
  *

@@ -20,6 +20,10 @@ class PerCpuArgumentsTest {
         assertThrows(IllegalArgumentException.class, () -> new PerCpuBuffer(0));
         assertThrows(IllegalArgumentException.class, () -> new PerCpuBuffer(4, 0));
         assertThrows(IllegalArgumentException.class, () -> new PerCpuBuffer(-1, 16));
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+                () -> new PerCpuBuffer(1, PerCpuBuffer.MAX_RECORD_BYTES + 1));
+        assertTrue(tooLarge.getMessage().contains(Integer.toString(PerCpuBuffer.MAX_RECORD_BYTES)), tooLarge.getMessage());
+        assertEquals(PerCpuBuffer.MAX_RECORD_BYTES, new PerCpuBuffer(1, PerCpuBuffer.MAX_RECORD_BYTES).recordBytes());
     }
 
     @Test
@@ -64,5 +68,28 @@ class PerCpuArgumentsTest {
         assertTrue(lock.isLocked(slot));
         lock.unlock(slot);
         assertFalse(lock.isLocked(slot));
+    }
+
+    /** The section copies whole words, then the tail: every size around a word boundary, up to the cap. */
+    @Test
+    void recordsOfEverySizeRoundTrip() {
+        for (int size : new int[] {1, 7, 8, 9, 15, 16, 17, 24, 255, 256, PerCpuBuffer.MAX_RECORD_BYTES}) {
+            PerCpuBuffer buffer = new PerCpuBuffer(2, size);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment in = arena.allocate(size + 16);
+                MemorySegment out = arena.allocate(size + 16);
+                for (int i = 0; i < size + 16; i++) {
+                    in.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31 + size));
+                    out.set(ValueLayout.JAVA_BYTE, i, (byte) 0x5a);
+                }
+                assertTrue(buffer.push(in.asSlice(0, size)));
+                assertTrue(buffer.pop(out) || buffer.drain(r -> out.asSlice(0, size).copyFrom(r)) == 1, "size " + size);
+                assertEquals(-1, in.asSlice(0, size).mismatch(out.asSlice(0, size)), "size " + size);
+                for (int i = size; i < size + 16; i++) {
+                    assertEquals((byte) 0x5a, out.get(ValueLayout.JAVA_BYTE, i), "size " + size + ": byte " + i
+                            + " past the record was written");
+                }
+            }
+        }
     }
 }
