@@ -14,6 +14,7 @@ import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.testing.ForkedJvm;
 import io.github.rseq4j.testing.Namespaces;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -42,7 +43,7 @@ class PossibleCpusUnknownTest {
     }
 
     public static final class Child {
-        private static final int VALUES = 1000;
+        private static final int ROUNDS = 100_000;
         private static final int THREADS = 4; // even ones register, odd ones do not
 
         public static void main(String[] args) throws Exception {
@@ -59,27 +60,35 @@ class PossibleCpusUnknownTest {
             PerCpuCounter counter = new PerCpuCounter();
             PerCpuSpinLock lock = new PerCpuSpinLock();
             long[] guarded = new long[PerCpuSpinLock.slots()];
-            PerCpuBuffer buffer = new PerCpuBuffer(VALUES);
-            AtomicLong popped = new AtomicLong(), poppedCount = new AtomicLong();
+            PerCpuBuffer buffer = new PerCpuBuffer(ROUNDS);
+            AtomicLong listSum = new AtomicLong(), listCount = new AtomicLong();
+            AtomicLong bufferSum = new AtomicLong(), bufferCount = new AtomicLong();
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
-                int first = t;
+                long first = (long) t * ROUNDS + 1;
+                boolean register = t % 2 == 0;
                 threads.add(Thread.ofPlatform().start(() -> {
-                    RseqThread handle = first % 2 == 0 ? RseqThread.register() : null;
+                    RseqThread handle = register ? RseqThread.register() : null;
                     try {
-                        for (int v = first + 1; v <= VALUES; v += THREADS) {
+                        // Every value once through the list and the buffer, popped at once or drained at the end:
+                        // pushes and pops of registered and unregistered threads interleave on one CPU.
+                        for (long v = first; v < first + ROUNDS; v++) {
                             list.push(v);
-                            buffer.push(v);
-                            counter.add(v);
-                            int slot = lock.lock();
-                            guarded[slot] += v;
-                            lock.unlock(slot);
-                            if (v % 3 == 0) {
-                                list.pop().ifPresent(x -> {
-                                    popped.addAndGet(x);
-                                    poppedCount.incrementAndGet();
-                                });
+                            list.pop().ifPresent(x -> {
+                                listSum.addAndGet(x);
+                                listCount.incrementAndGet();
+                            });
+                            if (!buffer.push(v)) {
+                                failures.add("buffer full");
                             }
+                            buffer.pop().ifPresent(x -> {
+                                bufferSum.addAndGet(x);
+                                bufferCount.incrementAndGet();
+                            });
+                            counter.increment();
+                            int slot = lock.lock();
+                            guarded[slot]++;
+                            lock.unlock(slot);
                         }
                     } catch (Throwable e) {
                         failures.add(Thread.currentThread() + ": " + e);
@@ -93,20 +102,20 @@ class PossibleCpusUnknownTest {
             for (Thread t : threads) {
                 t.join();
             }
-            long want = (long) VALUES * (VALUES + 1) / 2;
-            AtomicLong listSum = new AtomicLong(popped.get()), bufferSum = new AtomicLong();
-            long listCount = poppedCount.get() + list.drain(listSum::addAndGet);
-            long bufferCount = buffer.drain(r -> bufferSum.addAndGet(r.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0)));
+            long values = (long) THREADS * ROUNDS;
+            long want = values * (values + 1) / 2;
+            listCount.addAndGet(list.drain(listSum::addAndGet));
+            bufferCount.addAndGet(buffer.drain(r -> bufferSum.addAndGet(r.get(ValueLayout.JAVA_LONG, 0))));
             long locked = 0;
             for (long g : guarded) {
                 locked += g;
             }
-            check(failures, "list elements", listCount, VALUES);
+            check(failures, "list elements", listCount.get(), values);
             check(failures, "list sum", listSum.get(), want);
-            check(failures, "buffer elements", bufferCount, VALUES);
+            check(failures, "buffer elements", bufferCount.get(), values);
             check(failures, "buffer sum", bufferSum.get(), want);
-            check(failures, "counter", counter.sum(), want);
-            check(failures, "lock-guarded sum", locked, want);
+            check(failures, "counter", counter.sum(), values);
+            check(failures, "lock-guarded increments", locked, values);
             if (!failures.isEmpty()) {
                 System.out.println("FAILURES: " + failures);
                 System.exit(1);
