@@ -17,8 +17,15 @@ import java.util.function.LongConsumer;
 
 /**
  * A stack of {@code long} values per CPU, in native nodes, pushed and popped by rseq sections with no atomic
- * instruction (librseq's {@code percpu_list}). {@link #pop()} takes from the calling thread's CPU only, so
- * it may come back empty while other CPUs hold elements; it is a work pool, not a global stack.
+ * instruction (librseq's {@code percpu_list}).
+ *
+ * <h2 id="contract">Contract: per CPU, not global</h2>
+ * A section can commit only on the CPU it runs on, so {@link #push} and {@link #pop()} address the calling
+ * thread's CPU: {@code pop()} answers empty when this CPU's stack is empty (then, in
+ * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, the shared slot), even if other CPUs hold
+ * elements. It is a per-CPU work pool, not a global stack: elements are found again by a thread on the same
+ * CPU, or by {@link #drain}, which takes every CPU's elements but only while the caller has the list to
+ * itself (not checked). {@code push} never fails: the list is unbounded.
  *
  * <p>ABA: push reads the head, links the node to it and commits only if the head is unchanged; should the
  * head have been popped and pushed back meanwhile, the link is still right. Pop reads the head and its next
@@ -51,13 +58,18 @@ public final class PerCpuList {
     /** Monitors of the locked slots; immutable. */
     private final Object[] monitors = new Object[PerCpuSlots.SLOTS];
 
+    /** An empty list. */
     public PerCpuList() {
         for (int i = 0; i < monitors.length; i++) {
             monitors[i] = new Object();
         }
     }
 
-    /** Pushes {@code value} on the calling thread's CPU's stack. */
+    /**
+     * Pushes {@code value} on the calling thread's CPU's stack.
+     *
+     * @param value the value
+     */
     public void push(long value) {
         long area = PerCpuSlots.area();
         if (area == NO_SECTIONS) {
@@ -75,7 +87,12 @@ public final class PerCpuList {
         Reference.reachabilityFence(this);
     }
 
-    /** Pops the value last pushed on the calling thread's CPU (then, see above, the shared slot), if any. */
+    /**
+     * Pops the value last pushed on the calling thread's CPU (then, see <a href="#contract">above</a>, the
+     * shared slot).
+     *
+     * @return the value; empty when those stacks are empty, even if other CPUs hold elements
+     */
     public OptionalLong pop() {
         long area = PerCpuSlots.area();
         OptionalLong popped;
@@ -97,8 +114,12 @@ public final class PerCpuList {
     }
 
     /**
-     * Removes every element of every slot, handing each to {@code action}, and returns how many. Only while no
-     * other thread uses the list: it writes CPU heads with plain stores.
+     * Removes every element of every slot, handing each to {@code action}. Only while no other thread uses
+     * the list: it writes CPU heads with plain stores, so a concurrent push or pop could lose or duplicate
+     * elements. This precondition is not checked.
+     *
+     * @param action receives each value
+     * @return how many elements were removed
      */
     public long drain(LongConsumer action) {
         long count = 0;

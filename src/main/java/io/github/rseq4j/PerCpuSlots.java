@@ -25,6 +25,10 @@ import java.lang.invoke.VarHandle;
 final class PerCpuSlots {
     private PerCpuSlots() {}
 
+    static {
+        Native.requireNativeAccess();
+    }
+
     /** Number of CPU slots: every cpu_id the kernel may report is below it. */
     static final int CPUS = Cpus.POSSIBLE;
     /** The slot of threads that cannot run sections in REGISTER mode. */

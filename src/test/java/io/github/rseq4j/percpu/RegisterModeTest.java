@@ -31,7 +31,7 @@ class RegisterModeTest {
             }
             Scenarios.Wrap half = (worker, body) -> {
                 if (worker % 2 == 0) {
-                    try (RseqThread ignored = RseqThread.register()) {
+                    try (var _ = RseqThread.register()) {
                         body.run();
                     }
                 } else {

@@ -31,7 +31,7 @@ public class FirstRegistrationBenchmark extends BenchmarkBase {
 
     @Benchmark
     public RseqThread firstRegisterUnregister(Rseq4jOwnsRseq owner) {
-        RseqThread handle = RseqThread.register();
+        RseqThread handle = RseqThread.register().thread();
         handle.unregister();
         return handle;
     }

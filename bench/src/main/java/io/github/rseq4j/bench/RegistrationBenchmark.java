@@ -12,7 +12,7 @@ public class RegistrationBenchmark extends BenchmarkBase {
 
     @Benchmark
     public RseqThread nestedRegisterUnregister(RegisteredThread alreadyRegistered) {
-        RseqThread handle = RseqThread.register();
+        RseqThread handle = RseqThread.register().thread();
         handle.unregister();
         return handle;
     }
