@@ -6,6 +6,7 @@ import io.github.rseq4j.RseqException;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
 import io.github.rseq4j.internal.cs.SectionLibrary;
+import io.github.rseq4j.internal.sys.Cpus;
 
 /**
  * How this process runs per-CPU operations, decided once: rseq sections addressing glibc's
@@ -67,6 +68,16 @@ public final class PerCpuSections {
     /** One line for this process, as the doctor prints it. */
     public static String describe() {
         return describe(implementation(), FALLBACK_REASON);
+    }
+
+    /**
+     * The slots a per-CPU structure has, as {@code PerCpuSpinLock.slots()} counts them, for the doctor: users
+     * size per-slot arrays by it, and the shared slot is where unregistered threads meet.
+     */
+    public static String slotsLine() {
+        int cpus = Cpus.POSSIBLE;
+        return (cpus + 1) + " (PerCpuSpinLock.slots()): " + cpus + " possible CPUs, then slot " + cpus
+                + ", shared by the threads that cannot run sections";
     }
 
     /** One line for the doctor. */

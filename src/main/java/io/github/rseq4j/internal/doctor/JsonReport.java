@@ -66,5 +66,7 @@ final class JsonReport {
         json.name("usableSize").value(known ? rseq.usableSize() : null);
         json.name("registrationLength").value(known ? rseq.registrationLength() : null);
         json.name("perCpu").value(known ? PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()) : null);
+        json.name("perCpuImplementation").value(known ? rseq.perCpuImplementation().name() : null);
+        json.name("perCpuSlots").value(known ? PerCpuSections.slotsLine() : null);
     }
 }

@@ -68,6 +68,7 @@ final class TextReport {
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : "") + ", alignment " + rseq.alignment());
         fact(text, "arch", rseq.arch() + ", abort signature " + rseq.signatureHex());
         fact(text, "per-CPU ops", PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()));
+        fact(text, "per-CPU slots", PerCpuSections.slotsLine());
     }
 
     private static String owner(RseqSupport rseq) {
