@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * <li>{@link #pop()} answers empty when this CPU's buffer is empty (then, in
  *     {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, the shared slot), even if other CPUs
  *     hold records. It is a per-CPU work pool, not a global queue: records are found again by
- *     a thread on the same CPU, or by {@link #drain}.
+ *     a thread on the same CPU, by {@link #popAny()}, which visits the other CPUs when this one's
+ *     buffer is empty (slow: it moves the thread), or by {@link #drain}.
  * <li>{@link #drain} takes every record of every CPU, but only when the caller has the buffer to
  *     itself (no concurrent push or pop: it writes CPU counts with plain stores). It is not checked.
  * </ul>
@@ -228,6 +229,54 @@ public final class PerCpuBuffer {
             }
             if (!popped && PerCpuSections.MODE == Mode.REGISTER) {
                 popped = popLocked(PerCpuSlots.SHARED, dst);
+            }
+        }
+        Reference.reachabilityFence(this);
+        return popped;
+    }
+
+    /**
+     * Pops the top {@code long} of any CPU: the calling thread's CPU first, as {@link #pop()}, then, if that
+     * is empty, each other CPU in turn. A section commits only on the CPU it runs on, so this moves the
+     * calling thread to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU,
+     * then its mask is restored) and pops there: the slow path for when the local buffer runs dry. Records
+     * on CPUs outside the thread's mask (a cpuset) are found only by {@link #drain}. With
+     * {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
+     *
+     * @return a value; empty only if every buffer this thread can reach was empty when it looked
+     * @throws UnsupportedOperationException if records are not 8 bytes, or on a virtual thread when the
+     *                                       local buffer is empty and sections run
+     */
+    public OptionalLong popAny() {
+        requireLongRecords();
+        long scratch = PerCpuSlots.scratch();
+        return popAnyInto(scratch) ? OptionalLong.of(get(scratch)) : OptionalLong.empty();
+    }
+
+    /**
+     * Pops the top record of any CPU into {@code dst}, as {@link #popAny()} does for {@code long}s.
+     *
+     * @param dst a live, writable native segment of at least {@link #recordBytes()} bytes
+     * @return true if a record was popped; after false the contents of {@code dst} are unspecified
+     * @throws IllegalArgumentException if {@code dst} is not such a segment
+     * @throws UnsupportedOperationException on a virtual thread when the local buffer is empty and
+     *                                       sections run
+     */
+    public boolean popAny(MemorySegment dst) {
+        boolean popped = popAnyInto(nativeAddress(dst, "dst", true));
+        Reference.reachabilityFence(dst);
+        return popped;
+    }
+
+    private boolean popAnyInto(long dst) {
+        boolean popped = popInto(dst);
+        if (!popped) {
+            if (PerCpuSections.MODE == Mode.ATOMIC) {
+                for (int slot = 0; slot < PerCpuSlots.SLOTS && !popped; slot++) {
+                    popped = popLocked(slot, dst);
+                }
+            } else {
+                popped = PerCpuSlots.onEachAllowedCpu(() -> popInto(dst));
             }
         }
         Reference.reachabilityFence(this);

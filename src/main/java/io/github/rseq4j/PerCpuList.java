@@ -24,7 +24,8 @@ import java.util.function.LongConsumer;
  * thread's CPU: {@code pop()} answers empty when this CPU's stack is empty (then, in
  * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, the shared slot), even if other CPUs hold
  * elements. It is a per-CPU work pool, not a global stack: elements are found again by a thread on the same
- * CPU, or by {@link #drain}, which takes every CPU's elements but only while the caller has the list to
+ * CPU, by {@link #popAny()}, which visits the other CPUs when this one's stack is empty (slow: it moves the
+ * thread), or by {@link #drain}, which takes every CPU's elements but only while the caller has the list to
  * itself (not checked). {@code push} never fails: the list is unbounded.
  *
  * <p>ABA: push reads the head, links the node to it and commits only if the head is unchanged; should the
@@ -107,6 +108,35 @@ public final class PerCpuList {
             } else {
                 popped = PerCpuSections.MODE == Mode.REGISTER
                         ? popLockedValue(PerCpuSlots.SHARED) : OptionalLong.empty();
+            }
+        }
+        Reference.reachabilityFence(this);
+        return popped;
+    }
+
+    /**
+     * Pops a value from any CPU: the calling thread's CPU first, as {@link #pop()}, then, if that is empty,
+     * each other CPU in turn. A section commits only on the CPU it runs on, so this moves the calling thread
+     * to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU, then its mask is
+     * restored) and pops there; it is the slow path for when the local stack runs dry, not a replacement for
+     * {@code pop()}. Elements on CPUs outside the thread's mask (a cpuset) are found only by {@link #drain}.
+     * With {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
+     *
+     * @return a value; empty only if every stack this thread can reach was empty when it looked
+     * @throws UnsupportedOperationException on a virtual thread when the local stack is empty and sections
+     *                                       run (pinning would pin its carrier)
+     */
+    public OptionalLong popAny() {
+        OptionalLong popped = pop();
+        if (popped.isEmpty()) {
+            if (PerCpuSections.MODE == Mode.ATOMIC) {
+                for (int slot = 0; slot < PerCpuSlots.SLOTS && popped.isEmpty(); slot++) {
+                    popped = popLockedValue(slot);
+                }
+            } else {
+                OptionalLong[] taken = {popped};
+                PerCpuSlots.onEachAllowedCpu(() -> (taken[0] = pop()).isPresent());
+                popped = taken[0];
             }
         }
         Reference.reachabilityFence(this);

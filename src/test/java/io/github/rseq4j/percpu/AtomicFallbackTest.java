@@ -55,6 +55,8 @@ class AtomicFallbackTest {
             Scenarios.buffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.memcpyBuffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.increment(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.listPopAny(threads, 2_000, Scenarios.PLAIN);
+            Scenarios.bufferPopAny(threads, 2_000, Scenarios.PLAIN);
 
             ByteArrayOutputStream json = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);

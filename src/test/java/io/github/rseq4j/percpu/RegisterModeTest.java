@@ -44,6 +44,8 @@ class RegisterModeTest {
             Scenarios.buffer(threads, 50_000, half);
             Scenarios.memcpyBuffer(threads, 50_000, half);
             Scenarios.increment(threads, 50_000, half);
+            Scenarios.listPopAny(threads, 2_000, half);
+            Scenarios.bufferPopAny(threads, 2_000, half);
             System.out.println("ALL EXACT");
         }
     }
