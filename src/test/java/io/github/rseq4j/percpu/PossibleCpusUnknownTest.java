@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
-import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.testing.ForkedJvm;
 import io.github.rseq4j.testing.Namespaces;
@@ -48,13 +48,13 @@ class PossibleCpusUnknownTest {
 
         public static void main(String[] args) throws Exception {
             List<String> failures = Collections.synchronizedList(new ArrayList<>());
-            String implementation = RseqSupport.probe().perCpuImplementation();
+            RseqSupport probe = RseqSupport.probe();
             System.out.println("POSSIBLE=" + Cpus.POSSIBLE + " currentCpu()=" + RseqThread.currentCpu() + " per-CPU: "
-                    + implementation);
-            if (Cpus.UNKNOWN_REASON.isEmpty() || PerCpuSections.MODE != PerCpuSections.Mode.ATOMIC
-                    || !implementation.contains(Cpus.UNKNOWN_REASON)) {
-                failures.add("possible mask hidden, but the mode is " + PerCpuSections.MODE + " (" + implementation
-                        + ")");
+                    + probe.perCpuImplementation() + " (" + probe.perCpuFallbackReason() + ")");
+            if (Cpus.UNKNOWN_REASON.isEmpty() || probe.perCpuImplementation() != PerCpuImplementation.ATOMICS
+                    || !probe.perCpuFallbackReason().contains(Cpus.UNKNOWN_REASON)) {
+                failures.add("possible mask hidden, but the implementation is " + probe.perCpuImplementation()
+                        + " (" + probe.perCpuFallbackReason() + ")");
             }
             PerCpuList list = new PerCpuList();
             PerCpuCounter counter = new PerCpuCounter();
@@ -68,7 +68,7 @@ class PossibleCpusUnknownTest {
                 long first = (long) t * ROUNDS + 1;
                 boolean register = t % 2 == 0;
                 threads.add(Thread.ofPlatform().start(() -> {
-                    RseqThread handle = register ? RseqThread.register() : null;
+                    RseqThread.Registration registration = register ? RseqThread.register() : null;
                     try {
                         // Every value once through the list and the buffer, popped at once or drained at the end:
                         // pushes and pops of registered and unregistered threads interleave on one CPU.
@@ -93,8 +93,8 @@ class PossibleCpusUnknownTest {
                     } catch (Throwable e) {
                         failures.add(Thread.currentThread() + ": " + e);
                     } finally {
-                        if (handle != null) {
-                            handle.unregister();
+                        if (registration != null) {
+                            registration.close();
                         }
                     }
                 }));
