@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Virtual threads: a holder that parks (blocks) while holding gives up its carrier, and spinners that kept
  * their carriers busy would leave it none to resume on: a deadlock once spinners occupy every carrier
  * (measured: JDK 25, one carrier, a holder sleeping 100 ms never woke). So a virtual thread waiting for a held
- * lock parks for {@value #VIRTUAL_BACKOFF_NANOS} ns between attempts, which frees its carrier;
+ * lock parks for 10 µs between attempts, which frees its carrier;
  * {@link Thread#yield()} is not enough, as the carrier then picks the spinner again before the holder's timer.
  * Still, hold the lock only briefly and never across a blocking call; a monitor or
  * {@link java.util.concurrent.locks.ReentrantLock} suits code that may block.
