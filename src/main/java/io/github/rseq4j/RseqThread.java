@@ -142,11 +142,11 @@ public final class RseqThread {
     }
 
     /**
-     * Whether the kernel keeps {@code area} current. Every area {@link #currentArea()} returns
-     * is glibc's when glibc owns rseq, so only rseq4j's own areas need the cpu_id test.
+     * Whether the kernel keeps {@code area} current: its cpu_id is a CPU number. Also for glibc's
+     * areas, which someone may have unregistered behind glibc's back (cpu_id then reads -1).
      */
     private static boolean hasRegistration(long area) {
-        return RseqAbi.OWNER == Owner.GLIBC || RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0;
+        return RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0;
     }
 
     /** The area the calling thread's kernel fields are in, or one that reads as unregistered. */

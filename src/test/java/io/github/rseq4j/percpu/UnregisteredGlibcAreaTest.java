@@ -72,6 +72,17 @@ class UnregisteredGlibcAreaTest {
                                     .get(ValueLayout.JAVA_INT, RseqAbi.CPU_ID) != -1) {
                                 failures.add("unregistered thread: currentCpu() " + cpu + ", cpu_id not -1");
                             }
+                            if (RseqAbi.covers(RseqAbi.MM_CID + Integer.BYTES)) {
+                                if (RseqThread.currentNode() < 0) {
+                                    failures.add("unregistered thread: currentNode() " + RseqThread.currentNode());
+                                }
+                                try {
+                                    failures.add("unregistered thread: currentMmCid() " + RseqThread.currentMmCid()
+                                            + " from an area the kernel no longer updates");
+                                } catch (IllegalStateException expected) {
+                                    // mm_cid exists only for a registered thread
+                                }
+                            }
                         }
                         MemorySegment record = arena.allocate(24, 8), out = arena.allocate(24, 8);
                         start.await();
