@@ -3,6 +3,8 @@ package io.github.rseq4j.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.doctor.Doctor;
@@ -53,6 +55,12 @@ class AtomicFallbackTest {
             Scenarios.buffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.memcpyBuffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.increment(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.longArray(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            check(!PerCpuIndexing.MM_CID.isAvailable(), "mm_cid claimed available without sections");
+            check(new PerCpuCounter(PerCpuIndexing.MM_CID).indexing() == PerCpuIndexing.CPU_ID, "no mm_cid fallback");
+            Scenarios.longArray(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
 
             ByteArrayOutputStream json = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);
