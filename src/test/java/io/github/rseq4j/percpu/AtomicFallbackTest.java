@@ -67,6 +67,8 @@ class AtomicFallbackTest {
             Doctor.run(new String[] {"--json"}, out, out);
             String report = json.toString(StandardCharsets.UTF_8);
             check(report.contains("\"perCpu\": \"atomics ("), "doctor says:\n" + report);
+            check(report.contains("mm_cid requests fall back to cpu_id (no rseq sections run here)"),
+                    "doctor's indexing:\n" + report);
             System.out.println("ALL EXACT");
         }
 

@@ -65,5 +65,6 @@ final class JsonReport {
         json.name("usableSize").value(known ? rseq.usableSize() : null);
         json.name("registrationLength").value(known ? rseq.registrationLength() : null);
         json.name("perCpu").value(known ? rseq.perCpuImplementation() : null);
+        json.name("perCpuIndexing").value(known ? Doctor.indexing() : null);
     }
 }
