@@ -23,8 +23,10 @@ import java.util.function.Supplier;
  * Acquire takes from the calling thread's CPU stack, then from the shared slot (see {@link PerCpuStacks});
  * when both are empty (the free objects sit on other CPUs, or none exists yet) it makes a new object with the
  * factory. The first {@code capacity} objects made join the pool; later ones are handed out unpooled, and
- * {@link #release} drops them for the garbage collector: a pool that is full keeps no more. No stack ever
- * overflows, since each holds at most the pool's nodes. Free objects stay on the CPU that released them.
+ * {@link #release} drops them for the garbage collector: a pool that is full keeps no more. A CPU's stack
+ * is full at {@code capacity / slots} objects (at least one); a release to a full stack goes to the shared
+ * slot under its lock instead, where every CPU's acquire finds it, so free objects cannot pile up on CPUs
+ * that no longer need them.
  *
  * <p>One object is never held twice: a popped node belongs to its popper alone, and {@link #release} of an
  * object that is not held (released twice, or never acquired) throws {@link IllegalStateException} before
@@ -74,7 +76,7 @@ public final class PerCpuPool<T> {
         }
         this.factory = Objects.requireNonNull(factory, "factory");
         this.capacity = capacity;
-        this.stacks = new PerCpuStacks(1, indexing);
+        this.stacks = new PerCpuStacks(1, indexing, Math.max(1, capacity / indexing.active().slots()));
         this.nodes = Arena.ofAuto().allocate(capacity * NODE_BYTES, NODE_BYTES);
         this.nodeBase = nodes.address();
         this.objects = new Object[capacity];

@@ -30,8 +30,16 @@ final class PerCpuStacks {
 
     /** Offset of the next pointer in a node: the storeoffp offset. */
     static final long NEXT = 0;
+    /**
+     * Offset of a node's depth (its position from the bottom, 1-based) in stacks made with a depth limit. Written
+     * by the pusher before the node is published; it can be off after an ABA between the head's read and the
+     * commit, so it only steers where a node goes, never what is correct.
+     */
+    static final long DEPTH = 8;
     /** Returned by the section paths when the thread's index is past the slots. */
     private static final long OUT_OF_RANGE = -1;
+    /** Returned by the push section when the slot's stack is as deep as the limit. */
+    private static final long FULL = -2;
 
     private final PerCpuIndexing indexing;
     /** Section slots; the shared slot is number {@code slots}. */
@@ -43,9 +51,17 @@ final class PerCpuStacks {
     private final long base;
     /** Monitors of the locked slots; immutable. */
     private final Object[] monitors;
+    /** Most nodes a section slot's stack takes; 0 for no limit (and no {@link #DEPTH} field). */
+    private final long depthLimit;
 
     /** {@code stacks} (at most 8) empty stacks per slot, indexed by {@code indexing} or its fallback. */
     PerCpuStacks(int stacks, PerCpuIndexing indexing) {
+        this(stacks, indexing, 0);
+    }
+
+    /** As above; a section slot's stack holds at most {@code depthLimit} nodes, whose {@link #DEPTH} it owns. */
+    PerCpuStacks(int stacks, PerCpuIndexing indexing, long depthLimit) {
+        this.depthLimit = depthLimit;
         this.indexing = indexing.active();
         this.slots = this.indexing.slots();
         this.heads = PerCpuSlots.allocate((long) stacks * Long.BYTES, this.indexing);
@@ -69,11 +85,16 @@ final class PerCpuStacks {
         return heads.byteSize();
     }
 
-    /** Pushes {@code node} on stack {@code which} of the calling thread's slot. */
+    /**
+     * Pushes {@code node} on stack {@code which} of the calling thread's slot; on the shared slot when that
+     * stack is at the depth limit.
+     */
     void push(int which, long node) {
         long area = PerCpuSlots.area();
-        if (area == NO_SECTIONS || pushSection(which, node, area) == OUT_OF_RANGE) {
+        if (area == NO_SECTIONS) {
             pushLocked(PerCpuSlots.lockedSlot(indexing), which, node);
+        } else if (pushSection(which, node, area) != 0) {
+            pushLocked(slots, which, node);
         }
         Reference.reachabilityFence(this);
     }
@@ -96,14 +117,14 @@ final class PerCpuStacks {
 
     /** Whether threads that run sections may still find nodes on the shared slot. */
     private boolean sharedInUse() {
-        return PerCpuSections.MODE == Mode.REGISTER || indexing == PerCpuIndexing.MM_CID;
+        return PerCpuSections.MODE == Mode.REGISTER || indexing == PerCpuIndexing.MM_CID || depthLimit > 0;
     }
 
     private long head(int slot, int which) {
         return base + slot * LINE + which * (long) Long.BYTES;
     }
 
-    /** 0 when pushed, {@link #OUT_OF_RANGE} when the thread's index has no slot. */
+    /** 0 when pushed, {@link #OUT_OF_RANGE} when the thread's index has no slot, {@link #FULL}. */
     private long pushSection(int which, long node, long area) {
         for (;;) {
             int index = PerCpuSlots.index(indexing);
@@ -112,6 +133,13 @@ final class PerCpuStacks {
             }
             long head = head(index, which);
             long expect = get(head);
+            if (depthLimit > 0) {
+                long depth = expect == 0 ? 1 : get(expect + DEPTH) + 1; // expect may be gone: then the commit fails
+                if (depth > depthLimit) {
+                    return FULL;
+                }
+                set(node + DEPTH, depth);
+            }
             set(node + NEXT, expect);
             VarHandle.releaseFence(); // the node's fields before the section's plain committing store
             if (PerCpuSlots.cmpeqvStorev(indexing, head, expect, node, index, area) == SectionTemplates.COMMITTED) {
