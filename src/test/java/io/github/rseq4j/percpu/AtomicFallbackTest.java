@@ -61,6 +61,8 @@ class AtomicFallbackTest {
             check(new PerCpuCounter(PerCpuIndexing.MM_CID).indexing() == PerCpuIndexing.CPU_ID, "no mm_cid fallback");
             Scenarios.longArray(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
             Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
 
             ByteArrayOutputStream json = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);

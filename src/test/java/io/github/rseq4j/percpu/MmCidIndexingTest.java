@@ -55,6 +55,7 @@ class MmCidIndexingTest {
             Scenarios.longArray(threads, 100_000, watch, PerCpuIndexing.MM_CID);
             Scenarios.list(threads, 50_000, watch, PerCpuIndexing.MM_CID);
             Scenarios.pool(threads, 50_000, watch, PerCpuIndexing.MM_CID);
+            Scenarios.histogram(threads, 50_000, watch, PerCpuIndexing.MM_CID);
             System.out.println("largest mm_cid seen at a worker's end: " + largest.get() + ", slots " + slots);
             System.out.println("ALL EXACT");
         }

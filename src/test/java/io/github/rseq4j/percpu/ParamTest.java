@@ -53,6 +53,11 @@ class ParamTest {
         Scenarios.pool(THREADS, 100_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
     }
 
+    @Test
+    void histogram() {
+        Scenarios.histogram(THREADS, 100_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+    }
+
     /** The same types indexed by mm_cid (or its cpu_id fallback, which the test prints). */
     @Test
     void mmCidIndexed() {
@@ -62,6 +67,7 @@ class ParamTest {
         Scenarios.longArray(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
         Scenarios.list(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
         Scenarios.pool(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+        Scenarios.histogram(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
     }
 
     /** membarrier: abortAll() in a loop while list workers run; no error, still exact. */

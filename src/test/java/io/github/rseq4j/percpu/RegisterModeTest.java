@@ -52,6 +52,8 @@ class RegisterModeTest {
             Scenarios.longArray(threads, 50_000, half, PerCpuIndexing.MM_CID);
             Scenarios.list(threads, 50_000, half, PerCpuIndexing.MM_CID);
             Scenarios.pool(threads, 50_000, half, PerCpuIndexing.MM_CID);
+            Scenarios.histogram(threads, 50_000, half, PerCpuIndexing.CPU_ID);
+            Scenarios.histogram(threads, 50_000, half, PerCpuIndexing.MM_CID);
             System.out.println("ALL EXACT");
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuHistogram;
 import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.PerCpuLongArray;
@@ -205,6 +206,35 @@ final class Scenarios {
         for (int k = 0; k < into.length; k++) {
             into[k] += snapshot[k];
         }
+    }
+
+    /**
+     * Workers record into a PerCpuHistogram while another thread takes interval snapshots: the intervals' bucket
+     * counts add up exactly to those of the same values recorded by one thread.
+     */
+    static void histogram(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuHistogram histogram = new PerCpuHistogram(1_000_000_000L, 2, indexing);
+        long[] intervals = new long[histogram.buckets()];
+        Workers.whileRepeating(() -> accumulate(intervals, histogram.snapshotThenReset().bucketCounts()), () -> {
+            run(threads, wrap, i -> {
+                for (int r = 0; r < reps; r++) {
+                    histogram.record(histogramValue(i, r));
+                }
+            });
+            return null;
+        });
+        accumulate(intervals, histogram.snapshotThenReset().bucketCounts());
+        PerCpuHistogram reference = new PerCpuHistogram(1_000_000_000L, 2, indexing);
+        for (int i = 0; i < threads; i++) {
+            for (int r = 0; r < reps; r++) {
+                reference.record(histogramValue(i, r));
+            }
+        }
+        assertArrayEquals(reference.snapshot().bucketCounts(), intervals, "interval bucket counts");
+    }
+
+    private static long histogramValue(int worker, int rep) {
+        return ((long) worker * 1_000_003 + rep) * 7_919 % 1_000_000_000L >> (rep % 20);
     }
 
     /** A pooled object that knows its holder; {@code uses} is guarded by holding it. */
