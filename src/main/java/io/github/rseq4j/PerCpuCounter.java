@@ -20,25 +20,39 @@ public final class PerCpuCounter {
 
     private final PerCpuLongArray cells;
 
-    /** A counter indexed by {@link PerCpuIndexing#CPU_ID}. */
+    /** A counter at zero, indexed by {@link PerCpuIndexing#CPU_ID}. */
     public PerCpuCounter() {
         this(PerCpuIndexing.CPU_ID);
     }
 
-    /** A counter indexed by {@code indexing}, or by cpu_id where that is unavailable. */
+    /**
+     * A counter at zero, indexed by {@code indexing}, or by cpu_id where that is unavailable.
+     *
+     * @param indexing which number of the running thread picks its cell
+     */
     public PerCpuCounter(PerCpuIndexing indexing) {
         cells = new PerCpuLongArray(1, indexing);
     }
 
+    /** Adds one; see {@link #add(long)}. */
     public void increment() {
         add(1);
     }
 
+    /**
+     * Adds {@code value} to the calling thread's CPU's cell.
+     *
+     * @param value the amount, may be negative
+     */
     public void add(long value) {
         cells.add(0, value);
     }
 
-    /** The total of all updates (less what {@link #sumThenReset()} handed out). */
+    /**
+     * The total of all updates, less what {@link #sumThenReset()} handed out.
+     *
+     * @return the sum; exact once updates stop
+     */
     public long sum() {
         return cells.sum(0);
     }
@@ -47,17 +61,27 @@ public final class PerCpuCounter {
      * Returns {@link #sum()} and starts counting from zero. No cell is written, since another
      * CPU's section may be adding to it; the handed-out total is remembered instead, so every
      * update is counted by exactly one call.
+     *
+     * @return the sum since the previous call (or since construction)
      */
     public long sumThenReset() {
         return cells.sumThenReset(0);
     }
 
-    /** The indexing this counter uses. */
+    /**
+     * The indexing this counter uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
     public PerCpuIndexing indexing() {
         return cells.indexing();
     }
 
-    /** Bytes of native memory this counter holds. */
+    /**
+     * Bytes of native memory this counter holds.
+     *
+     * @return one cache line per slot (possible CPU, or allowed CPU by mm_cid), plus one
+     */
     public long nativeBytes() {
         return cells.nativeBytes();
     }

@@ -27,7 +27,13 @@ public final class PerCpuHistogram {
     private final int mantissaBits;
     private final PerCpuLongArray counts;
 
-    /** A histogram of values in {@code [0, highestTrackableValue]} with {@code significantDigits}, by cpu_id. */
+    /**
+     * A histogram of values in {@code [0, highestTrackableValue]} with {@code significantDigits}, by cpu_id.
+     *
+     * @param highestTrackableValue largest value {@link #record} accepts
+     * @param significantDigits     {@code d}: every answer is within {@code 10^-d} of a recorded value
+     * @throws IllegalArgumentException as {@link #PerCpuHistogram(long, int, PerCpuIndexing)}
+     */
     public PerCpuHistogram(long highestTrackableValue, int significantDigits) {
         this(highestTrackableValue, significantDigits, PerCpuIndexing.CPU_ID);
     }
@@ -35,6 +41,9 @@ public final class PerCpuHistogram {
     /**
      * As above, indexed by {@code indexing} (or its cpu_id fallback).
      *
+     * @param highestTrackableValue largest value {@link #record} accepts
+     * @param significantDigits     {@code d}: every answer is within {@code 10^-d} of a recorded value
+     * @param indexing              which number of the running thread picks its slot
      * @throws IllegalArgumentException if {@code significantDigits} is not in {@code [0, 5]} or
      *                                  {@code highestTrackableValue} is below 1
      */
@@ -60,13 +69,20 @@ public final class PerCpuHistogram {
     /**
      * Counts one {@code value}.
      *
+     * @param value the value
      * @throws IllegalArgumentException if {@code value} is negative or above the highest trackable value
      */
     public void record(long value) {
         counts.add(bucket(value), 1);
     }
 
-    /** Counts {@code count} occurrences of {@code value} with one section; see {@link #record}. */
+    /**
+     * Counts {@code count} occurrences of {@code value} with one section.
+     *
+     * @param value the value
+     * @param count how many times, at least 0
+     * @throws IllegalArgumentException if {@code count} is negative, or as {@link #record}
+     */
     public void recordValues(long value, long count) {
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0: " + count);
@@ -81,40 +97,75 @@ public final class PerCpuHistogram {
         return bucketOf(value, mantissaBits);
     }
 
-    /** The counts recorded since the last {@link #snapshotThenReset()}, without resetting. */
+    /**
+     * The counts recorded since the last {@link #snapshotThenReset()}, without resetting.
+     *
+     * @return a new snapshot
+     */
     public Snapshot snapshot() {
         return new Snapshot(counts.sums());
     }
 
-    /** The counts recorded since the last call, and a new interval from now. */
+    /**
+     * The counts recorded since the last call, and a new interval from now.
+     *
+     * @return a new snapshot of the interval that ends here
+     */
     public Snapshot snapshotThenReset() {
         return new Snapshot(counts.sumThenReset());
     }
 
+    /**
+     * Largest value {@link #record} accepts.
+     *
+     * @return the value given at construction
+     */
     public long highestTrackableValue() {
         return highestTrackableValue;
     }
 
+    /**
+     * The precision in decimal digits.
+     *
+     * @return the digits given at construction
+     */
     public int significantDigits() {
         return significantDigits;
     }
 
-    /** Number of buckets, the length of {@link Snapshot#bucketCounts()}. */
+    /**
+     * Number of buckets.
+     *
+     * @return the length of {@link Snapshot#bucketCounts()}
+     */
     public int buckets() {
         return counts.length();
     }
 
-    /** The indexing this histogram uses. */
+    /**
+     * The indexing this histogram uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
     public PerCpuIndexing indexing() {
         return counts.indexing();
     }
 
-    /** Bytes of native memory this histogram holds. */
+    /**
+     * Bytes of native memory this histogram holds.
+     *
+     * @return 8 bytes per bucket per slot, rounded up to lines
+     */
     public long nativeBytes() {
         return counts.nativeBytes();
     }
 
-    /** The lowest value that falls in {@code bucket}. */
+    /**
+     * The lowest value that falls in {@code bucket}.
+     *
+     * @param bucket a bucket number in {@code [0, buckets())}
+     * @return its lowest value
+     */
     public long lowestValueIn(int bucket) {
         int half = 1 << (mantissaBits - 1);
         if (bucket < 2 * half) {
@@ -124,7 +175,12 @@ public final class PerCpuHistogram {
         return (long) (bucket - (shift << (mantissaBits - 1))) << shift;
     }
 
-    /** The highest value that falls in {@code bucket}. */
+    /**
+     * The highest value that falls in {@code bucket}.
+     *
+     * @param bucket a bucket number in {@code [0, buckets())}
+     * @return its highest value
+     */
     public long highestValueIn(int bucket) {
         return bucket + 1 < counts.length() ? lowestValueIn(bucket + 1) - 1 : highestTrackableValue;
     }
@@ -139,21 +195,30 @@ public final class PerCpuHistogram {
             this.count = Arrays.stream(bucketCounts).sum();
         }
 
-        /** A copy of the raw counts; bucket {@code i} holds values {@link #lowestValueIn}(i) .. {@link
-         * #highestValueIn}(i). */
+        /**
+         * The raw counts.
+         *
+         * @return a copy; bucket {@code i} holds values {@link #lowestValueIn}(i) .. {@link #highestValueIn}(i)
+         */
         public long[] bucketCounts() {
             return bucketCounts.clone();
         }
 
-        /** Values recorded. */
+        /**
+         * Values recorded.
+         *
+         * @return the sum of the bucket counts
+         */
         public long count() {
             return count;
         }
 
         /**
          * The smallest recorded value's bucket top such that at least {@code percentile}% of the values are at
-         * or below it (the highest value of that bucket); 0 when empty.
+         * or below it (the highest value of that bucket).
          *
+         * @param percentile in {@code [0, 100]}
+         * @return that value; 0 when empty
          * @throws IllegalArgumentException if {@code percentile} is not in {@code [0, 100]}
          */
         public long percentile(double percentile) {
@@ -171,7 +236,11 @@ public final class PerCpuHistogram {
             return 0;
         }
 
-        /** The highest recorded value, as its bucket's highest value; 0 when empty. */
+        /**
+         * The highest recorded value, as its bucket's highest value.
+         *
+         * @return that value; 0 when empty
+         */
         public long max() {
             for (int i = bucketCounts.length - 1; i >= 0; i--) {
                 if (bucketCounts[i] != 0) {
@@ -181,7 +250,11 @@ public final class PerCpuHistogram {
             return 0;
         }
 
-        /** The mean, taking each value as its bucket's middle; NaN when empty. */
+        /**
+         * The mean, taking each value as its bucket's middle.
+         *
+         * @return the mean; NaN when empty
+         */
         public double mean() {
             double total = 0;
             for (int i = 0; i < bucketCounts.length; i++) {

@@ -24,17 +24,29 @@ public enum PerCpuIndexing {
     /** Slot = the thread's memory-map concurrency id ({@code rseq.mm_cid}); one slot per allowed CPU. */
     MM_CID;
 
-    /** Number of slots a structure with this indexing gives the section-running threads. */
+    /**
+     * Number of slots a structure with this indexing gives the section-running threads.
+     *
+     * @return possible CPUs for {@code CPU_ID}; CPUs in the process's affinity mask, at first use, for {@code MM_CID}
+     */
     public int slots() {
         return this == CPU_ID ? PerCpuSlots.CPUS : PerCpuSlots.MM_CIDS;
     }
 
-    /** Whether structures asked for this indexing get it here. */
+    /**
+     * Whether structures asked for this indexing get it here.
+     *
+     * @return true for {@code CPU_ID}, and for {@code MM_CID} where {@link #unavailableReason()} is empty
+     */
     public boolean isAvailable() {
         return unavailableReason().isEmpty();
     }
 
-    /** Why this indexing falls back to {@link #CPU_ID} here; empty when it is available. */
+    /**
+     * Why this indexing falls back to {@link #CPU_ID} here.
+     *
+     * @return the reason, or empty when it is available
+     */
     public String unavailableReason() {
         return this == CPU_ID ? "" : PerCpuSections.MM_CID_UNAVAILABLE;
     }

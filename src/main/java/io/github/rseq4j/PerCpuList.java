@@ -3,6 +3,8 @@ package io.github.rseq4j;
 import static io.github.rseq4j.PerCpuSlots.get;
 import static io.github.rseq4j.PerCpuSlots.set;
 
+import io.github.rseq4j.internal.PerCpuSections;
+import io.github.rseq4j.internal.PerCpuSections.Mode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
@@ -11,9 +13,18 @@ import java.util.function.LongConsumer;
 
 /**
  * A stack of {@code long} values per CPU, in native nodes, pushed and popped by rseq sections with no atomic
- * instruction (librseq's {@code percpu_list}). {@link #pop()} takes from the calling thread's CPU only (and
- * the shared slot), so it may come back empty while other CPUs hold elements; it is a work pool, not a global
- * stack. See {@link PerCpuStacks} for the sections, the ABA argument and the locked slots.
+ * instruction (librseq's {@code percpu_list}). See {@link PerCpuStacks} for the sections, the ABA argument
+ * and the locked slots.
+ *
+ * <h2 id="contract">Contract: per CPU, not global</h2>
+ * A section can commit only on the CPU it runs on, so {@link #push} and {@link #pop()} address the calling
+ * thread's slot: {@code pop()} answers empty when this slot's stack is empty (then, in
+ * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode or with {@link PerCpuIndexing#MM_CID}, the shared
+ * slot), even if other slots hold elements. It is a per-CPU work pool, not a global stack: elements are found
+ * again by a thread on the same CPU (or with the same concurrency id), by {@link #popAny()}, which visits the
+ * other CPUs when this one's stack is empty (slow: it moves the thread), or by {@link #drain}, which takes
+ * every slot's elements but only while the caller has the list to itself (not checked). {@code push} never
+ * fails: the list is unbounded.
  *
  * <p>Nodes are never freed before the list becomes unreachable; popped nodes are kept, per slot, on a second
  * stack of the same kind and reused by pushes. A popped node belongs to the popper alone (no head reaches
@@ -33,22 +44,34 @@ public final class PerCpuList {
     private final Arena nodes = Arena.ofAuto();
     private long chunkNext, chunkEnd;
 
-    /** A list indexed by {@link PerCpuIndexing#CPU_ID}. */
+    /** An empty list indexed by {@link PerCpuIndexing#CPU_ID}. */
     public PerCpuList() {
         this(PerCpuIndexing.CPU_ID);
     }
 
-    /** A list indexed by {@code indexing}, or by cpu_id where that is unavailable. */
+    /**
+     * An empty list indexed by {@code indexing}, or by cpu_id where that is unavailable.
+     *
+     * @param indexing which number of the running thread picks its slot
+     */
     public PerCpuList(PerCpuIndexing indexing) {
         stacks = new PerCpuStacks(2, indexing);
     }
 
-    /** The indexing this list uses. */
+    /**
+     * The indexing this list uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
     public PerCpuIndexing indexing() {
         return stacks.indexing();
     }
 
-    /** Pushes {@code value} on the calling thread's CPU's stack. */
+    /**
+     * Pushes {@code value} on the calling thread's slot's stack.
+     *
+     * @param value the value
+     */
     public void push(long value) {
         long node = stacks.pop(FREE);
         node = node != 0 ? node : newNode();
@@ -57,9 +80,48 @@ public final class PerCpuList {
         Reference.reachabilityFence(this);
     }
 
-    /** Pops the value last pushed on the calling thread's CPU (then, see above, the shared slot), if any. */
+    /**
+     * Pops the value last pushed on the calling thread's slot (then, see <a href="#contract">above</a>, the
+     * shared slot).
+     *
+     * @return the value; empty when those stacks are empty, even if other slots hold elements
+     */
     public OptionalLong pop() {
-        long node = stacks.pop(HEAD);
+        return valueOf(stacks.pop(HEAD));
+    }
+
+    /**
+     * Pops a value from any CPU: the calling thread's CPU first, as {@link #pop()}, then, if that is empty,
+     * each other CPU in turn. A section commits only on the CPU it runs on, so this moves the calling thread
+     * to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU, then its mask is
+     * restored) and pops there; it is the slow path for when the local stack runs dry, not a replacement for
+     * {@code pop()}. Elements on CPUs outside the thread's mask (a cpuset), and with {@link PerCpuIndexing#MM_CID}
+     * those under concurrency ids the thread does not get on its way, are found only by {@link #drain}.
+     * With {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
+     *
+     * @return a value; empty only if every stack this thread can reach was empty when it looked
+     * @throws UnsupportedOperationException on a virtual thread when the local stack is empty and sections
+     *                                       run (pinning would pin its carrier)
+     */
+    public OptionalLong popAny() {
+        OptionalLong popped = pop();
+        if (popped.isEmpty()) {
+            if (PerCpuSections.MODE == Mode.ATOMIC) {
+                for (int slot = 0; slot < stacks.totalSlots() && popped.isEmpty(); slot++) {
+                    popped = valueOf(stacks.popLocked(slot, HEAD));
+                }
+            } else {
+                OptionalLong[] taken = {popped};
+                PerCpuSlots.onEachAllowedCpu(() -> (taken[0] = pop()).isPresent());
+                popped = taken[0];
+            }
+        }
+        Reference.reachabilityFence(this);
+        return popped;
+    }
+
+    /** The value of a popped {@code node} (0: none), whose node then goes to the caller's free stack. */
+    private OptionalLong valueOf(long node) {
         if (node == 0) {
             return OptionalLong.empty();
         }
@@ -70,8 +132,12 @@ public final class PerCpuList {
     }
 
     /**
-     * Removes every element of every slot, handing each to {@code action}, and returns how many. Only while no
-     * other thread uses the list: it writes CPU heads with plain stores.
+     * Removes every element of every slot, handing each to {@code action}. Only while no other thread uses
+     * the list: it writes CPU heads with plain stores, so a concurrent push or pop could lose or duplicate
+     * elements. This precondition is not checked.
+     *
+     * @param action receives each value
+     * @return how many elements were removed
      */
     public long drain(LongConsumer action) {
         long count = 0;
@@ -85,7 +151,11 @@ public final class PerCpuList {
         return count;
     }
 
-    /** Bytes of native memory the heads take (nodes come on top: 16 bytes per element at the peak). */
+    /**
+     * Bytes of native memory the heads take; nodes come on top, 16 bytes per element at the peak.
+     *
+     * @return the heads' bytes
+     */
     public long nativeBytes() {
         return stacks.nativeBytes();
     }

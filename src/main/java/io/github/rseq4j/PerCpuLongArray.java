@@ -49,7 +49,12 @@ public final class PerCpuLongArray {
     /** Per element, the total already handed out by {@link #sumThenReset}; written under the lock, read volatile. */
     private final long[] handedOut;
 
-    /** An array of {@code length} zeros indexed by {@link PerCpuIndexing#CPU_ID}. */
+    /**
+     * An array of {@code length} zeros indexed by {@link PerCpuIndexing#CPU_ID}.
+     *
+     * @param length number of elements
+     * @throws IllegalArgumentException if {@code length} is not positive
+     */
     public PerCpuLongArray(int length) {
         this(length, PerCpuIndexing.CPU_ID);
     }
@@ -57,6 +62,8 @@ public final class PerCpuLongArray {
     /**
      * An array of {@code length} zeros indexed by {@code indexing}, or by cpu_id where that is unavailable.
      *
+     * @param length   number of elements
+     * @param indexing which number of the running thread picks its slot
      * @throws IllegalArgumentException if {@code length} is not positive
      */
     public PerCpuLongArray(int length, PerCpuIndexing indexing) {
@@ -76,11 +83,20 @@ public final class PerCpuLongArray {
         return (length + PER_LINE - 1) / PER_LINE;
     }
 
+    /**
+     * Number of elements.
+     *
+     * @return the length given at construction
+     */
     public int length() {
         return length;
     }
 
-    /** The indexing this array uses. */
+    /**
+     * The indexing this array uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
     public PerCpuIndexing indexing() {
         return indexing;
     }
@@ -88,6 +104,8 @@ public final class PerCpuLongArray {
     /**
      * Adds {@code delta} to element {@code index}.
      *
+     * @param index the element
+     * @param delta the amount, may be negative
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
      */
     public void add(int index, long delta) {
@@ -139,6 +157,8 @@ public final class PerCpuLongArray {
     /**
      * The total of all updates to element {@code index} (less what {@link #sumThenReset} handed out).
      *
+     * @param index the element
+     * @return its sum; exact once updates stop
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
      */
     public long sum(int index) {
@@ -146,7 +166,11 @@ public final class PerCpuLongArray {
         return total(index) - (long) HANDED_OUT.getVolatile(handedOut, index);
     }
 
-    /** {@link #sum(int)} of every element, each read once. */
+    /**
+     * {@link #sum(int)} of every element, each read once.
+     *
+     * @return a new array of the sums
+     */
     public long[] sums() {
         long[] sums = new long[length];
         for (int i = 0; i < length; i++) {
@@ -159,6 +183,8 @@ public final class PerCpuLongArray {
      * Returns every element's sum and starts each from zero: an interval snapshot. No cell is written, since
      * another CPU's section may be adding to it; the handed-out totals are remembered instead, so every update
      * lands in exactly one snapshot (an update racing with the call lands in this one or the next).
+     *
+     * @return a new array of each element's sum since the previous snapshot (or construction)
      */
     public synchronized long[] sumThenReset() {
         long[] sums = new long[length];
@@ -168,7 +194,13 @@ public final class PerCpuLongArray {
         return sums;
     }
 
-    /** {@link #sumThenReset()} of element {@code index} alone. */
+    /**
+     * {@link #sumThenReset()} of element {@code index} alone.
+     *
+     * @param index the element
+     * @return its sum since the previous snapshot of it (or construction)
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
+     */
     public synchronized long sumThenReset(int index) {
         Objects.checkIndex(index, length);
         long total = total(index);
@@ -187,7 +219,11 @@ public final class PerCpuLongArray {
         return total;
     }
 
-    /** Bytes of native memory this array holds. */
+    /**
+     * Bytes of native memory this array holds.
+     *
+     * @return 64 bytes per slot (the shared one included) per group of eight elements
+     */
     public long nativeBytes() {
         return cells.byteSize();
     }

@@ -60,7 +60,13 @@ public final class PerCpuPool<T> {
     private final AtomicInteger pooled = new AtomicInteger();
     private final LongAdder created = new LongAdder();
 
-    /** A pool of up to {@code capacity} objects, indexed by {@link PerCpuIndexing#CPU_ID}. */
+    /**
+     * A pool of up to {@code capacity} objects, indexed by {@link PerCpuIndexing#CPU_ID}.
+     *
+     * @param capacity most objects the pool keeps
+     * @param factory  makes an object when none is free; must not return null
+     * @throws IllegalArgumentException if {@code capacity} is not in {@code [1, 2^28]}
+     */
     public PerCpuPool(int capacity, Supplier<? extends T> factory) {
         this(capacity, factory, PerCpuIndexing.CPU_ID);
     }
@@ -68,6 +74,9 @@ public final class PerCpuPool<T> {
     /**
      * A pool of up to {@code capacity} objects from {@code factory}, indexed by {@code indexing} or its fallback.
      *
+     * @param capacity most objects the pool keeps
+     * @param factory  makes an object when none is free; must not return null
+     * @param indexing which number of the running thread picks its stack
      * @throws IllegalArgumentException if {@code capacity} is not in {@code [1, 2^28]}
      */
     public PerCpuPool(int capacity, Supplier<? extends T> factory, PerCpuIndexing indexing) {
@@ -86,7 +95,12 @@ public final class PerCpuPool<T> {
         this.values = new int[tableSize];
     }
 
-    /** A free object of the calling thread's CPU, else of the shared slot, else a new one. Never null. */
+    /**
+     * A free object of the calling thread's CPU, else of the shared slot, else a new one.
+     *
+     * @return an object the caller holds until {@link #release}; never null
+     * @throws NullPointerException if the factory returns null
+     */
     @SuppressWarnings("unchecked")
     public T acquire() {
         long node = stacks.pop(FREE);
@@ -103,6 +117,7 @@ public final class PerCpuPool<T> {
      * Gives {@code object} back to the calling thread's CPU; an unpooled object (made while the pool was full)
      * is dropped.
      *
+     * @param object an object {@link #acquire()} returned and the caller holds
      * @throws IllegalStateException if {@code object} is pooled but not held: released twice
      * @throws NullPointerException if {@code object} is null
      */
@@ -157,22 +172,38 @@ public final class PerCpuPool<T> {
         }
     }
 
-    /** Most objects the pool keeps. */
+    /**
+     * Most objects the pool keeps.
+     *
+     * @return the capacity given at construction
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** Objects the factory has made so far, pooled or not. */
+    /**
+     * Objects the factory has made so far, pooled or not.
+     *
+     * @return the count
+     */
     public long objectsCreated() {
         return created.sum();
     }
 
-    /** The indexing this pool uses. */
+    /**
+     * The indexing this pool uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
     public PerCpuIndexing indexing() {
         return stacks.indexing();
     }
 
-    /** Bytes of native memory: the stack heads and a 64-byte node per object. */
+    /**
+     * Bytes of native memory this pool holds.
+     *
+     * @return the stack heads (a line per slot) and a 64-byte node per object of the capacity
+     */
     public long nativeBytes() {
         return stacks.nativeBytes() + nodes.byteSize();
     }

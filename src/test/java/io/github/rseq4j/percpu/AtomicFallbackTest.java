@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.PerCpuIndexing;
+import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.doctor.Doctor;
@@ -44,10 +45,11 @@ class AtomicFallbackTest {
                 case "block-rseq" -> Seccomp.blockRseq();
                 default -> throw new IllegalArgumentException(args[0]);
             }
-            String implementation = RseqSupport.probe().perCpuImplementation();
-            System.out.println("implementation: " + implementation);
+            RseqSupport support = RseqSupport.probe();
+            System.out.println("implementation: " + support.perCpuImplementation() + ", " + support.perCpuFallbackReason());
             check(PerCpuSections.MODE == PerCpuSections.Mode.ATOMIC, "mode is " + PerCpuSections.MODE);
-            check(implementation.startsWith("atomics ("), "probe says " + implementation);
+            check(support.perCpuImplementation() == PerCpuImplementation.ATOMICS, "probe says " + support);
+            check(!support.perCpuFallbackReason().isEmpty(), "no reason given: " + support);
 
             int threads = Workers.THREADS;
             Scenarios.spinlock(threads, 20_000, Scenarios.PLAIN);
@@ -63,6 +65,8 @@ class AtomicFallbackTest {
             Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
             Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
             Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.listPopAny(threads, 2_000, Scenarios.PLAIN);
+            Scenarios.bufferPopAny(threads, 2_000, Scenarios.PLAIN);
 
             ByteArrayOutputStream json = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);

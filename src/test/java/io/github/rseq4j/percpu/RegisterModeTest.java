@@ -32,7 +32,7 @@ class RegisterModeTest {
             }
             Scenarios.Wrap half = (worker, body) -> {
                 if (worker % 2 == 0) {
-                    try (RseqThread ignored = RseqThread.register()) {
+                    try (var _ = RseqThread.register()) {
                         body.run();
                     }
                 } else {
@@ -54,6 +54,8 @@ class RegisterModeTest {
             Scenarios.pool(threads, 50_000, half, PerCpuIndexing.MM_CID);
             Scenarios.histogram(threads, 50_000, half, PerCpuIndexing.CPU_ID);
             Scenarios.histogram(threads, 50_000, half, PerCpuIndexing.MM_CID);
+            Scenarios.listPopAny(threads, 2_000, half);
+            Scenarios.bufferPopAny(threads, 2_000, half);
             System.out.println("ALL EXACT");
         }
     }
