@@ -18,19 +18,19 @@ import java.util.concurrent.locks.LockSupport;
  * atomic against other CPUs, only against other sections on {@code c}. The other writer of that word is the
  * holder's release store of 0, which cannot race: while the word is 1 the compare fails. A CAS from another
  * CPU could race (both would see 0 and both would hold), so threads that cannot run sections (unregistered
- * threads in REGISTER mode, threads whose area the section finds unregistered) never touch CPU words: they CAS
- * the extra slot {@link PerCpuSlots#SHARED}, which no section touches, and guard that slot's data. In ATOMIC
- * mode no section runs, so every writer of every word is a CAS or the holder's release store.
+ * threads in REGISTER mode) never touch CPU words: they CAS the extra slot {@link PerCpuSlots#SHARED}, which
+ * no section touches, and guard that slot's data. In ATOMIC mode no section runs, so every writer of every
+ * word is a CAS or the holder's release store.
  *
  * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
  *
  * <p>Virtual threads: a holder that parks (blocks) while holding gives up its carrier, and spinners that kept
  * their carriers busy would leave it none to resume on: a deadlock once spinners occupy every carrier
  * (measured: JDK 25, one carrier, a holder sleeping 100 ms never woke). So a virtual thread waiting for a held
- * lock parks for 10 µs between attempts, which frees its carrier;
- * {@link Thread#yield()} is not enough, as the carrier then picks the spinner again before the holder's timer.
- * Still, hold the lock only briefly and never across a blocking call; a monitor or
- * {@link java.util.concurrent.locks.ReentrantLock} suits code that may block.
+ * lock parks for 10 µs between attempts, which frees its carrier; {@link Thread#yield()} is not enough, as the
+ * carrier then picks the spinner again before the holder's timer. Still, hold the lock only briefly and never
+ * across a blocking call; a monitor or {@link java.util.concurrent.locks.ReentrantLock} suits code that may
+ * block.
  */
 public final class PerCpuSpinLock {
 
@@ -78,7 +78,7 @@ public final class PerCpuSpinLock {
                 return lockAtomic(PerCpuSlots.SHARED);
             }
             // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry. 4: no usable cpu_id.
-            switch (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)) {
+            switch (PerCpuSlots.cmpeqvStorev(PerCpuIndexing.CPU_ID, base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)) {
                 case SectionTemplates.COMMITTED -> {
                     VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
                     return cpu;
