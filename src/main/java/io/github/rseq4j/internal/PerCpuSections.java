@@ -11,6 +11,11 @@ import io.github.rseq4j.internal.cs.SectionLibrary;
  * area through the thread pointer (any thread, virtual ones included), rseq sections given
  * rseq4j's area (registered platform threads), or atomics when rseq or run-time code is
  * unavailable. All fields are static final, so safely published and folded by the JIT.
+ *
+ * <p>Test-only: the system property {@value #DELAY_PROPERTY}, read once here, links every section with
+ * delay loops of that many iterations (see {@link SectionConfig#delayIterations()}), so the kernel aborts
+ * sections often and every structure built on these sections meets aborts at its own call sites. Set it only
+ * in a JVM started for such a test; {@link SectionLibrary#injectedAborts()} then counts the aborts.
  */
 public final class PerCpuSections {
     private PerCpuSections() {}
@@ -23,6 +28,12 @@ public final class PerCpuSections {
         /** No sections: rseq is unavailable or executable memory is refused. */
         ATOMIC
     }
+
+    /** Test-only system property: delay-loop iterations in every section (default 0, none). */
+    public static final String DELAY_PROPERTY = "rseq4j.internal.sectionDelay";
+
+    /** Delay-loop iterations the sections were linked with; 0 outside forced-abort tests. */
+    public static final int DELAY = Integer.getInteger(DELAY_PROPERTY, 0);
 
     /** log2 of a per-CPU cell's stride: one 64-byte cache line per CPU. */
     public static final int STRIDE_SHIFT = 6;
@@ -46,6 +57,7 @@ public final class PerCpuSections {
         SectionConfig config = RseqAbi.OWNER == Owner.GLIBC
                 ? SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID)
                 : SectionConfig.register(IndexField.CPU_ID);
+        config = config.withDelay(DELAY);
         try {
             SectionLibrary library = SectionLibrary.link(config, STRIDE_SHIFT);
             return new Linked(RseqAbi.OWNER == Owner.GLIBC ? Mode.TLS : Mode.REGISTER, library, "");
@@ -56,11 +68,13 @@ public final class PerCpuSections {
 
     /** One line for the probe and the doctor. */
     public static String describe() {
-        return switch (MODE) {
+        String sections = switch (MODE) {
             case TLS -> "rseq critical sections on glibc's area (all threads, virtual included)";
             case REGISTER -> "rseq critical sections on rseq4j's areas (registered platform threads; others share one "
                     + "extra line, atomically or under a lock)";
             case ATOMIC -> "atomics (" + FALLBACK_REASON + ")";
         };
+        return MODE != Mode.ATOMIC && DELAY > 0
+                ? sections + "; TEST BUILD: delay loops of " + DELAY + " iterations force aborts" : sections;
     }
 }

@@ -35,14 +35,25 @@ final class Scenarios {
         Workers.run(threads, i -> wrap.run(i, () -> body.accept(i)));
     }
 
-    /** Per-slot counters guarded by the per-CPU spin lock (plain, non-atomic increments): exact sum. */
+    /**
+     * Per-slot counters guarded by the per-CPU spin lock (plain, non-atomic increments): exact sum. Inside the
+     * guarded region the slot's word must read held and no other worker may be recorded as its holder.
+     */
     static void spinlock(int threads, int reps, Wrap wrap) {
         PerCpuSpinLock lock = new PerCpuSpinLock();
         long[] counts = new long[PerCpuSpinLock.slots()];
+        int[] holders = new int[PerCpuSpinLock.slots()];
         run(threads, wrap, i -> {
             for (int r = 0; r < reps; r++) {
                 int slot = lock.lock();
-                counts[slot]++; // guarded by lock; the lock's fences publish it
+                // guarded by lock; the lock's fences publish them
+                if (!lock.isLocked(slot) || holders[slot] != 0) {
+                    throw new AssertionError("worker " + i + " entered slot " + slot + " without holding it (word "
+                            + (lock.isLocked(slot) ? "held" : "free") + ", recorded holder " + holders[slot] + ")");
+                }
+                holders[slot] = i + 1;
+                counts[slot]++;
+                holders[slot] = 0;
                 lock.unlock(slot);
             }
         });

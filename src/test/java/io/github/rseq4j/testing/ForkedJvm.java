@@ -30,9 +30,16 @@ public final class ForkedJvm {
     }
 
     public static Result run(Class<?> mainClass, Map<String, String> environment, String... args) {
+        return run(mainClass, environment, List.of(), args);
+    }
+
+    /** As {@link #run(Class, Map, String...)}, with {@code jvmOptions} (e.g. {@code -Dname=value}) for the JVM. */
+    public static Result run(Class<?> mainClass, Map<String, String> environment, List<String> jvmOptions,
+            String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());
