@@ -58,7 +58,7 @@ class ForcedAbortsTest {
             System.out.println(PerCpuSections.describe());
             // REGISTER mode: every worker registers, so every call site runs sections.
             Scenarios.Wrap wrap = wanted == Mode.TLS ? Scenarios.PLAIN : (worker, body) -> {
-                try (RseqThread ignored = RseqThread.register()) {
+                try (var _ = RseqThread.register()) {
                     body.run();
                 }
             };
