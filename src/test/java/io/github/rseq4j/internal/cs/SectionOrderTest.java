@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       (storing it later leaves the index load unprotected);
  *   <li>the index field is loaded exactly once, after start_ip;
  *   <li>in templates that take an expected index, that loaded index is compared with the expected-index
- *       argument, and the branch leaves for {@code index_mismatch}, before any store of the section;
+ *       argument, and the branch leaves for {@code index_mismatch}, before any store of the section; then
+ *       {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before any store;
  *   <li>the commit is the last instruction before post_commit, and writes where the operation says (the
  *       index's slot for {@code add}, {@code *v} otherwise).
  * </ul>
@@ -413,6 +414,29 @@ class SectionOrderTest {
             for (Line l : body.subList(startInBody, compare)) {
                 assertFalse(isa.isStore(l), "store before the index compare: " + l);
             }
+
+            // The value check: *v (read in the compare, or loaded into a register first) against the expected
+            // value (argument 1), leaving for compare_failed, between the index compare and the first store.
+            Object expectedValue = isa.argument(1);
+            Mem v = new Mem(false, (String) isa.argument(0), null, 0);
+            String loadedV = null;
+            int valueCompare = -1;
+            for (int i = compare + 2; i < commit && valueCompare < 0; i++) {
+                Line l = body.get(i);
+                List<String> operands = isa.compared(l);
+                String vRegister = loadedV == null ? "" : loadedV;
+                if (isa.loadDestination(l) != null && v.equals(isa.access(l))) {
+                    loadedV = isa.loadDestination(l);
+                } else if (operands != null && operands.stream().anyMatch(o -> expectedValue.equals(isa.register(o)))
+                        && operands.stream().anyMatch(o -> v.equals(isa.memory(o))
+                                || vRegister.equals(isa.register(o)))) {
+                    valueCompare = i;
+                }
+                assertFalse(isa.isStore(l) && valueCompare < 0, "store before the value compare: " + l);
+            }
+            assertTrue(valueCompare > 0, "no compare of *v with the expected value:\n" + listing);
+            assertEquals(".Lcompare_failed", body.get(valueCompare + 1).operands().getLast(),
+                    "a failed value compare leaves for compare_failed");
         }
         assertNotNull(index);
     }
