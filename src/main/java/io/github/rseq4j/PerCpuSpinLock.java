@@ -66,7 +66,7 @@ public final class PerCpuSpinLock {
         for (;;) {
             int cpu = RseqThread.currentCpu();
             // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry.
-            if (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)
+            if (PerCpuSlots.cmpeqvStorev(PerCpuIndexing.CPU_ID, base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)
                     == SectionTemplates.COMMITTED) {
                 VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
                 return cpu;

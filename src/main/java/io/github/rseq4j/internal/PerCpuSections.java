@@ -50,16 +50,40 @@ public final class PerCpuSections {
     /** Why {@link Mode#ATOMIC} was chosen; empty otherwise. */
     public static final String FALLBACK_REASON = LINKED.reason;
 
+    /** Why structures asked for mm_cid indexing fall back to cpu_id; empty when they get it. */
+    public static final String MM_CID_UNAVAILABLE = MODE == Mode.ATOMIC ? "no rseq sections run here"
+            : RseqAbi.USABLE_SIZE < RseqAbi.MM_CID + Integer.BYTES ? "the kernel does not keep mm_cid current in "
+                    + "this area (usable size " + RseqAbi.USABLE_SIZE + " < 28: Linux < 6.3, or glibc publishes "
+                    + "only 20 bytes)"
+            : "";
+
+    /** Sections indexed by mm_cid, linked on first use; only where {@link #MM_CID_UNAVAILABLE} is empty. */
+    public static SectionLibrary byMmCid() {
+        if (!MM_CID_UNAVAILABLE.isEmpty()) {
+            throw new IllegalStateException("mm_cid sections unavailable: " + MM_CID_UNAVAILABLE);
+        }
+        return ByMmCid.LIBRARY;
+    }
+
+    /** Holder: the second mapping is made only by processes that ask for mm_cid indexing. */
+    private static final class ByMmCid {
+        static final SectionLibrary LIBRARY =
+                SectionLibrary.link(config(RseqAbi.OWNER == Owner.GLIBC,
+                        IndexField.MM_CID), STRIDE_SHIFT);
+    }
+
+    /** Both indexings link alike: the same addressing, and the test-only {@link #DELAY}. */
+    private static SectionConfig config(boolean tls, IndexField index) {
+        return (tls ? SectionConfig.tls(RseqAbi.GLIBC_OFFSET, index) : SectionConfig.register(index)).withDelay(DELAY);
+    }
+
     private record Linked(Mode mode, SectionLibrary library, String reason) {}
 
     private static Linked link() {
         if (RseqAbi.OWNER == Owner.NONE) {
             return new Linked(Mode.ATOMIC, null, "rseq unavailable: " + RseqAbi.unavailableReason());
         }
-        SectionConfig config = RseqAbi.OWNER == Owner.GLIBC
-                ? SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID)
-                : SectionConfig.register(IndexField.CPU_ID);
-        config = config.withDelay(DELAY);
+        SectionConfig config = config(RseqAbi.OWNER == Owner.GLIBC, IndexField.CPU_ID);
         try {
             SectionLibrary library = SectionLibrary.link(config, STRIDE_SHIFT);
             return new Linked(RseqAbi.OWNER == Owner.GLIBC ? Mode.TLS : Mode.REGISTER, library, "");
@@ -103,5 +127,13 @@ public final class PerCpuSections {
                     + "so for them each structure is one global lock or counter)";
             case ATOMICS -> "atomics (" + fallbackReason + ")";
         };
+    }
+
+    /** One line for the doctor: which indexings structures get, and why. */
+    public static String describeIndexing(int cpuSlots, int mmCidSlots) {
+        String byCpu = "cpu_id by default (" + cpuSlots + " possible CPUs)";
+        return MM_CID_UNAVAILABLE.isEmpty()
+                ? byCpu + "; mm_cid on request (" + mmCidSlots + " allowed CPUs, Linux >= 6.3)"
+                : byCpu + "; mm_cid requests fall back to cpu_id (" + MM_CID_UNAVAILABLE + ")";
     }
 }

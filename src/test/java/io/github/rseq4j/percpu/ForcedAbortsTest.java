@@ -3,6 +3,7 @@ package io.github.rseq4j.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
@@ -16,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The param_test workloads through the public structures, in a JVM whose library links every section with
  * delay loops ({@link PerCpuSections#DELAY_PROPERTY}): the kernel aborts sections at every structure's own
- * call sites (PerCpuCounter, PerCpuSpinLock, PerCpuList, PerCpuBuffer and any structure built on
- * {@link PerCpuSections}). Each workload must see aborts and still be exact.
+ * call sites (PerCpuCounter, PerCpuSpinLock, PerCpuList, PerCpuBuffer, PerCpuLongArray, PerCpuHistogram,
+ * PerCpuPool, by cpu_id and by mm_cid, and any structure built on {@link PerCpuSections}). Each workload must
+ * see aborts and still be exact.
  */
 class ForcedAbortsTest {
 
@@ -68,6 +70,20 @@ class ForcedAbortsTest {
             withAborts("buffer", () -> Scenarios.buffer(threads, REPS, wrap));
             withAborts("memcpy buffer", () -> Scenarios.memcpyBuffer(threads, REPS, wrap));
             withAborts("increment", () -> Scenarios.increment(threads, REPS, wrap));
+            withAborts("long array", () -> Scenarios.longArray(threads, REPS, wrap, PerCpuIndexing.CPU_ID));
+            withAborts("histogram", () -> Scenarios.histogram(threads, REPS, wrap, PerCpuIndexing.CPU_ID));
+            withAborts("pool", () -> Scenarios.pool(threads, REPS, wrap, PerCpuIndexing.CPU_ID));
+            if (PerCpuIndexing.MM_CID.isAvailable()) {
+                withAborts("mm_cid increment", () -> Scenarios.increment(threads, REPS, wrap, PerCpuIndexing.MM_CID));
+                withAborts("mm_cid long array",
+                        () -> Scenarios.longArray(threads, REPS, wrap, PerCpuIndexing.MM_CID));
+                withAborts("mm_cid histogram",
+                        () -> Scenarios.histogram(threads, REPS, wrap, PerCpuIndexing.MM_CID));
+                withAborts("mm_cid list", () -> Scenarios.list(threads, REPS, wrap, PerCpuIndexing.MM_CID));
+                withAborts("mm_cid pool", () -> Scenarios.pool(threads, REPS, wrap, PerCpuIndexing.MM_CID));
+            } else {
+                System.out.println("mm_cid structures not run: " + PerCpuIndexing.MM_CID.unavailableReason());
+            }
             System.out.println("ALL EXACT");
         }
 

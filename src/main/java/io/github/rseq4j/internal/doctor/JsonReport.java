@@ -68,5 +68,6 @@ final class JsonReport {
         json.name("perCpu").value(known ? PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()) : null);
         json.name("perCpuImplementation").value(known ? rseq.perCpuImplementation().name() : null);
         json.name("perCpuSlots").value(known ? PerCpuSections.slotsLine() : null);
+        json.name("perCpuIndexing").value(known ? Doctor.indexing() : null);
     }
 }
