@@ -29,6 +29,9 @@ public final class RseqThread implements AutoCloseable {
 
     private static final boolean OWN_AREAS = RseqAbi.OWNER == Owner.RSEQ4J;
 
+    /** glibc registered every thread and its areas can be read; else areas may read as unregistered. */
+    private static final boolean GLIBC_AREAS = RseqAbi.OWNER == Owner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty();
+
     private static final int RSEQ_FLAG_UNREGISTER = 1;
 
     /**
@@ -53,7 +56,8 @@ public final class RseqThread implements AutoCloseable {
     private static RseqThread forCallingThread() {
         Thread thread = Thread.currentThread();
         long slot = AreaPool.shared().acquire(thread, Libc.gettid());
-        long area = RseqAbi.OWNER == Owner.GLIBC ? RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET : slot;
+        long area = GLIBC_AREAS ? RseqAbi.glibcArea()
+                : RseqAbi.OWNER == Owner.GLIBC ? RseqMemory.UNREGISTERED_AREA : slot;
         return new RseqThread(thread, area, slot);
     }
 
@@ -67,7 +71,7 @@ public final class RseqThread implements AutoCloseable {
      */
     public static int currentCpu() {
         int cpu = RseqMemory.readField(currentArea() + RseqAbi.CPU_ID);
-        return RseqAbi.OWNER == Owner.GLIBC || cpu >= 0 ? cpu : Libc.schedGetcpu();
+        return GLIBC_AREAS || cpu >= 0 ? cpu : Libc.schedGetcpu();
     }
 
     /** The NUMA node the calling thread runs on; see {@link #currentCpu()}. Needs Linux 6.3. */
@@ -96,7 +100,7 @@ public final class RseqThread implements AutoCloseable {
      * is glibc's when glibc owns rseq, so only rseq4j's own areas need the cpu_id test.
      */
     private static boolean hasRegistration(long area) {
-        return RseqAbi.OWNER == Owner.GLIBC || RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0;
+        return GLIBC_AREAS || RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0;
     }
 
     /** The area the calling thread's kernel fields are in, or one that reads as unregistered. */
@@ -111,9 +115,7 @@ public final class RseqThread implements AutoCloseable {
         }
         if (thread.isVirtual()) {
             // Never cache: the next read may run on another carrier.
-            return RseqAbi.OWNER == Owner.GLIBC
-                    ? RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET
-                    : RseqMemory.UNREGISTERED_AREA;
+            return GLIBC_AREAS ? RseqAbi.glibcArea() : RseqMemory.UNREGISTERED_AREA;
         }
         return platformHandle().area;
     }
@@ -238,10 +240,14 @@ public final class RseqThread implements AutoCloseable {
 
     // ---------------------------------------------------------------- handle reads
 
-    /** {@code cpu_id}: the current CPU, or -1 (RSEQ_CPU_ID_UNINITIALIZED) while not registered. */
+    /**
+     * {@code cpu_id}: the current CPU, or -1 (RSEQ_CPU_ID_UNINITIALIZED) while not registered.
+     * Where glibc's area cannot be reached ({@code RseqSupport.probe()} then reports atomics),
+     * {@code sched_getcpu()}.
+     */
     public int cpuId() {
         checkOwner();
-        return RseqMemory.readField(area + RseqAbi.CPU_ID);
+        return RseqAbi.OWNER != Owner.GLIBC || GLIBC_AREAS ? RseqMemory.readField(area + RseqAbi.CPU_ID) : Libc.schedGetcpu();
     }
 
     /** {@code cpu_id_start}: always a possible CPU number (0 before registration); confirm with {@link #cpuId()}. */
@@ -263,6 +269,10 @@ public final class RseqThread implements AutoCloseable {
     private int registeredField(String name, long offset) {
         checkOwner();
         requireField(name, offset);
+        if (RseqAbi.OWNER == Owner.GLIBC && !GLIBC_AREAS) {
+            throw new IllegalStateException(name + " cannot be read: glibc's rseq area is out of reach ("
+                    + RseqAbi.GLIBC_AREA_UNREACHABLE + "); currentCpu() and cpuId() fall back to sched_getcpu()");
+        }
         if (RseqAbi.OWNER != Owner.GLIBC && RseqMemory.refcount(slot) == 0) {
             throw new IllegalStateException(name + " is only defined while the thread is registered: " + howToRegister());
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.RseqSupport;
+import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.doctor.Doctor;
 import io.github.rseq4j.testing.ForkedJvm;
@@ -46,6 +47,11 @@ class AtomicFallbackTest {
             System.out.println("implementation: " + implementation);
             check(PerCpuSections.MODE == PerCpuSections.Mode.ATOMIC, "mode is " + PerCpuSections.MODE);
             check(implementation.startsWith("atomics ("), "probe says " + implementation);
+            // aarch64 finds glibc's area through a tpidr_el0 stub in executable memory: the
+            // readers must fall back to sched_getcpu() rather than throw.
+            int cpu = RseqThread.currentCpu();
+            check(cpu >= 0 && cpu < Runtime.getRuntime().availableProcessors() * 64, "currentCpu() " + cpu);
+            check(RseqThread.current().cpuId() >= 0, "cpuId() " + RseqThread.current().cpuId());
 
             int threads = Workers.THREADS;
             Scenarios.spinlock(threads, 20_000, Scenarios.PLAIN);
