@@ -37,7 +37,14 @@ EOF
 CACHE=${RSEQ4J_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseq4j-vmtest}
 OUT_ROOT=$REPO/target/vmtest
 JUNIT_VERSION=1.14.1
-HOST_JDK=${RSEQ4J_VM_HOST_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
+# The x86_64 guests run the host's JDK (Temurin needs nothing from the guest but glibc 2.17+):
+# $RSEQ4J_VM_HOST_JDK, else $JAVA_HOME when it is a JDK 25 or newer, else Temurin 25's usual place.
+HOST_JDK=${RSEQ4J_VM_HOST_JDK:-}
+if [[ -z $HOST_JDK && -n ${JAVA_HOME:-} ]] \
+        && grep -qE '^JAVA_VERSION="(2[5-9]|[3-9][0-9])' "$JAVA_HOME/release" 2>/dev/null; then
+    HOST_JDK=$JAVA_HOME
+fi
+HOST_JDK=${HOST_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # Every test class's fully qualified name ends in Test.
 ALL_TESTS='.*Test'
 
