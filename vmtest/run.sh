@@ -158,6 +158,21 @@ fetch_deb() {
     echo "$file"
 }
 
+# prefetch SUITE ARCH PACKAGE...: one apt-get call for the packages not cached yet (apt-get reads
+# its lists once per call, which under load costs more than the download). Failures are left to
+# fetch_deb, which names the package.
+prefetch() {
+    local suite=$1 darch=$2 pkg conf dir=$CACHE/debs/$1 missing=()
+    shift 2
+    mkdir -p "$dir"
+    for pkg; do
+        ls "$dir/${pkg}_"*"_$darch.deb" "$dir/${pkg}_"*"_all.deb" >/dev/null 2>&1 || missing+=("$pkg:$darch/$suite")
+    done
+    ((${#missing[@]})) || return 0
+    conf=$(apt_for "$suite") || return 0
+    (cd "$dir" && APT_CONFIG=$conf apt-get download -qq "${missing[@]}" >/dev/null 2>&1) || true
+}
+
 # The real package behind a metapackage, e.g. linux-image-cloud-amd64 -> linux-image-7.2.13+deb14-cloud-amd64.
 resolve_meta() {
     local suite=$1 darch=$2 pkg=$3 conf
@@ -317,6 +332,7 @@ root_image() {
         # Debian's arm64 OpenJDK 25 comes from trixie and needs glibc >= 2.38.
         pkgs+=(libgcc-s1 libstdc++6 zlib1g)
     fi
+    prefetch "$suite" "$darch" "${pkgs[@]}"
     for pkg in "${pkgs[@]}"; do
         deb=$(fetch_deb "$suite" "$darch" "$pkg") || { echo "package $pkg ($suite, $darch)" >&2; return 1; }
         extract_deb "$deb" "$dir"
@@ -458,12 +474,15 @@ run_guest() {
     local wall=$(($(date +%s) - started))
     debugfs -R "rdump /results $out" "$out/work.img" >/dev/null 2>&1 || true
     rm -f "$out/work.img"
-    report_guest "$name" "$out" "$rc" "$wall"
+    local label=subset
+    [[ $pattern == "$ALL_TESTS" ]] && label=all
+    [[ -n $* ]] && label+=" ($*)"
+    report_guest "$name" "$out" "$rc" "$wall" "$label"
 }
 
 # report_guest NAME OUT QEMU_RC WALL: the one-line summary, and FAILED when something went wrong.
 report_guest() {
-    local name=$1 out=$2 rc=$3 wall=$4 res=$2/results xml libc owner fs align tests=0 failures=0 errors=0 skipped=0 line
+    local name=$1 out=$2 rc=$3 wall=$4 pattern_label=$5 res=$2/results xml libc owner fs align tests=0 failures=0 errors=0 skipped=0 line
     if [[ -f $res/libc ]]; then libc=$(sed -n 's/.*release version \([0-9][0-9.]*[0-9]\).*/glibc \1/p' "$res/libc" | head -n 1); fi
     for xml in "$res"/junit/TEST-*.xml; do
         [[ -f $xml ]] || continue
@@ -486,6 +505,13 @@ report_guest() {
     if [[ -f $res/doctor.rc && $(cat "$res/doctor.rc") != 0 ]]; then line+="; doctor exit $(cat "$res/doctor.rc")"; fi
     [[ -f $res/rseq_debug ]] && line+="; rseq_debug $(cat "$res/rseq_debug")"
     echo "$line" > "$out/summary"
+    # A row for vmtest/results.md (see vmtest/README.md).
+    local status=passed
+    [[ $line == *FAILED* || $line == *HUNG* ]] && status=FAILED
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(date -u +%F)" \
+        "$(cut -d' ' -f1 <<<"$name")" "$(cat "$res/uname" 2>/dev/null || echo "${name#* }")" \
+        "$(cut -d' ' -f3 <<<"$name") (${libc:-?})" "${owner:-?}" "${fs:-?}" "${align:-?}" "$tests" \
+        "$((failures + errors))" "$skipped" "${wall}s" "$pattern_label" "$status" > "$out/row.md"
     SUMMARY+=("$line")
     echo "$line"
 }
