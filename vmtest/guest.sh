@@ -20,7 +20,8 @@ if mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null && [ -f /sys/kernel/de
 fi
 
 JAVA="/opt/jdk/bin/java --enable-native-access=ALL-UNNAMED -XX:-UsePerfData -XX:ErrorFile=$R/hs_err_%p.log"
-props=
+# Forked test JVMs get 15 minutes instead of 2: everything runs several times slower emulated.
+props=-Drseq4j.test.forkTimeoutSeconds=900
 for p in $PROPERTIES; do props="$props -D$p"; done
 
 $JAVA -cp /work/classes io.github.rseq4j.internal.doctor.Doctor --json > $R/doctor.json 2> $R/doctor.err
