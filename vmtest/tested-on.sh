@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Regenerates README.md's "Tested on" table from vmtest/results.md: for each arch, kernel and
-# userland, the newest full-suite row. Run after adding rows to vmtest/results.md.
+# userland, the newest whole-suite row, else the newest subset row (marked as such). Run after
+# adding rows to vmtest/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 table=$(awk -F'|' '
     /^\| 20[0-9][0-9]-/ {
         for (i = 2; i <= NF; i++) { gsub(/^ +| +$/, "", $i) }
-        if ($13 !~ /^all/) next
         key = $3 "|" $4 "|" $5
-        if (!(key in row) || $2 >= date[key]) {
-            date[key] = $2
-            row[key] = sprintf("| %s | %s | %s | %s | %s / %s | %d of %d (%s skipped) | %s, %s |", $3, $4, $5, $6, $7, $8, $9 - $10 - $11, $9 - $11, $11, $10 == 0 ? "passed" : $10 " failed", $2)
-            if (!(key in seen)) { order[n++] = key; seen[key] = 1 }
-        }
+        rank = ($13 ~ /^all/ ? "1" : "0") $2
+        if (key in best && rank < best[key]) next
+        best[key] = rank
+        scope = $13 ~ /^all/ ? "whole suite" : "subset"
+        row[key] = sprintf("| %s | %s | %s | %s | %s / %s | %d of %d, %s (%s skipped) | %s, %s |", $3, $4, $5, $6, $7, $8, $9 - $10 - $11, $9 - $11, scope, $11, $10 == 0 ? "passed" : $10 " failed", $2)
+        if (!(key in seen)) { order[n++] = key; seen[key] = 1 }
     }
     END { for (i = 0; i < n; i++) print row[order[i]] }' vmtest/results.md)
 {
