@@ -17,7 +17,10 @@ vmtest/run.sh [--arch x86_64|aarch64] [--kernel 5.10|6.1|6.12|7.2|7.3] [--userla
                   7.3 trixie-backports (default 6.12)
   --userland      Debian suite whose libc, busybox (and on aarch64 openjdk-25) the guest runs:
                   bullseye|bookworm|trixie|sid (default: the kernel's own suite; trixie for 7.3)
-  --kernel-image  boot this bzImage/Image instead of a Debian kernel (--kernel then only names it)
+  --kernel-image  boot this bzImage/Image instead of a Debian kernel (--kernel then only names
+                  it; 7.* names get rseq_debug=1). It needs ext4 and virtio-blk over virtio-pci
+                  (x86_64) or virtio-mmio (aarch64) built in, or those modules as plain .ko files
+                  in a modules/ folder next to the image
   --append        extra kernel command-line arguments
   --tests         regex of fully qualified test class names (JUnit --include-classname);
                   default: every test class
