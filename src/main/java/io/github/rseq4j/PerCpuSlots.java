@@ -4,6 +4,7 @@ import static io.github.rseq4j.internal.PerCpuSections.MODE;
 
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
+import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.Arena;
@@ -11,9 +12,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.BitSet;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the per-CPU structures share: their slot numbering, native cells, section calls and scratch.
+ *
+ * <p>A structure indexed by {@link PerCpuIndexing#CPU_ID} has {@link #CPUS} section slots, one indexed by
+ * {@link PerCpuIndexing#MM_CID} has {@link #MM_CIDS}; either way its shared slot comes right after them
+ * ({@link #sharedSlot}). The text below says "CPU" for either index.
  *
  * <p>Slots {@code 0 .. CPUS-1} belong to CPUs and, in {@link Mode#TLS} and {@link Mode#REGISTER}, are written
  * only by rseq sections running on that CPU (plus release stores by a lock's holder). A section's commit is a
@@ -25,12 +32,18 @@ import java.lang.invoke.VarHandle;
 final class PerCpuSlots {
     private PerCpuSlots() {}
 
+    static {
+        Native.requireNativeAccess();
+    }
+
     /** Number of CPU slots: every cpu_id the kernel may report is below it. */
     static final int CPUS = Cpus.POSSIBLE;
     /** The slot of threads that cannot run sections in REGISTER mode. */
     static final int SHARED = CPUS;
     /** CPU slots plus {@link #SHARED}. */
     static final int SLOTS = CPUS + 1;
+    /** Section slots of an mm_cid-indexed structure: the CPUs this process may run on, as the kernel bounds mm_cid. */
+    static final int MM_CIDS = Math.min(CPUS, Math.max(1, allowedCpus()));
     /** One cache line per slot, as the sections' stride. */
     static final long LINE = 1L << PerCpuSections.STRIDE_SHIFT;
 
@@ -50,13 +63,45 @@ final class PerCpuSlots {
     private static final MethodHandle CMPNEV_STOREOFFP_LOAD =
             MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpnevStoreoffpLoad();
 
+    /** The mm_cid-indexed handles, linked when the first structure asks for them. */
+    private static final class ByMmCid {
+        static final MethodHandle CMPEQV_STOREV = PerCpuSections.byMmCid().cmpeqvStorev();
+        static final MethodHandle CMPNEV_STOREOFFP_LOAD = PerCpuSections.byMmCid().cmpnevStoreoffpLoad();
+    }
+
     /** A line per thread for what sections hand back (a popped node or value); written only by that thread. */
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LINE, LINE));
 
     /** {@code bytesPerSlot} rounded up to whole lines, for every slot; zeroed, line-aligned, freed by GC. */
     static MemorySegment allocate(long bytesPerSlot) {
-        return Arena.ofAuto().allocate(SLOTS * lines(bytesPerSlot), LINE);
+        return allocate(bytesPerSlot, PerCpuIndexing.CPU_ID);
+    }
+
+    /** As {@link #allocate(long)} for the slots of {@code indexing}, its shared slot included. */
+    static MemorySegment allocate(long bytesPerSlot, PerCpuIndexing indexing) {
+        return Arena.ofAuto().allocate((indexing.slots() + 1L) * lines(bytesPerSlot), LINE);
+    }
+
+    /** The slot after {@code indexing}'s section slots, which no section touches. */
+    static int sharedSlot(PerCpuIndexing indexing) {
+        return indexing.slots();
+    }
+
+    /**
+     * The calling thread's index under {@code indexing} (in REGISTER mode, of a thread that has an area). Only a
+     * hint for the slot to try: a section checks it again; callers bounds-check it against their slots.
+     */
+    static int index(PerCpuIndexing indexing) {
+        return indexing == PerCpuIndexing.CPU_ID ? RseqThread.currentCpu() : RseqThread.currentMmCid();
+    }
+
+    private static int allowedCpus() {
+        try {
+            return Affinity.allowed().cardinality();
+        } catch (RuntimeException unreadable) {
+            return CPUS;
+        }
     }
 
     /** {@code bytes} rounded up to a multiple of {@link #LINE}. */
@@ -81,7 +126,57 @@ final class PerCpuSlots {
 
     /** The slot a thread without sections uses: its CPU's in ATOMIC mode, else {@link #SHARED}. */
     static int lockedSlot() {
-        return MODE == Mode.ATOMIC ? RseqThread.currentCpu() : SHARED;
+        return lockedSlot(PerCpuIndexing.CPU_ID);
+    }
+
+    /** As {@link #lockedSlot()} in a structure indexed by {@code indexing} (always CPU_ID in ATOMIC mode). */
+    static int lockedSlot(PerCpuIndexing indexing) {
+        return MODE == Mode.ATOMIC ? RseqThread.currentCpu() : sharedSlot(indexing);
+    }
+
+    /**
+     * Runs {@code take} pinned to each CPU the calling thread may run on, until it answers true, then restores
+     * the thread's CPU mask: how a structure takes from other CPUs' slots, since a section commits only on the
+     * CPU it runs on and nothing else may write a CPU slot in TLS or REGISTER mode. In REGISTER mode the thread
+     * holds a registration meanwhile, so that its attempts run sections. A CPU the thread cannot be moved to
+     * (offline meanwhile) is skipped. Not for ATOMIC mode, whose slots are reached under their locks.
+     *
+     * @throws UnsupportedOperationException on a virtual thread: pinning would pin its carrier
+     */
+    static boolean onEachAllowedCpu(BooleanSupplier take) {
+        if (Thread.currentThread().isVirtual()) {
+            throw new UnsupportedOperationException("taking from other CPUs pins the calling thread to each CPU in "
+                    + "turn, which a virtual thread cannot do without pinning its carrier; call it from a platform "
+                    + "thread, or use pop(), which takes from the current CPU");
+        }
+        BitSet allowed = Affinity.allowed();
+        boolean moved = false;
+        try (var _ = MODE == Mode.REGISTER ? RseqThread.register() : null) {
+            for (int cpu = allowed.nextSetBit(0); cpu >= 0 && cpu < CPUS; cpu = allowed.nextSetBit(cpu + 1)) {
+                if (pin(cpu)) {
+                    moved = true;
+                    if (take.getAsBoolean()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } finally {
+            if (moved) {
+                Affinity.set(allowed);
+            }
+        }
+    }
+
+    private static boolean pin(int cpu) {
+        BitSet only = new BitSet();
+        only.set(cpu);
+        try {
+            Affinity.set(only);
+            return true;
+        } catch (RseqException offline) {
+            return false;
+        }
     }
 
     /** The calling thread's scratch address; valid while the thread lives. */
@@ -108,10 +203,12 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpeqvStorev(long v, long expect, long newv, int cpu, long area) {
+    /** The section checks that the thread's {@code indexing} index still equals {@code cpu}. */
+    static int cmpeqvStorev(PerCpuIndexing indexing, long v, long expect, long newv, int cpu, long area) {
+        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPEQV_STOREV : ByMmCid.CMPEQV_STOREV;
         try {
-            return MODE == Mode.TLS ? (int) CMPEQV_STOREV.invokeExact(v, expect, newv, cpu)
-                    : (int) CMPEQV_STOREV.invokeExact(v, expect, newv, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, newv, cpu)
+                    : (int) handle.invokeExact(v, expect, newv, cpu, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -137,10 +234,12 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int cpu, long area) {
+    static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long v, long expectnot, long voffp, long load, int cpu,
+            long area) {
+        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPNEV_STOREOFFP_LOAD : ByMmCid.CMPNEV_STOREOFFP_LOAD;
         try {
-            return MODE == Mode.TLS ? (int) CMPNEV_STOREOFFP_LOAD.invokeExact(v, expectnot, voffp, load, cpu)
-                    : (int) CMPNEV_STOREOFFP_LOAD.invokeExact(v, expectnot, voffp, load, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expectnot, voffp, load, cpu)
+                    : (int) handle.invokeExact(v, expectnot, voffp, load, cpu, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -3,6 +3,9 @@ package io.github.rseq4j.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuIndexing;
+import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.PerCpuSections;
@@ -43,10 +46,11 @@ class AtomicFallbackTest {
                 case "block-rseq" -> Seccomp.blockRseq();
                 default -> throw new IllegalArgumentException(args[0]);
             }
-            String implementation = RseqSupport.probe().perCpuImplementation();
-            System.out.println("implementation: " + implementation);
+            RseqSupport support = RseqSupport.probe();
+            System.out.println("implementation: " + support.perCpuImplementation() + ", " + support.perCpuFallbackReason());
             check(PerCpuSections.MODE == PerCpuSections.Mode.ATOMIC, "mode is " + PerCpuSections.MODE);
-            check(implementation.startsWith("atomics ("), "probe says " + implementation);
+            check(support.perCpuImplementation() == PerCpuImplementation.ATOMICS, "probe says " + support);
+            check(!support.perCpuFallbackReason().isEmpty(), "no reason given: " + support);
             // aarch64 finds glibc's area through a tpidr_el0 stub in executable memory: the
             // readers must fall back to sched_getcpu() rather than throw.
             int cpu = RseqThread.currentCpu();
@@ -55,18 +59,30 @@ class AtomicFallbackTest {
                 check(RseqThread.current().cpuId() >= 0, "cpuId() " + RseqThread.current().cpuId());
             }
 
-            int threads = Workers.THREADS, repetitions = Workers.repetitions(20_000);
+            int threads = Workers.THREADS, repetitions = Workers.repetitions(20_000), few = Workers.repetitions(2_000);
             Scenarios.spinlock(threads, repetitions, Scenarios.PLAIN);
             Scenarios.list(threads, repetitions, Scenarios.PLAIN);
             Scenarios.buffer(threads, repetitions, Scenarios.PLAIN);
             Scenarios.memcpyBuffer(threads, repetitions, Scenarios.PLAIN);
             Scenarios.increment(threads, repetitions, Scenarios.PLAIN);
+            Scenarios.longArray(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.pool(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            check(!PerCpuIndexing.MM_CID.isAvailable(), "mm_cid claimed available without sections");
+            check(new PerCpuCounter(PerCpuIndexing.MM_CID).indexing() == PerCpuIndexing.CPU_ID, "no mm_cid fallback");
+            Scenarios.longArray(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.pool(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.histogram(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.histogram(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.listPopAny(threads, few, Scenarios.PLAIN);
+            Scenarios.bufferPopAny(threads, few, Scenarios.PLAIN);
 
             ByteArrayOutputStream json = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);
             Doctor.run(new String[] {"--json"}, out, out);
             String report = json.toString(StandardCharsets.UTF_8);
             check(report.contains("\"perCpu\": \"atomics ("), "doctor says:\n" + report);
+            check(report.contains("mm_cid requests fall back to cpu_id (no rseq sections run here)"),
+                    "doctor's indexing:\n" + report);
             System.out.println("ALL EXACT");
         }
 

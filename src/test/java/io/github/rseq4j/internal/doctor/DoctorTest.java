@@ -53,6 +53,9 @@ class DoctorTest {
                     fact + " missing from\n" + run.out());
         }
         assertTrue(run.out().contains("available, owned by " + defaultOwner()), run.out());
+        assertTrue(Pattern.compile("(?m)^  per-CPU index +cpu_id by default \\(\\d+ possible CPUs\\); mm_cid ")
+                .matcher(run.out()).find(), "no indexing line in\n" + run.out());
+        assertEquals(Doctor.indexing(), json.get("perCpuIndexing"));
         assertTrue(run.out().contains("Result: OK, all " + ReportAssertions.REQUIRED_CHECKS.size() + " checks passed"),
                 run.out());
     }
@@ -60,7 +63,8 @@ class DoctorTest {
     @Test
     void leavesTheCallersRegistrationAndCpuMaskAsTheyWere() {
         BitSet cpus = Affinity.allowed();
-        try (RseqThread handle = RseqThread.register()) {
+        try (var registration = RseqThread.register()) {
+            RseqThread handle = registration.thread();
             assertEquals(Doctor.EXIT_OK, run("--json").exitCode());
             assertEquals(1, handle.registrations());
             assertTrue(handle.isRegistered());
