@@ -65,7 +65,7 @@ final class Scenarios {
         for (int slot = 0; slot < counts.length; slot++) {
             sum += lockedRead(lock, counts, slot);
         }
-        assertEquals((long) threads * reps, sum);
+        assertEquals((long) threads * reps, sum, "increments under the spin lock");
     }
 
     private static long lockedRead(PerCpuSpinLock lock, long[] counts, int slot) {
@@ -232,7 +232,7 @@ final class Scenarios {
                 counter.increment();
             }
         });
-        assertEquals((long) threads * reps, counter.sum());
+        assertEquals((long) threads * reps, counter.sum(), "PerCpuCounter total");
     }
 
     /** Elements of the array scenario: more than one group of eight, so two blocks. */

@@ -38,6 +38,7 @@ class Aarch64EncoderTest {
                 new Case("str x15, [x9, #8]", "f900052f", b -> Aarch64Sections.str(b, 15, 9, 8)),
                 new Case("str x2, [x0]", "f9000002", b -> Aarch64Sections.str(b, 2, 0)),
                 new Case("stlr x4, [x0]", "c89ffc04", b -> Aarch64Sections.stlr(b, 4, 0)),
+                new Case("stlr x4, [x2]", "c89ffc44", b -> Aarch64Sections.stlr(b, 4, 2)),
                 new Case("ldrb w12, [x3], #1", "3840146c",
                         b -> Aarch64Sections.byteMovePostIncrement(b, true, 12, 3)),
                 new Case("strb w12, [x2], #1", "3800144c",
