@@ -59,6 +59,19 @@ public final class RseqAbi {
     public static final Owner OWNER = !AVAILABLE ? Owner.NONE : GLIBC_SIZE > 0 ? Owner.GLIBC : Owner.RSEQ4J;
 
     /**
+     * Why glibc's area cannot be found from Java, or empty when it can (always, unless glibc owns
+     * rseq on an architecture whose thread pointer is read by a stub in executable memory, and a
+     * W^X policy refuses that memory: aarch64 under such a seccomp filter or LSM). Readers then
+     * fall back to {@code sched_getcpu()} and the per-CPU structures to atomics.
+     */
+    public static final String GLIBC_AREA_UNREACHABLE = glibcAreaUnreachable();
+
+    /** Address of the calling thread's glibc area; only when OWNER is GLIBC and the area is reachable. */
+    public static long glibcArea() {
+        return ARCH.threadPointer() + GLIBC_OFFSET;
+    }
+
+    /**
      * Length rseq4j registers its own areas with: the original 32 bytes, or the feature size
      * where a newer kernel fills more (it then requires at least that much).
      */
@@ -71,6 +84,19 @@ public final class RseqAbi {
     public static final int USABLE_SIZE = OWNER == Owner.GLIBC
             ? Math.min(FEATURE_SIZE, GLIBC_SIZE == ORIGINAL_FEATURE_SIZE ? 32 : GLIBC_SIZE)
             : FEATURE_SIZE;
+
+    private static String glibcAreaUnreachable() {
+        if (OWNER != Owner.GLIBC) {
+            return "";
+        }
+        try {
+            ARCH.threadPointer();
+            return "";
+        } catch (IllegalStateException refused) {
+            Throwable cause = refused.getCause() != null ? refused.getCause() : refused;
+            return refused.getMessage() + ": " + cause.getMessage();
+        }
+    }
 
     private static int probeErrno() {
         int rc = Syscalls.rseq(0, 0, 0, SIGNATURE);
