@@ -64,7 +64,7 @@ class MmCidSectionsTest {
         Assumptions.assumeTrue(RseqAbi.USABLE_SIZE < MM_CID_END, "mm_cid is kept current here (usable area size "
                 + RseqAbi.USABLE_SIZE + "); the refusal is checked on kernels before 6.3 (vmtest/run.sh --kernel 5.10)");
         UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
-                () -> SectionLibrary.link(SectionConfig.register(IndexField.MM_CID), STRIDE_SHIFT));
+                () -> SectionLibrary.link(SectionConfig.register(IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT));
         assertTrue(refused.getMessage().contains("Linux 6.3"), refused.getMessage());
     }
 
