@@ -13,21 +13,28 @@ import java.util.Objects;
  * on, with no atomic instruction, and returns its slot, so the caller guards per-slot data sized by
  * {@link #slots()} (librseq's {@code percpu_lock}).
  *
- * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing 1: not
+ * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing the holder's id: not
  * atomic against other CPUs, only against other sections on {@code c}. The other writer of that word is the
- * holder's release store of 0, which cannot race: while the word is 1 the compare fails. A CAS from another
+ * holder's release store of 0, which cannot race: while the word is non-zero the compare fails. A CAS from another
  * CPU could race (both would see 0 and both would hold), so threads that cannot run sections (unregistered
  * threads in REGISTER mode) never touch CPU words: they CAS the extra slot {@link PerCpuSlots#SHARED}, which
  * no section touches, and guard that slot's data. In ATOMIC mode no section runs, so every writer of every
  * word is a CAS or the holder's release store.
  *
  * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
+ *
+ * <p>A holder asks not to be preempted while it holds the lock: {@link #lock()} opens an
+ * {@link RseqSlice} request once it holds the lock, and {@link #unlock(int)} ends the calling
+ * thread's request after the release, so a granted extension is given back only once the lock is free. The
+ * lock word holds the holder's {@link Thread#threadId()}, so only the locking thread's unlock ends its
+ * request; unlocking from another thread leaves it open until the locking thread's next outermost
+ * {@link RseqSlice#close()} (the kernel ends a grant at any system call in any case).
  */
 public final class PerCpuSpinLock {
 
     private static final VarHandle WORD = PerCpuSlots.LONG;
 
-    /** One word per slot, a line apart: 0 free, 1 held; taken by a section or CAS, freed by a release store. */
+    /** One word per slot, a line apart: 0 free, else the holder's thread id; taken by a section or CAS, freed by a release store. */
     private final MemorySegment words = PerCpuSlots.allocate(Long.BYTES);
     /** Address of {@link #words}, immutable. */
     private final long base = words.address();
@@ -43,16 +50,18 @@ public final class PerCpuSpinLock {
      */
     public int lock() {
         long area = PerCpuSlots.area();
-        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot()) : lockSection(area);
+        long holder = Thread.currentThread().threadId();
+        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot(), holder) : lockSection(area, holder);
+        RseqSlice.request();
         Reference.reachabilityFence(this);
         return slot;
     }
 
-    private int lockSection(long area) {
+    private int lockSection(long area, long holder) {
         for (;;) {
             int cpu = RseqThread.currentCpu();
             // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry.
-            if (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)
+            if (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, holder, cpu, area)
                     == SectionTemplates.COMMITTED) {
                 VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
                 return cpu;
@@ -61,8 +70,8 @@ public final class PerCpuSpinLock {
         }
     }
 
-    private int lockAtomic(int slot) {
-        while (!WORD.compareAndSet(words, slot * PerCpuSlots.LINE, 0L, 1L)) {
+    private int lockAtomic(int slot, long holder) {
+        while (!WORD.compareAndSet(words, slot * PerCpuSlots.LINE, 0L, holder)) {
             Thread.onSpinWait();
         }
         return slot;
@@ -70,7 +79,12 @@ public final class PerCpuSpinLock {
 
     /** Releases the lock of {@code slot}, as returned by {@link #lock()}; memory effects as a monitor exit. */
     public void unlock(int slot) {
-        WORD.setRelease(words, Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE, 0L);
+        long offset = Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE;
+        boolean lockedHere = (long) WORD.get(words, offset) == Thread.currentThread().threadId();
+        WORD.setRelease(words, offset, 0L);
+        if (lockedHere) {
+            RseqSlice.endCurrent();
+        }
         Reference.reachabilityFence(this);
     }
 

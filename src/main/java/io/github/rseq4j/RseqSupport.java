@@ -22,19 +22,32 @@ import java.util.Locale;
  * @param errno       0, or the errno that made rseq unavailable
  * @param reason      empty, or why rseq is unavailable and what to do
  * @param perCpuImplementation how {@link PerCpuCounter} and the other per-CPU structures run here
+ * @param sliceExtension whether the kernel grants time-slice extensions to {@link RseqSlice} requests here
+ * @param sliceExtensionReason empty, or why {@link RseqSlice#request()} does nothing here and what to do
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
                           int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature, int errno, String reason,
-                          String perCpuImplementation) {
+                          String perCpuImplementation, boolean sliceExtension, String sliceExtensionReason) {
 
     private static final RseqSupport PROBED = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
             RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH, RseqAbi.GLIBC_SIZE,
             RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
             RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
-            PerCpuSections.describe());
+            PerCpuSections.describe(), SliceProbe.AVAILABLE, SliceProbe.REASON);
 
     public static RseqSupport probe() {
         return PROBED;
+    }
+
+    /**
+     * Whether {@link RseqSlice} requests reach the kernel here (Linux 7.0 built with
+     * {@code CONFIG_RSEQ_SLICE_EXTENSION}, not booted with {@code rseq_slice_ext=0}, and threads
+     * registered longer than 32 bytes); {@link #sliceExtensionReason()} says why not.
+     *
+     * @return the same as {@link #sliceExtension()}
+     */
+    public boolean hasSliceExtension() {
+        return sliceExtension;
     }
 
     /** The signature as hex, e.g. "0x53053053". */

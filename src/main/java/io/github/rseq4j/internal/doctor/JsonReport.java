@@ -65,5 +65,7 @@ final class JsonReport {
         json.name("usableSize").value(known ? rseq.usableSize() : null);
         json.name("registrationLength").value(known ? rseq.registrationLength() : null);
         json.name("perCpu").value(known ? rseq.perCpuImplementation() : null);
+        json.name("sliceExtension").value(known && rseq.hasSliceExtension());
+        json.name("sliceExtensionReason").value(known && !rseq.hasSliceExtension() ? rseq.sliceExtensionReason() : null);
     }
 }
