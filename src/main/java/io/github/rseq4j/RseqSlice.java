@@ -52,7 +52,7 @@ public final class RseqSlice implements AutoCloseable {
     private boolean requesting;
     /** 0, or the errno with which the kernel refused to enable extensions for this thread. */
     private int refused;
-    /** What {@code rseq_slice_yield()} last returned on this thread, or -1 before any yield. */
+    /** What {@code rseq_slice_yield()} returned when the last request ended, or -1 if it was not called. */
     private int lastYield = -1;
 
     RseqSlice(long ownerId, long area) {
@@ -126,9 +126,7 @@ public final class RseqSlice implements AutoCloseable {
         }
         if (--depth == 0 && requesting) {
             requesting = false;
-            if (RseqMemory.endSliceRequest(area)) {
-                lastYield = Syscalls.rseqSliceYield();
-            }
+            lastYield = RseqMemory.endSliceRequest(area) ? Syscalls.rseqSliceYield() : -1;
         }
     }
 
@@ -165,10 +163,11 @@ public final class RseqSlice implements AutoCloseable {
     }
 
     /**
-     * What {@code rseq_slice_yield()} returned the last time a request of this thread ended with a
-     * grant: 1 if the thread gave the CPU back inside its extension, 0 if the grant had been
-     * revoked first (it expired, or a system call or interrupt ended it); -1 if no request of this
-     * thread has ended with a grant yet.
+     * How the last request of this thread that asked the kernel ended: 1 if it held a grant and
+     * {@code rseq_slice_yield()} gave the CPU back inside the extension; 0 if that call found the
+     * grant revoked (it expired, or an interrupt or system call ended it in between); -1 if it held no
+     * grant, so no yield was needed (none was granted, or the kernel revoked it and preempted
+     * the thread before the request ended), or no request has ended yet.
      *
      * @return 1, 0 or -1 as above
      */

@@ -67,7 +67,7 @@ final class TextReport {
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : "") + ", alignment " + rseq.alignment());
         fact(text, "arch", rseq.arch() + ", abort signature " + rseq.signatureHex());
         fact(text, "per-CPU ops", rseq.perCpuImplementation());
-        fact(text, "slice extension", rseq.hasSliceExtension() ? "available (RseqSlice)" : "unavailable");
+        fact(text, "time slices", rseq.hasSliceExtension() ? "extensions available (RseqSlice)" : "no extensions");
     }
 
     private static String owner(RseqSupport rseq) {
