@@ -108,9 +108,13 @@ final class SliceProbe {
                 + GATE_PARAMETER + "=0";
     }
 
-    /** Whether a kernel boolean parameter value means off (kstrtobool). */
+    /**
+     * Whether the kernel reads a boolean parameter as off, as its kstrtobool() does: by the first
+     * character (0, n, f) or the first two (of). Anything it cannot parse leaves the gate on.
+     */
     static boolean isOff(String value) {
-        return value.isEmpty() || "0nNfF".indexOf(value.charAt(0)) >= 0 || value.toLowerCase().startsWith("of");
+        String lower = value.toLowerCase(java.util.Locale.ROOT);
+        return lower.startsWith("0") || lower.startsWith("n") || lower.startsWith("f") || lower.startsWith("of");
     }
 
     private static Optional<String> bootParameter(String name) {
