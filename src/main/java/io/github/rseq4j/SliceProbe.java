@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -113,7 +114,7 @@ final class SliceProbe {
      * character (0, n, f) or the first two (of). Anything it cannot parse leaves the gate on.
      */
     static boolean isOff(String value) {
-        String lower = value.toLowerCase(java.util.Locale.ROOT);
+        String lower = value.toLowerCase(Locale.ROOT);
         return lower.startsWith("0") || lower.startsWith("n") || lower.startsWith("f") || lower.startsWith("of");
     }
 
