@@ -6,8 +6,14 @@
 # so time-slice extensions can only be tested on a kernel built here.
 # Slow (tens of minutes on 2 shared cores), niced, not part of .ci/run.
 #
-#   vmtest/build-slice-kernel.sh            # -> $CACHE/bzImage-slice, prints its path
+#   vmtest/build-slice-kernel.sh            # -> $CACHE/bzImage-slice-7.x, prints its path
 #   SUITE=trixie-backports vmtest/build-slice-kernel.sh
+#
+# Then boot it through the VM lane, gate on (the default) and off:
+#   vmtest/run.sh --kernel 7.2 --kernel-image ~/.cache/rseq4j-kernel/bzImage-slice-7.2 --userland sid \
+#       --tests '.*SliceExtensionTest'
+#   ... the same with --append rseq_slice_ext=0
+# (--kernel 7.x also boots with rseq_debug=1: the kernel then kills a process that writes its fields.)
 #
 # Host tools: gcc, make, flex, bison, bc, perl, libelf-dev, xz (apt-get install flex bison libelf-dev bc).
 # Everything downloaded or built stays under $CACHE (default ~/.cache/rseq4j-kernel), never in the repository.
