@@ -1,9 +1,10 @@
 package io.github.rseq4j;
 
 import io.github.rseq4j.internal.RseqMemory;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A platform thread from {@link RseqThread#threadFactory()}: it carries the address of its
+ * A platform thread from {@link RseqThread#ofPlatform()}: it carries the address of its
  * rseq area in a field, so {@link RseqThread#currentCpu()} needs no thread-local lookup.
  */
 final class AreaThread extends Thread {
@@ -11,9 +12,13 @@ final class AreaThread extends Thread {
     /** Written only by this thread, before and after the task; read only by this thread. */
     long area = RseqMemory.UNREGISTERED_AREA;
 
-    AreaThread(Runnable task) {
-        super(task);
+    AreaThread(ThreadGroup group, Runnable task, String name, long stackSize, boolean inheritThreadLocals) {
+        super(group, task, name != null ? name : "rseq4j-" + NUMBER.getAndIncrement(), stackSize,
+                inheritThreadLocals);
     }
+
+    /** Numbers of unnamed threads, as Thread numbers its own; atomic. */
+    private static final AtomicLong NUMBER = new AtomicLong();
 
     @Override
     public void run() {
@@ -34,7 +39,7 @@ final class AreaThread extends Thread {
     /** Without rseq the thread still runs; its reads fall back to sched_getcpu(). */
     private RseqThread registerIfPossible() {
         try {
-            RseqThread handle = RseqThread.register();
+            RseqThread handle = RseqThread.register().thread();
             area = handle.area;
             return handle;
         } catch (RseqException unavailable) {

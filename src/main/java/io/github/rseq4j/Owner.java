@@ -11,7 +11,11 @@ public enum Owner {
     /** rseq cannot be used: the kernel lacks it or a seccomp filter blocks it. */
     NONE;
 
-    /** Lower-case name, as printed by the doctor report. */
+    /**
+     * Lower-case name, as printed by the doctor report.
+     *
+     * @return e.g. {@code "glibc"}
+     */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

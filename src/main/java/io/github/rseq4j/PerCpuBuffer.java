@@ -24,8 +24,23 @@ import java.util.function.Consumer;
  * committing on an unchanged count would be ABA-prone, since a pop and a push in between restore the count
  * with another record on top.
  *
- * <p>Like {@link PerCpuList}, operations address the calling thread's CPU only; threads that cannot run
- * sections use a locked slot, which {@link #pop} also checks in REGISTER mode.
+ * <h2 id="contract">Contract: per CPU, not global</h2>
+ * Operations address the calling thread's CPU only (a section can commit only on the CPU it runs on):
+ * <ul>
+ * <li>{@link #push(long)} answers {@code false} when <em>this</em> CPU's buffer holds
+ *     {@link #capacityPerCpu()} records, even if other CPUs have room; the caller decides (drop,
+ *     retry later, or push elsewhere). Size the capacity for one CPU's burst.
+ * <li>{@link #pop()} answers empty when this CPU's buffer is empty (then, in
+ *     {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, the shared slot), even if other CPUs
+ *     hold records. It is a per-CPU work pool, not a global queue: records are found again by
+ *     a thread on the same CPU, by {@link #popAny()}, which visits the other CPUs when this one's
+ *     buffer is empty (slow: it moves the thread), or by {@link #drain}.
+ * <li>{@link #drain} takes every record of every CPU, but only when the caller has the buffer to
+ *     itself (no concurrent push or pop: it writes CPU counts with plain stores). It is not checked.
+ * </ul>
+ * Threads that cannot run sections use a locked slot: the shared slot in
+ * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, their CPU's slot in
+ * {@link PerCpuImplementation#ATOMICS} mode.
  */
 public final class PerCpuBuffer {
 
@@ -42,12 +57,24 @@ public final class PerCpuBuffer {
     /** Monitors of the locked slots; immutable. */
     private final Object[] monitors = new Object[PerCpuSlots.SLOTS];
 
-    /** A buffer of {@code long}s, {@code capacityPerCpu} per CPU. */
+    /**
+     * A buffer of {@code long}s, {@code capacityPerCpu} per CPU slot.
+     *
+     * @param capacityPerCpu records each CPU (and the shared slot) holds, positive
+     * @throws IllegalArgumentException if {@code capacityPerCpu} is not positive
+     */
     public PerCpuBuffer(int capacityPerCpu) {
         this(capacityPerCpu, Long.BYTES);
     }
 
-    /** A buffer of {@code recordBytes}-byte records, {@code capacityPerCpu} per CPU. */
+    /**
+     * A buffer of {@code recordBytes}-byte records, {@code capacityPerCpu} per CPU slot.
+     *
+     * @param capacityPerCpu records each CPU (and the shared slot) holds, positive
+     * @param recordBytes    bytes of one record, positive
+     * @throws IllegalArgumentException if either is not positive
+     * @throws ArithmeticException if the slot size overflows a {@code long}
+     */
     public PerCpuBuffer(int capacityPerCpu, int recordBytes) {
         if (capacityPerCpu < 1 || recordBytes < 1) {
             throw new IllegalArgumentException("capacity and record size must be positive: " + capacityPerCpu
@@ -63,15 +90,31 @@ public final class PerCpuBuffer {
         }
     }
 
+    /**
+     * Records one CPU slot holds.
+     *
+     * @return the capacity given to the constructor
+     */
     public int capacityPerCpu() {
         return capacity;
     }
 
+    /**
+     * Bytes of one record.
+     *
+     * @return 8 for a buffer of {@code long}s, else the size given to the constructor
+     */
     public int recordBytes() {
         return recordBytes;
     }
 
-    /** Pushes {@code value} on the calling thread's CPU; false when that CPU's buffer is full. */
+    /**
+     * Pushes {@code value} on the calling thread's CPU (see <a href="#contract">the contract</a>).
+     *
+     * @param value the value
+     * @return true if pushed; false when that CPU's buffer is full, whatever other CPUs hold
+     * @throws UnsupportedOperationException if records are not 8 bytes
+     */
     public boolean push(long value) {
         requireLongRecords();
         long area = PerCpuSlots.area();
@@ -103,8 +146,12 @@ public final class PerCpuBuffer {
     }
 
     /**
-     * Pushes a copy of {@code record} (a native segment of {@link #recordBytes()} bytes) on the calling
-     * thread's CPU; false when that CPU's buffer is full.
+     * Pushes a copy of {@code record} on the calling thread's CPU (see <a href="#contract">the contract</a>).
+     *
+     * @param record a live native segment of at least {@link #recordBytes()} bytes; its first
+     *               {@code recordBytes()} are copied
+     * @return true if pushed; false when that CPU's buffer is full, whatever other CPUs hold
+     * @throws IllegalArgumentException if {@code record} is not such a segment
      */
     public boolean push(MemorySegment record) {
         long src = nativeAddress(record, "record", false);
@@ -132,7 +179,13 @@ public final class PerCpuBuffer {
         return pushed;
     }
 
-    /** Pops the top {@code long} of the calling thread's CPU (then, in REGISTER mode, the shared slot). */
+    /**
+     * Pops the top {@code long} of the calling thread's CPU (then, in
+     * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, of the shared slot).
+     *
+     * @return the value; empty when those slots are empty, even if other CPUs hold records
+     * @throws UnsupportedOperationException if records are not 8 bytes
+     */
     public OptionalLong pop() {
         requireLongRecords();
         long scratch = PerCpuSlots.scratch();
@@ -140,9 +193,14 @@ public final class PerCpuBuffer {
     }
 
     /**
-     * Pops the top record of the calling thread's CPU (then, in REGISTER mode, the shared slot) into
-     * {@code dst}, a native segment of at least {@link #recordBytes()} bytes. Returns false when empty; the
-     * contents of {@code dst} are then unspecified (an aborted attempt may have copied part of a record).
+     * Pops the top record of the calling thread's CPU (then, in
+     * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, of the shared slot) into {@code dst}.
+     *
+     * @param dst a live, writable native segment of at least {@link #recordBytes()} bytes
+     * @return true if a record was popped; false when those slots are empty, even if other CPUs
+     *         hold records. After false the contents of {@code dst} are unspecified (an aborted
+     *         attempt may have copied part of a record)
+     * @throws IllegalArgumentException if {@code dst} is not such a segment
      */
     public boolean pop(MemorySegment dst) {
         boolean popped = popInto(nativeAddress(dst, "dst", true));
@@ -177,7 +235,59 @@ public final class PerCpuBuffer {
         return popped;
     }
 
-    /** Records held in all slots; exact only while no thread pushes or pops. */
+    /**
+     * Pops the top {@code long} of any CPU: the calling thread's CPU first, as {@link #pop()}, then, if that
+     * is empty, each other CPU in turn. A section commits only on the CPU it runs on, so this moves the
+     * calling thread to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU,
+     * then its mask is restored) and pops there: the slow path for when the local buffer runs dry. Records
+     * on CPUs outside the thread's mask (a cpuset) are found only by {@link #drain}. With
+     * {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
+     *
+     * @return a value; empty only if every buffer this thread can reach was empty when it looked
+     * @throws UnsupportedOperationException if records are not 8 bytes, or on a virtual thread when the
+     *                                       local buffer is empty and sections run
+     */
+    public OptionalLong popAny() {
+        requireLongRecords();
+        long scratch = PerCpuSlots.scratch();
+        return popAnyInto(scratch) ? OptionalLong.of(get(scratch)) : OptionalLong.empty();
+    }
+
+    /**
+     * Pops the top record of any CPU into {@code dst}, as {@link #popAny()} does for {@code long}s.
+     *
+     * @param dst a live, writable native segment of at least {@link #recordBytes()} bytes
+     * @return true if a record was popped; after false the contents of {@code dst} are unspecified
+     * @throws IllegalArgumentException if {@code dst} is not such a segment
+     * @throws UnsupportedOperationException on a virtual thread when the local buffer is empty and
+     *                                       sections run
+     */
+    public boolean popAny(MemorySegment dst) {
+        boolean popped = popAnyInto(nativeAddress(dst, "dst", true));
+        Reference.reachabilityFence(dst);
+        return popped;
+    }
+
+    private boolean popAnyInto(long dst) {
+        boolean popped = popInto(dst);
+        if (!popped) {
+            if (PerCpuSections.MODE == Mode.ATOMIC) {
+                for (int slot = 0; slot < PerCpuSlots.SLOTS && !popped; slot++) {
+                    popped = popLocked(slot, dst);
+                }
+            } else {
+                popped = PerCpuSlots.onEachAllowedCpu(() -> popInto(dst));
+            }
+        }
+        Reference.reachabilityFence(this);
+        return popped;
+    }
+
+    /**
+     * Records held in all slots.
+     *
+     * @return the total; exact only while no thread pushes or pops
+     */
     public long size() {
         long size = 0;
         for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
@@ -189,8 +299,11 @@ public final class PerCpuBuffer {
 
     /**
      * Removes every record of every slot, top first, handing each to {@code action} as a read-only view valid
-     * during the call, and returns how many. Only while no other thread uses the buffer: it writes CPU counts
-     * with plain stores.
+     * during the call. Only while no other thread uses the buffer: it writes CPU counts with plain stores, so
+     * a concurrent push or pop could lose or duplicate records. This precondition is not checked.
+     *
+     * @param action receives each record
+     * @return how many records were removed
      */
     public long drain(Consumer<MemorySegment> action) {
         long drained = 0;

@@ -34,10 +34,19 @@ public final class PerCpuCounter {
     /** Total already handed out by {@link #sumThenReset()}; written under the lock, read volatile. */
     private volatile long handedOut;
 
+    /** A counter at zero. */
+    public PerCpuCounter() {}
+
+    /** Adds one; see {@link #add(long)}. */
     public void increment() {
         add(1);
     }
 
+    /**
+     * Adds {@code value} to the calling thread's CPU's cell.
+     *
+     * @param value the amount, may be negative
+     */
     public void add(long value) {
         if (MODE == Mode.TLS && PerCpuSlots.add(base, value, 0) == SectionTemplates.COMMITTED) {
             Reference.reachabilityFence(this);
@@ -59,7 +68,11 @@ public final class PerCpuCounter {
         Reference.reachabilityFence(this);
     }
 
-    /** The total of all updates (less what {@link #sumThenReset()} handed out). */
+    /**
+     * The total of all updates, less what {@link #sumThenReset()} handed out.
+     *
+     * @return the sum; exact once updates stop
+     */
     public long sum() {
         return total() - handedOut;
     }
@@ -68,6 +81,8 @@ public final class PerCpuCounter {
      * Returns {@link #sum()} and starts counting from zero. No cell is written, since another
      * CPU's section may be adding to it; the handed-out total is remembered instead, so every
      * update is counted by exactly one call.
+     *
+     * @return the sum since the previous call (or since construction)
      */
     public synchronized long sumThenReset() {
         long total = total();
@@ -84,7 +99,11 @@ public final class PerCpuCounter {
         return total;
     }
 
-    /** Bytes of native memory this counter holds. */
+    /**
+     * Bytes of native memory this counter holds.
+     *
+     * @return one cache line per possible CPU, plus one
+     */
     public long nativeBytes() {
         return cells.byteSize();
     }

@@ -17,8 +17,16 @@ import java.util.function.LongConsumer;
 
 /**
  * A stack of {@code long} values per CPU, in native nodes, pushed and popped by rseq sections with no atomic
- * instruction (librseq's {@code percpu_list}). {@link #pop()} takes from the calling thread's CPU only, so
- * it may come back empty while other CPUs hold elements; it is a work pool, not a global stack.
+ * instruction (librseq's {@code percpu_list}).
+ *
+ * <h2 id="contract">Contract: per CPU, not global</h2>
+ * A section can commit only on the CPU it runs on, so {@link #push} and {@link #pop()} address the calling
+ * thread's CPU: {@code pop()} answers empty when this CPU's stack is empty (then, in
+ * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, the shared slot), even if other CPUs hold
+ * elements. It is a per-CPU work pool, not a global stack: elements are found again by a thread on the same
+ * CPU, by {@link #popAny()}, which visits the other CPUs when this one's stack is empty (slow: it moves the
+ * thread), or by {@link #drain}, which takes every CPU's elements but only while the caller has the list to
+ * itself (not checked). {@code push} never fails: the list is unbounded.
  *
  * <p>ABA: push reads the head, links the node to it and commits only if the head is unchanged; should the
  * head have been popped and pushed back meanwhile, the link is still right. Pop reads the head and its next
@@ -51,13 +59,18 @@ public final class PerCpuList {
     /** Monitors of the locked slots; immutable. */
     private final Object[] monitors = new Object[PerCpuSlots.SLOTS];
 
+    /** An empty list. */
     public PerCpuList() {
         for (int i = 0; i < monitors.length; i++) {
             monitors[i] = new Object();
         }
     }
 
-    /** Pushes {@code value} on the calling thread's CPU's stack. */
+    /**
+     * Pushes {@code value} on the calling thread's CPU's stack.
+     *
+     * @param value the value
+     */
     public void push(long value) {
         long area = PerCpuSlots.area();
         if (area == NO_SECTIONS) {
@@ -75,7 +88,12 @@ public final class PerCpuList {
         Reference.reachabilityFence(this);
     }
 
-    /** Pops the value last pushed on the calling thread's CPU (then, see above, the shared slot), if any. */
+    /**
+     * Pops the value last pushed on the calling thread's CPU (then, see <a href="#contract">above</a>, the
+     * shared slot).
+     *
+     * @return the value; empty when those stacks are empty, even if other CPUs hold elements
+     */
     public OptionalLong pop() {
         long area = PerCpuSlots.area();
         OptionalLong popped;
@@ -97,8 +115,41 @@ public final class PerCpuList {
     }
 
     /**
-     * Removes every element of every slot, handing each to {@code action}, and returns how many. Only while no
-     * other thread uses the list: it writes CPU heads with plain stores.
+     * Pops a value from any CPU: the calling thread's CPU first, as {@link #pop()}, then, if that is empty,
+     * each other CPU in turn. A section commits only on the CPU it runs on, so this moves the calling thread
+     * to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU, then its mask is
+     * restored) and pops there; it is the slow path for when the local stack runs dry, not a replacement for
+     * {@code pop()}. Elements on CPUs outside the thread's mask (a cpuset) are found only by {@link #drain}.
+     * With {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
+     *
+     * @return a value; empty only if every stack this thread can reach was empty when it looked
+     * @throws UnsupportedOperationException on a virtual thread when the local stack is empty and sections
+     *                                       run (pinning would pin its carrier)
+     */
+    public OptionalLong popAny() {
+        OptionalLong popped = pop();
+        if (popped.isEmpty()) {
+            if (PerCpuSections.MODE == Mode.ATOMIC) {
+                for (int slot = 0; slot < PerCpuSlots.SLOTS && popped.isEmpty(); slot++) {
+                    popped = popLockedValue(slot);
+                }
+            } else {
+                OptionalLong[] taken = {popped};
+                PerCpuSlots.onEachAllowedCpu(() -> (taken[0] = pop()).isPresent());
+                popped = taken[0];
+            }
+        }
+        Reference.reachabilityFence(this);
+        return popped;
+    }
+
+    /**
+     * Removes every element of every slot, handing each to {@code action}. Only while no other thread uses
+     * the list: it writes CPU heads with plain stores, so a concurrent push or pop could lose or duplicate
+     * elements. This precondition is not checked.
+     *
+     * @param action receives each value
+     * @return how many elements were removed
      */
     public long drain(LongConsumer action) {
         long count = 0;

@@ -4,6 +4,7 @@ import static io.github.rseq4j.internal.PerCpuSections.MODE;
 
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
+import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.Arena;
@@ -11,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.BitSet;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the per-CPU structures share: their slot numbering, native cells, section calls and scratch.
@@ -24,6 +27,10 @@ import java.lang.invoke.VarHandle;
  */
 final class PerCpuSlots {
     private PerCpuSlots() {}
+
+    static {
+        Native.requireNativeAccess();
+    }
 
     /** Number of CPU slots: every cpu_id the kernel may report is below it. */
     static final int CPUS = Cpus.POSSIBLE;
@@ -82,6 +89,51 @@ final class PerCpuSlots {
     /** The slot a thread without sections uses: its CPU's in ATOMIC mode, else {@link #SHARED}. */
     static int lockedSlot() {
         return MODE == Mode.ATOMIC ? RseqThread.currentCpu() : SHARED;
+    }
+
+    /**
+     * Runs {@code take} pinned to each CPU the calling thread may run on, until it answers true, then restores
+     * the thread's CPU mask: how a structure takes from other CPUs' slots, since a section commits only on the
+     * CPU it runs on and nothing else may write a CPU slot in TLS or REGISTER mode. In REGISTER mode the thread
+     * holds a registration meanwhile, so that its attempts run sections. A CPU the thread cannot be moved to
+     * (offline meanwhile) is skipped. Not for ATOMIC mode, whose slots are reached under their locks.
+     *
+     * @throws UnsupportedOperationException on a virtual thread: pinning would pin its carrier
+     */
+    static boolean onEachAllowedCpu(BooleanSupplier take) {
+        if (Thread.currentThread().isVirtual()) {
+            throw new UnsupportedOperationException("taking from other CPUs pins the calling thread to each CPU in "
+                    + "turn, which a virtual thread cannot do without pinning its carrier; call it from a platform "
+                    + "thread, or use pop(), which takes from the current CPU");
+        }
+        BitSet allowed = Affinity.allowed();
+        boolean moved = false;
+        try (var _ = MODE == Mode.REGISTER ? RseqThread.register() : null) {
+            for (int cpu = allowed.nextSetBit(0); cpu >= 0 && cpu < CPUS; cpu = allowed.nextSetBit(cpu + 1)) {
+                if (pin(cpu)) {
+                    moved = true;
+                    if (take.getAsBoolean()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } finally {
+            if (moved) {
+                Affinity.set(allowed);
+            }
+        }
+    }
+
+    private static boolean pin(int cpu) {
+        BitSet only = new BitSet();
+        only.set(cpu);
+        try {
+            Affinity.set(only);
+            return true;
+        } catch (RseqException offline) {
+            return false;
+        }
     }
 
     /** The calling thread's scratch address; valid while the thread lives. */

@@ -32,6 +32,9 @@ import java.util.Objects;
  */
 public final class PerCpuSpinLock {
 
+    /** A lock with every slot free. */
+    public PerCpuSpinLock() {}
+
     private static final VarHandle WORD = PerCpuSlots.LONG;
 
     /** One word per slot, a line apart: 0 free, else the holder's thread id; taken by a section or CAS, freed by a release store. */
@@ -39,14 +42,25 @@ public final class PerCpuSpinLock {
     /** Address of {@link #words}, immutable. */
     private final long base = words.address();
 
-    /** Number of slots {@link #lock()} may return: per-slot data must have this many entries. */
+    /**
+     * Number of slots {@link #lock()} may return: per-slot data must have this many entries, one per
+     * possible CPU plus one shared slot ({@code slots() - 1}). The shared slot is for threads that
+     * cannot run sections: in {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode every unregistered or
+     * virtual thread takes it, so for those threads the lock is one global lock. Register the threads
+     * that take the lock often ({@link RseqThread#register()}, {@link RseqThread#ofPlatform()}), or keep
+     * glibc's registration on; {@link RseqSupport#perCpuImplementation()} says which mode runs.
+     *
+     * @return the number of possible CPUs plus one
+     */
     public static int slots() {
         return PerCpuSlots.SLOTS;
     }
 
     /**
      * Spins until it holds the lock of the calling thread's CPU (or, for a thread that cannot run sections,
-     * its fallback slot) and returns that slot; memory effects as a monitor enter.
+     * its fallback slot); memory effects as a monitor enter.
+     *
+     * @return the slot now held, in {@code [0, slots())}; pass it to {@link #unlock(int)}
      */
     public int lock() {
         long area = PerCpuSlots.area();
@@ -77,7 +91,12 @@ public final class PerCpuSpinLock {
         return slot;
     }
 
-    /** Releases the lock of {@code slot}, as returned by {@link #lock()}; memory effects as a monitor exit. */
+    /**
+     * Releases the lock of {@code slot}; memory effects as a monitor exit.
+     *
+     * @param slot the slot {@link #lock()} returned
+     * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, slots())}
+     */
     public void unlock(int slot) {
         long offset = Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE;
         boolean lockedHere = (long) WORD.get(words, offset) == Thread.currentThread().threadId();
@@ -88,7 +107,13 @@ public final class PerCpuSpinLock {
         Reference.reachabilityFence(this);
     }
 
-    /** Whether {@code slot} is held right now (a racy snapshot, for tests and monitoring). */
+    /**
+     * Whether {@code slot} is held right now (a racy snapshot, for tests and monitoring).
+     *
+     * @param slot a slot in {@code [0, slots())}
+     * @return true if held
+     * @throws IndexOutOfBoundsException if {@code slot} is out of range
+     */
     public boolean isLocked(int slot) {
         return (long) WORD.getOpaque(words, Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE) != 0;
     }

@@ -3,6 +3,7 @@ package io.github.rseq4j;
 import io.github.rseq4j.internal.binding.RseqNative;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Native;
 import io.github.rseq4j.internal.sys.Syscalls;
 
 /**
@@ -17,13 +18,26 @@ import io.github.rseq4j.internal.sys.Syscalls;
 public final class RseqBarrier {
     private RseqBarrier() {}
 
-    /** Declares the intent to use {@link #abortAll()}; idempotent, process-wide. */
+    static {
+        Native.requireNativeAccess();
+    }
+
+    /**
+     * Declares the intent to use {@link #abortAll()}; idempotent, process-wide.
+     *
+     * @throws RseqException if the kernel lacks membarrier's rseq commands (Linux &lt; 5.10) or
+     *                       membarrier is blocked, with the errno and what to do
+     */
     public static void register() {
         check("membarrier(REGISTER_PRIVATE_EXPEDITED_RSEQ)",
                 Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ(), 0, 0));
     }
 
-    /** Aborts every section in flight on any CPU running a thread of this process, before returning. */
+    /**
+     * Aborts every section in flight on any CPU running a thread of this process, before returning.
+     *
+     * @throws RseqException if {@link #register()} was not called (EPERM) or the kernel refuses
+     */
     public static void abortAll() {
         check("membarrier(PRIVATE_EXPEDITED_RSEQ)",
                 Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ(), 0, 0));
@@ -33,6 +47,7 @@ public final class RseqBarrier {
      * Aborts the section in flight on {@code cpu}, if any runs a thread of this process, before returning.
      * An offline CPU runs no section, so there is nothing to do.
      *
+     * @param cpu a possible CPU
      * @throws IllegalArgumentException if {@code cpu} is not a possible CPU of this machine (the kernel would
      *                                  silently ignore it)
      */

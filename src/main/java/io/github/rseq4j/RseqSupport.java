@@ -22,19 +22,29 @@ import java.util.Locale;
  * @param errno       0, or the errno that made rseq unavailable
  * @param reason      empty, or why rseq is unavailable and what to do
  * @param perCpuImplementation how {@link PerCpuCounter} and the other per-CPU structures run here
+ * @param perCpuFallbackReason empty, or why the per-CPU structures run on
+ *                    {@link PerCpuImplementation#ATOMICS} and what to do
  * @param sliceExtension whether the kernel grants time-slice extensions to {@link RseqSlice} requests here
  * @param sliceExtensionReason empty, or why {@link RseqSlice#request()} does nothing here and what to do
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
                           int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature, int errno, String reason,
-                          String perCpuImplementation, boolean sliceExtension, String sliceExtensionReason) {
+                          PerCpuImplementation perCpuImplementation, String perCpuFallbackReason,
+                          boolean sliceExtension, String sliceExtensionReason) {
 
     private static final RseqSupport PROBED = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
             RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH, RseqAbi.GLIBC_SIZE,
             RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
             RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
-            PerCpuSections.describe(), SliceProbe.AVAILABLE, SliceProbe.REASON);
+            PerCpuSections.implementation(), PerCpuSections.FALLBACK_REASON,
+            SliceProbe.AVAILABLE, SliceProbe.REASON);
 
+    /**
+     * What rseq offers in this process. The first call (of this or any other rseq4j method)
+     * probes; later calls return the same record.
+     *
+     * @return the probed support
+     */
     public static RseqSupport probe() {
         return PROBED;
     }
@@ -50,17 +60,29 @@ public record RseqSupport(boolean available, Owner owner, int featureSize, int u
         return sliceExtension;
     }
 
-    /** The signature as hex, e.g. "0x53053053". */
+    /**
+     * The signature as hex.
+     *
+     * @return e.g. {@code "0x53053053"}
+     */
     public String signatureHex() {
         return String.format(Locale.ROOT, "0x%08x", signature);
     }
 
-    /** Whether the kernel keeps node_id (Linux 6.3) current in the area rseq4j reads. */
+    /**
+     * Whether the kernel keeps {@code node_id} (Linux 6.3) current in the area rseq4j reads.
+     *
+     * @return true if {@link RseqThread#currentNode()} reads the area
+     */
     public boolean hasNodeId() {
         return usableSize >= RseqAbi.NODE_ID + Integer.BYTES;
     }
 
-    /** Whether the kernel keeps mm_cid (Linux 6.3) current in the area rseq4j reads. */
+    /**
+     * Whether the kernel keeps {@code mm_cid} (Linux 6.3) current in the area rseq4j reads.
+     *
+     * @return true if {@link RseqThread#currentMmCid()} can answer
+     */
     public boolean hasMmCid() {
         return usableSize >= RseqAbi.MM_CID + Integer.BYTES;
     }

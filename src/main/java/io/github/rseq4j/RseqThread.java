@@ -6,7 +6,9 @@ import io.github.rseq4j.internal.RseqMemory;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
 import io.github.rseq4j.internal.sys.Syscalls;
+import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The rseq registration of one platform thread, and fast reads of the fields the kernel keeps
@@ -18,12 +20,46 @@ import java.util.concurrent.ThreadFactory;
  * unregisters it on the matching last {@link #unregister()}; calls nest.
  *
  * <p>The static readers ({@link #currentCpu()} and friends) work on any thread, registered
- * or not, virtual or not. They are fastest on threads from {@link #threadFactory()}.
+ * or not, virtual or not. They are fastest on threads from {@link #ofPlatform()} or
+ * {@link #threadFactory()}.
+ *
+ * <p>A registration is the {@link Registration} that {@link #register()} returns; close it to
+ * undo that one call, typically with Java 22's unnamed variable:
+ * {@snippet :
+ * try (var _ = RseqThread.register()) {
+ *     counter.increment();        // runs an rseq critical section even when rseq4j owns rseq
+ * }
+ * }
+ * The handle itself ({@link #current()}) is not a resource: it lives as long as its thread.
  *
  * <p>A handle belongs to its thread: using it from another thread throws
  * {@link WrongThreadException}.
+ *
+ * <h2 id="cpu">{@link #currentCpu()} against {@link #cpuId()}</h2>
+ * {@code currentCpu()} always answers a CPU number; {@code cpuId()} answers what the kernel wrote
+ * in the handle's area, which is -1 ({@code RSEQ_CPU_ID_UNINITIALIZED}) while the kernel does not
+ * keep that area:
+ * <table class="striped">
+ * <caption>What each returns, by {@link RseqSupport#owner()} and the calling thread's state</caption>
+ * <thead><tr><th scope="col">owner</th><th scope="col">thread</th>
+ *     <th scope="col">{@code currentCpu()}</th><th scope="col">{@code current().cpuId()}</th></tr></thead>
+ * <tbody>
+ * <tr><th scope="row">{@link Owner#GLIBC}</th><td>any platform thread</td>
+ *     <td>the CPU, from glibc's area</td><td>the CPU (glibc registered the thread)</td></tr>
+ * <tr><th scope="row">{@link Owner#RSEQ4J}</th><td>registered</td>
+ *     <td>the CPU, from rseq4j's area</td><td>the CPU</td></tr>
+ * <tr><th scope="row">{@link Owner#RSEQ4J}</th><td>not registered</td>
+ *     <td>the CPU, from {@code sched_getcpu()}</td><td>-1</td></tr>
+ * <tr><th scope="row">{@link Owner#NONE}</th><td>any platform thread</td>
+ *     <td>the CPU, from {@code sched_getcpu()}</td><td>-1 ({@link #register()} throws)</td></tr>
+ * <tr><th scope="row">any</th><td>virtual</td>
+ *     <td>its carrier's CPU at the moment of the call</td>
+ *     <td>{@code current()} throws {@link UnsupportedOperationException}</td></tr>
+ * </tbody>
+ * </table>
+ * Either way the thread may run on another CPU by the time the caller looks at the number.
  */
-public final class RseqThread implements AutoCloseable {
+public final class RseqThread {
 
     private static final ThreadLocal<RseqThread> CURRENT = ThreadLocal.withInitial(RseqThread::forCallingThread);
 
@@ -66,14 +102,21 @@ public final class RseqThread implements AutoCloseable {
      * The CPU the calling thread runs on (it may move right after). Any thread: a thread with
      * no area to read (rseq4j owns rseq and the thread is not registered, or rseq is
      * unavailable) is answered by {@code sched_getcpu()}; a virtual thread gets its carrier's
-     * CPU at the moment of the call.
+     * CPU at the moment of the call. See <a href="#cpu">the table</a> against {@link #cpuId()}.
+     *
+     * @return the CPU number, never negative
      */
     public static int currentCpu() {
         int cpu = RseqMemory.readField(currentArea() + RseqAbi.CPU_ID);
         return RseqAbi.OWNER == Owner.GLIBC || cpu >= 0 ? cpu : Libc.schedGetcpu();
     }
 
-    /** The NUMA node the calling thread runs on; see {@link #currentCpu()}. Needs Linux 6.3. */
+    /**
+     * The NUMA node the calling thread runs on; any thread, as {@link #currentCpu()}.
+     *
+     * @return the node number, never negative
+     * @throws UnsupportedOperationException before Linux 6.3, whose rseq area has no {@code node_id}
+     */
     public static int currentNode() {
         requireField("node_id", RseqAbi.NODE_ID);
         long area = currentArea();
@@ -84,6 +127,11 @@ public final class RseqThread implements AutoCloseable {
      * The calling thread's memory-map concurrency id: a small index, unique among the
      * process's threads running at this instant, below the number of CPUs and of threads.
      * Needs Linux 6.3 and an area to read: glibc's, or this thread's own registration.
+     *
+     * @return the concurrency id, never negative
+     * @throws UnsupportedOperationException before Linux 6.3, whose rseq area has no {@code mm_cid}
+     * @throws IllegalStateException when rseq4j owns rseq and the thread is not registered (or
+     *                               is virtual), or rseq is unavailable
      */
     public static int currentMmCid() {
         requireField("mm_cid", RseqAbi.MM_CID);
@@ -140,22 +188,66 @@ public final class RseqThread implements AutoCloseable {
     // ---------------------------------------------------------------- registration
 
     /**
-     * Registers the calling platform thread (once; later calls only count) and returns its
-     * handle. Balance every call with {@link #unregister()}, e.g. with try-with-resources.
+     * Registers the calling platform thread (the first call makes the system call when rseq4j
+     * owns rseq; later calls only count) and returns that registration, to be closed when done:
+     * {@code try (var _ = RseqThread.register()) { ... }}. Calls nest: the thread stays
+     * registered until every registration is closed (or balanced by {@link #unregister()}).
      *
+     * @return the registration; {@link Registration#thread()} is the thread's handle
      * @throws RseqException if the kernel refuses, with the errno and what to do
      * @throws UnsupportedOperationException on a virtual thread
      * @throws IllegalStateException if the count would overflow
      */
-    public static RseqThread register() {
+    public static Registration register() {
         RseqThread handle = current();
         handle.acquire();
-        return handle;
+        return new Registration(handle);
     }
 
     /**
-     * The calling platform thread's handle, registered or not.
+     * One successful {@link #register()} call, undone by {@link #close()}. Belongs to the thread
+     * that registered.
+     */
+    public static final class Registration implements AutoCloseable {
+        /** The registered thread's handle; immutable. */
+        private final RseqThread thread;
+        /** Whether {@link #close()} undid the registration; only the owner thread touches it. */
+        private boolean closed;
+
+        private Registration(RseqThread thread) {
+            this.thread = thread;
+        }
+
+        /**
+         * The handle of the registered thread.
+         *
+         * @return the same handle as {@link RseqThread#current()} on that thread
+         */
+        public RseqThread thread() {
+            return thread;
+        }
+
+        /**
+         * Undoes the {@link RseqThread#register()} call that returned this registration; the
+         * thread's last one unregisters rseq4j's own area. Closing again does nothing.
+         *
+         * @throws WrongThreadException if called from another thread
+         * @throws RseqException if the kernel refuses to unregister, with the errno and why
+         */
+        @Override
+        public void close() {
+            if (!closed) {
+                thread.unregister();
+                closed = true;
+            }
+        }
+    }
+
+    /**
+     * The calling platform thread's handle, registered or not. It lives as long as the thread
+     * and is not a resource: registering is {@link #register()}'s job.
      *
+     * @return the handle; the same object on every call from the thread
      * @throws UnsupportedOperationException on a virtual thread, which has no area of its own
      */
     public static RseqThread current() {
@@ -172,9 +264,228 @@ public final class RseqThread implements AutoCloseable {
         return platformHandle();
     }
 
-    /** Platform threads that carry their rseq area, for the fastest {@link #currentCpu()}. */
+    /**
+     * Platform threads that carry their rseq area, for the fastest {@link #currentCpu()}: the
+     * same as {@code ofPlatform().factory()}. Threads are named {@code rseq4j-N} and inherit
+     * daemon status and priority from the creating thread; {@link #ofPlatform()} sets them.
+     *
+     * @return a factory of such threads, safe for concurrent use
+     */
     public static ThreadFactory threadFactory() {
-        return AreaThread::new;
+        return ofPlatform().factory();
+    }
+
+    /**
+     * A builder of platform threads that carry their rseq area, with the options of
+     * {@link Thread#ofPlatform()}. Each thread registers itself (when rseq is available) for the
+     * whole of its task and unregisters when the task ends; its static reads
+     * ({@link #currentCpu()} and friends) then need no thread-local lookup.
+     * {@snippet :
+     * ExecutorService pool = Executors.newFixedThreadPool(4,
+     *         RseqThread.ofPlatform().name("worker-", 0).daemon(true).factory());
+     * }
+     *
+     * @return a new builder
+     */
+    public static Builder ofPlatform() {
+        return new Builder();
+    }
+
+    /**
+     * Builds platform threads that carry their rseq area; the methods mean what the same-named
+     * methods of {@link Thread.Builder.OfPlatform} mean. Not safe for concurrent use; the
+     * {@link #factory()} it makes is.
+     */
+    public static final class Builder {
+        private String name;
+        private long counter = -1;
+        private ThreadGroup group;
+        private Boolean daemon;
+        private int priority;
+        private long stackSize;
+        private boolean inheritInheritableThreadLocals = true;
+        private Thread.UncaughtExceptionHandler handler;
+
+        private Builder() {}
+
+        /**
+         * Names every thread {@code name}.
+         *
+         * @param name the name
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name);
+            this.counter = -1;
+            return this;
+        }
+
+        /**
+         * Names threads {@code prefix} followed by a counter that starts at {@code start} and
+         * counts the threads this builder or its factory made.
+         *
+         * @param prefix the prefix
+         * @param start  the first counter value, not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code start} is negative
+         */
+        public Builder name(String prefix, long start) {
+            if (start < 0) {
+                throw new IllegalArgumentException("start must not be negative: " + start);
+            }
+            this.name = Objects.requireNonNull(prefix);
+            this.counter = start;
+            return this;
+        }
+
+        /**
+         * The thread group of the threads.
+         *
+         * @param group the group
+         * @return this builder
+         */
+        public Builder group(ThreadGroup group) {
+            this.group = Objects.requireNonNull(group);
+            return this;
+        }
+
+        /**
+         * Makes the threads daemon threads, or not; by default they inherit it from the thread
+         * that creates them.
+         *
+         * @param on whether the threads are daemons
+         * @return this builder
+         */
+        public Builder daemon(boolean on) {
+            this.daemon = on;
+            return this;
+        }
+
+        /**
+         * The same as {@code daemon(true)}.
+         *
+         * @return this builder
+         */
+        public Builder daemon() {
+            return daemon(true);
+        }
+
+        /**
+         * The priority of the threads; by default inherited.
+         *
+         * @param priority between {@link Thread#MIN_PRIORITY} and {@link Thread#MAX_PRIORITY}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder priority(int priority) {
+            if (priority < Thread.MIN_PRIORITY || priority > Thread.MAX_PRIORITY) {
+                throw new IllegalArgumentException("priority out of range: " + priority);
+            }
+            this.priority = priority;
+            return this;
+        }
+
+        /**
+         * The stack size the threads ask for, as {@link Thread.Builder.OfPlatform#stackSize(long)}.
+         *
+         * @param stackSize bytes, 0 for the default
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder stackSize(long stackSize) {
+            if (stackSize < 0) {
+                throw new IllegalArgumentException("stack size must not be negative: " + stackSize);
+            }
+            this.stackSize = stackSize;
+            return this;
+        }
+
+        /**
+         * Whether the threads inherit the creating thread's inheritable thread-local values;
+         * by default they do.
+         *
+         * @param inherit true to inherit
+         * @return this builder
+         */
+        public Builder inheritInheritableThreadLocals(boolean inherit) {
+            this.inheritInheritableThreadLocals = inherit;
+            return this;
+        }
+
+        /**
+         * The handler of the threads' uncaught exceptions.
+         *
+         * @param handler the handler
+         * @return this builder
+         */
+        public Builder uncaughtExceptionHandler(Thread.UncaughtExceptionHandler handler) {
+            this.handler = Objects.requireNonNull(handler);
+            return this;
+        }
+
+        /**
+         * A new thread, not started, that runs {@code task}.
+         *
+         * @param task the task
+         * @return the thread
+         */
+        public Thread unstarted(Runnable task) {
+            String threadName = name == null ? null : counter < 0 ? name : name + counter++;
+            return newThread(task, threadName);
+        }
+
+        /**
+         * A new thread that runs {@code task}, started.
+         *
+         * @param task the task
+         * @return the thread
+         */
+        public Thread start(Runnable task) {
+            Thread thread = unstarted(task);
+            thread.start();
+            return thread;
+        }
+
+        /**
+         * A factory of threads with this builder's current settings; safe for concurrent use.
+         * With {@link #name(String, long)} the factory counts on from this builder's counter.
+         *
+         * @return the factory
+         */
+        public ThreadFactory factory() {
+            Builder settings = copy();
+            AtomicLong next = new AtomicLong(Math.max(counter, 0));
+            return task -> settings.newThread(task, settings.name == null ? null
+                    : settings.counter < 0 ? settings.name : settings.name + next.getAndIncrement());
+        }
+
+        private Builder copy() {
+            Builder copy = new Builder();
+            copy.name = name;
+            copy.counter = counter;
+            copy.group = group;
+            copy.daemon = daemon;
+            copy.priority = priority;
+            copy.stackSize = stackSize;
+            copy.inheritInheritableThreadLocals = inheritInheritableThreadLocals;
+            copy.handler = handler;
+            return copy;
+        }
+
+        private Thread newThread(Runnable task, String threadName) {
+            Objects.requireNonNull(task);
+            AreaThread thread = new AreaThread(group, task, threadName, stackSize, inheritInheritableThreadLocals);
+            if (daemon != null) {
+                thread.setDaemon(daemon);
+            }
+            if (priority != 0) {
+                thread.setPriority(priority);
+            }
+            if (handler != null) {
+                thread.setUncaughtExceptionHandler(handler);
+            }
+            return thread;
+        }
     }
 
     private void acquire() {
@@ -196,10 +507,13 @@ public final class RseqThread implements AutoCloseable {
     }
 
     /**
-     * Undoes one {@link #register()}; the last one unregisters rseq4j's own area.
+     * Undoes one {@link #register()} without its {@link Registration}, for code that cannot
+     * use try-with-resources (e.g. register in one callback, unregister in another); the last
+     * one unregisters rseq4j's own area. Do not mix it with closing the same registration.
      *
      * @throws IllegalStateException if there is no registration to undo
      * @throws WrongThreadException if called from another thread
+     * @throws RseqException if the kernel refuses to unregister, with the errno and why
      */
     public void unregister() {
         checkOwner();
@@ -216,49 +530,84 @@ public final class RseqThread implements AutoCloseable {
         RseqMemory.refcount(slot, count - 1);
     }
 
-    /** Same as {@link #unregister()}, for try-with-resources. */
-    @Override
-    public void close() {
-        unregister();
-    }
-
-    /** Outstanding {@link #register()} calls of this thread. */
+    /**
+     * Outstanding {@link #register()} calls of this thread.
+     *
+     * @return the count, 0 when not registered by rseq4j (glibc's registration is not counted)
+     * @throws WrongThreadException if called from another thread
+     */
     public int registrations() {
         checkOwner();
         return RseqMemory.refcount(slot);
     }
 
-    /** Whether the kernel keeps this thread's fields current: always when glibc owns rseq. */
+    /**
+     * Whether the kernel keeps this thread's fields current.
+     *
+     * @return always true when glibc owns rseq; else whether {@link #registrations()} is positive
+     * @throws WrongThreadException if called from another thread
+     */
     public boolean isRegistered() {
         checkOwner();
         return RseqAbi.OWNER == Owner.GLIBC || RseqMemory.refcount(slot) > 0;
     }
 
-    /** {@link Thread#threadId()} of the thread this handle belongs to. */
+    /**
+     * The thread this handle belongs to.
+     *
+     * @return its {@link Thread#threadId()}
+     */
     public long threadId() {
         return ownerId;
     }
 
     // ---------------------------------------------------------------- handle reads
 
-    /** {@code cpu_id}: the current CPU, or -1 (RSEQ_CPU_ID_UNINITIALIZED) while not registered. */
+    /**
+     * The area's {@code cpu_id}, as the kernel last wrote it; see <a href="#cpu">the table</a>
+     * against {@link #currentCpu()}.
+     *
+     * @return the current CPU while the kernel keeps the area ({@link #isRegistered()}), else -1
+     *         ({@code RSEQ_CPU_ID_UNINITIALIZED})
+     * @throws WrongThreadException if called from another thread
+     */
     public int cpuId() {
         checkOwner();
         return RseqMemory.readField(area + RseqAbi.CPU_ID);
     }
 
-    /** {@code cpu_id_start}: always a possible CPU number (0 before registration); confirm with {@link #cpuId()}. */
+    /**
+     * The area's {@code cpu_id_start}: always a possible CPU number, even when stale; confirm
+     * with {@link #cpuId()}.
+     *
+     * @return the CPU the kernel last wrote, 0 while the area is not registered
+     * @throws WrongThreadException if called from another thread
+     */
     public int cpuIdStart() {
         checkOwner();
         return RseqMemory.readField(area + RseqAbi.CPU_ID_START);
     }
 
-    /** {@code node_id} (Linux 6.3). */
+    /**
+     * The area's {@code node_id}: the NUMA node of the current CPU.
+     *
+     * @return the node
+     * @throws UnsupportedOperationException before Linux 6.3
+     * @throws IllegalStateException while not registered (rseq4j owns rseq)
+     * @throws WrongThreadException if called from another thread
+     */
     public int nodeId() {
         return registeredField("node_id", RseqAbi.NODE_ID);
     }
 
-    /** {@code mm_cid} (Linux 6.3). */
+    /**
+     * The area's {@code mm_cid}: see {@link #currentMmCid()}.
+     *
+     * @return the concurrency id
+     * @throws UnsupportedOperationException before Linux 6.3
+     * @throws IllegalStateException while not registered (rseq4j owns rseq)
+     * @throws WrongThreadException if called from another thread
+     */
     public int mmCid() {
         return registeredField("mm_cid", RseqAbi.MM_CID);
     }

@@ -55,7 +55,7 @@ final class SliceProbe {
         // rseq4j registers on demand: probe on a thread of our own, registered for the purpose.
         AtomicInteger errno = new AtomicInteger(-1);
         Thread prober = Thread.ofPlatform().name("rseq4j-slice-probe").start(() -> {
-            try (RseqThread ignored = RseqThread.register()) {
+            try (RseqThread.Registration ignored = RseqThread.register()) {
                 errno.set(probeCallingThread());
             } catch (RseqException e) {
                 errno.set(e.errno());

@@ -1,10 +1,12 @@
 package io.github.rseq4j.internal;
 
 import io.github.rseq4j.Owner;
+import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
 import io.github.rseq4j.internal.cs.SectionLibrary;
+import io.github.rseq4j.internal.sys.Cpus;
 
 /**
  * How this process runs per-CPU operations, decided once: rseq sections addressing glibc's
@@ -54,13 +56,38 @@ public final class PerCpuSections {
         }
     }
 
-    /** One line for the probe and the doctor. */
-    public static String describe() {
+    /** {@link #MODE} as the API names it. */
+    public static PerCpuImplementation implementation() {
         return switch (MODE) {
-            case TLS -> "rseq critical sections on glibc's area (all threads, virtual included)";
-            case REGISTER -> "rseq critical sections on rseq4j's areas (registered platform threads; others share one "
-                    + "extra line, atomically or under a lock)";
-            case ATOMIC -> "atomics (" + FALLBACK_REASON + ")";
+            case TLS -> PerCpuImplementation.SECTIONS_ON_GLIBC_AREA;
+            case REGISTER -> PerCpuImplementation.SECTIONS_ON_OWN_AREAS;
+            case ATOMIC -> PerCpuImplementation.ATOMICS;
+        };
+    }
+
+    /** One line for this process, as the doctor prints it. */
+    public static String describe() {
+        return describe(implementation(), FALLBACK_REASON);
+    }
+
+    /**
+     * The slots a per-CPU structure has, as {@code PerCpuSpinLock.slots()} counts them, for the doctor: users
+     * size per-slot arrays by it, and the shared slot is where unregistered threads meet.
+     */
+    public static String slotsLine() {
+        int cpus = Cpus.POSSIBLE;
+        return (cpus + 1) + " (PerCpuSpinLock.slots()): " + cpus + " possible CPUs, then slot " + cpus
+                + ", shared by the threads that cannot run sections";
+    }
+
+    /** One line for the doctor. */
+    public static String describe(PerCpuImplementation implementation, String fallbackReason) {
+        return switch (implementation) {
+            case SECTIONS_ON_GLIBC_AREA -> "rseq critical sections on glibc's area (all threads, virtual included)";
+            case SECTIONS_ON_OWN_AREAS -> "rseq critical sections on rseq4j's areas (registered platform threads; "
+                    + "unregistered and virtual threads all share the one extra slot, atomically or under a lock, "
+                    + "so for them each structure is one global lock or counter)";
+            case ATOMICS -> "atomics (" + fallbackReason + ")";
         };
     }
 }

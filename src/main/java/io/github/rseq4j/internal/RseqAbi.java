@@ -6,6 +6,7 @@ import io.github.rseq4j.internal.binding.RseqNative;
 import io.github.rseq4j.internal.binding.rseq;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
+import io.github.rseq4j.internal.sys.Native;
 import io.github.rseq4j.internal.sys.Syscalls;
 
 /**
@@ -14,6 +15,10 @@ import io.github.rseq4j.internal.sys.Syscalls;
  */
 public final class RseqAbi {
     private RseqAbi() {}
+
+    static {
+        Native.requireNativeAccess();
+    }
 
     public static final Arch ARCH = Arch.current();
 

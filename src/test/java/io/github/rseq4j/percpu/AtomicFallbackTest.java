@@ -3,6 +3,7 @@ package io.github.rseq4j.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.doctor.Doctor;
@@ -42,10 +43,11 @@ class AtomicFallbackTest {
                 case "block-rseq" -> Seccomp.blockRseq();
                 default -> throw new IllegalArgumentException(args[0]);
             }
-            String implementation = RseqSupport.probe().perCpuImplementation();
-            System.out.println("implementation: " + implementation);
+            RseqSupport support = RseqSupport.probe();
+            System.out.println("implementation: " + support.perCpuImplementation() + ", " + support.perCpuFallbackReason());
             check(PerCpuSections.MODE == PerCpuSections.Mode.ATOMIC, "mode is " + PerCpuSections.MODE);
-            check(implementation.startsWith("atomics ("), "probe says " + implementation);
+            check(support.perCpuImplementation() == PerCpuImplementation.ATOMICS, "probe says " + support);
+            check(!support.perCpuFallbackReason().isEmpty(), "no reason given: " + support);
 
             int threads = Workers.THREADS;
             Scenarios.spinlock(threads, 20_000, Scenarios.PLAIN);
@@ -53,6 +55,8 @@ class AtomicFallbackTest {
             Scenarios.buffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.memcpyBuffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.increment(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.listPopAny(threads, 2_000, Scenarios.PLAIN);
+            Scenarios.bufferPopAny(threads, 2_000, Scenarios.PLAIN);
 
             ByteArrayOutputStream json = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);

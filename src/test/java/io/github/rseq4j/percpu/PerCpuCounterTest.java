@@ -72,7 +72,7 @@ class PerCpuCounterTest {
             check(PerCpuSections.MODE == PerCpuSections.Mode.REGISTER, "mode is " + PerCpuSections.MODE);
             PerCpuCounter counter = new PerCpuCounter();
             ThreadFactory registered = task -> Thread.ofPlatform().unstarted(() -> {
-                try (RseqThread ignored = RseqThread.register()) {
+                try (var _ = RseqThread.register()) {
                     task.run();
                 }
             });

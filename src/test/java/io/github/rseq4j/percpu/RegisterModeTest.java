@@ -31,7 +31,7 @@ class RegisterModeTest {
             }
             Scenarios.Wrap half = (worker, body) -> {
                 if (worker % 2 == 0) {
-                    try (RseqThread ignored = RseqThread.register()) {
+                    try (var _ = RseqThread.register()) {
                         body.run();
                     }
                 } else {
@@ -44,6 +44,8 @@ class RegisterModeTest {
             Scenarios.buffer(threads, 50_000, half);
             Scenarios.memcpyBuffer(threads, 50_000, half);
             Scenarios.increment(threads, 50_000, half);
+            Scenarios.listPopAny(threads, 2_000, half);
+            Scenarios.bufferPopAny(threads, 2_000, half);
             System.out.println("ALL EXACT");
         }
     }

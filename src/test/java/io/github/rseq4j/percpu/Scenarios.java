@@ -105,6 +105,61 @@ final class Scenarios {
         assertDistinctRange(all);
     }
 
+    /**
+     * popAny() against concurrent pushes and pops on every CPU: each worker pushes, and every other round takes
+     * two values with popAny(), so local stacks run dry and it takes from other CPUs while their sections run.
+     * Every value comes out exactly once.
+     */
+    static void listPopAny(int threads, int reps, Wrap wrap) {
+        PerCpuList list = new PerCpuList();
+        long[][] popped = new long[threads][];
+        run(threads, wrap, i -> {
+            long[] mine = new long[reps];
+            int n = 0;
+            for (int r = 0; r < reps; r++) {
+                list.push((long) i * reps + r);
+                for (int take = 0; r % 2 == 1 && take < 2; take++) {
+                    OptionalLong v = list.popAny();
+                    if (v.isPresent()) {
+                        mine[n++] = v.getAsLong();
+                    }
+                }
+            }
+            popped[i] = Arrays.copyOf(mine, n);
+        });
+        long[] all = collect(popped, list::drain);
+        assertEquals((long) threads * reps, all.length);
+        assertDistinctRange(all);
+    }
+
+    /** {@link #listPopAny} for the buffer: popAny() takes from other CPUs while their sections push and pop. */
+    static void bufferPopAny(int threads, int reps, Wrap wrap) {
+        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4);
+        long[][] popped = new long[threads][];
+        run(threads, wrap, i -> {
+            long[] mine = new long[reps];
+            int n = 0;
+            for (int r = 0; r < reps; r++) {
+                while (!buffer.push((long) i * reps + r)) {
+                    OptionalLong v = buffer.popAny();
+                    if (v.isPresent()) {
+                        mine[n++] = v.getAsLong();
+                    }
+                }
+                for (int take = 0; r % 2 == 1 && take < 2; take++) {
+                    OptionalLong v = buffer.popAny();
+                    if (v.isPresent()) {
+                        mine[n++] = v.getAsLong();
+                    }
+                }
+            }
+            popped[i] = Arrays.copyOf(mine, n);
+        });
+        long[] all = collect(popped, sink -> buffer.drain(r -> sink.accept(r.get(ValueLayout.JAVA_LONG, 0))));
+        assertEquals((long) threads * reps, all.length);
+        assertDistinctRange(all);
+    }
+
     /** 16-byte records {value, ~value} through the memcpy sections: conserved and never torn. */
     static void memcpyBuffer(int threads, int reps, Wrap wrap) {
         PerCpuBuffer buffer = new PerCpuBuffer(threads * 4, 16);

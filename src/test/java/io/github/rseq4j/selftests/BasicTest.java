@@ -44,7 +44,8 @@ class BasicTest {
 
     /** basic_test.c's test_cpu_pointer(), between register() and unregister(). */
     static void fieldsOnEveryCpu() {
-        try (RseqThread handle = RseqThread.register()) {
+        try (var registration = RseqThread.register()) {
+            RseqThread handle = registration.thread();
             // The kernel holds exactly the area the handle reads: same address, length and
             // signature make a second registration EBUSY, anything else EINVAL or EPERM.
             assertRc(Errno.EBUSY, rawRegister(areaOf(handle), RseqAbi.REGISTRATION_LENGTH),

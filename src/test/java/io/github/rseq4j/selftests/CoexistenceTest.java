@@ -49,7 +49,8 @@ class CoexistenceTest {
     void registerAdoptsGlibcsArea() {
         onNewThread(() -> {
             long foreign = newArea(128).address();
-            try (RseqThread handle = RseqThread.register()) {
+            try (var registration = RseqThread.register()) {
+                RseqThread handle = registration.thread();
                 long area = areaOf(handle);
                 assertEquals(RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET, area, "thread pointer + __rseq_offset");
                 // glibc's registration is the one in force, at exactly the area rseq4j reads:

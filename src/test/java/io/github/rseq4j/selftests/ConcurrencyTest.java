@@ -79,8 +79,9 @@ class ConcurrencyTest {
                 RseqThread handle = RseqThread.current();
                 int base = handle.registrations();
                 for (int round = 0; round < ROUNDS; round++) {
-                    try (RseqThread outer = RseqThread.register(); RseqThread inner = RseqThread.register()) {
-                        assertSame(outer, inner, "one handle per thread");
+                    try (var outerRegistration = RseqThread.register(); var innerRegistration = RseqThread.register()) {
+                        RseqThread inner = innerRegistration.thread();
+                        assertSame(outerRegistration.thread(), inner, "one handle per thread");
                         assertEquals(base + 2, handle.registrations());
                         int cpu = inner.cpuId();
                         assertTrue(cpu >= 0 && allowed.get(cpu), () -> "cpu_id " + cpu + " not in " + allowed);

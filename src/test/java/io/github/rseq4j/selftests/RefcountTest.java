@@ -64,7 +64,7 @@ class RefcountTest {
             assertEquals(0, handle.registrations());
             for (int i = 1; i <= NESTING; i++) {
                 // Had register() called rseq(2) on glibc's area, the kernel would have said EBUSY.
-                assertSame(handle, RseqThread.register());
+                assertSame(handle, RseqThread.register().thread());
                 assertEquals(i, handle.registrations());
             }
             for (int i = NESTING - 1; i >= 0; i--) {
@@ -107,17 +107,18 @@ class RefcountTest {
     static void unbalancedUnregister() {
         RseqThread handle = RseqThread.current();
         assertThrows(IllegalStateException.class, handle::unregister, "unregister() before any register()");
-        RseqThread.register().unregister();
+        RseqThread.register().close();
         assertThrows(IllegalStateException.class, handle::unregister, "unregister() once more than register()");
         assertEquals(0, handle.registrations(), "a refused unregister() must not change the count");
     }
 
     static void wrongThread() {
-        RseqThread handle = RseqThread.register();
+        RseqThread.Registration registration = RseqThread.register();
+        RseqThread handle = registration.thread();
         try {
             onNewThread(() -> {
                 assertThrows(WrongThreadException.class, handle::unregister);
-                assertThrows(WrongThreadException.class, handle::close);
+                assertThrows(WrongThreadException.class, registration::close);
                 assertThrows(WrongThreadException.class, handle::registrations);
                 assertThrows(WrongThreadException.class, handle::isRegistered);
                 assertThrows(WrongThreadException.class, handle::cpuId);
@@ -127,12 +128,12 @@ class RefcountTest {
             });
             assertEquals(1, handle.registrations(), "calls from another thread must not change the count");
         } finally {
-            handle.unregister();
+            registration.close();
         }
     }
 
     static void overflow() {
-        RseqThread handle = RseqThread.register();
+        RseqThread handle = RseqThread.register().thread();
         long slot = slotOf(handle);
         try {
             RseqMemory.refcount(slot, Integer.MAX_VALUE - 1);
@@ -185,10 +186,10 @@ class RefcountTest {
      */
     static void nestedOwnRegistration() {
         List<Integer> cpus = assumeCpus(2);
-        RseqThread handle = RseqThread.register();
+        RseqThread handle = RseqThread.register().thread();
         long area = areaOf(handle);
-        assertSame(handle, RseqThread.register());
-        assertSame(handle, RseqThread.register());
+        assertSame(handle, RseqThread.register().thread());
+        assertSame(handle, RseqThread.register().thread());
         assertRc(EBUSY, rawRegister(area, RseqAbi.REGISTRATION_LENGTH), "the kernel holds rseq4j's area");
         for (int remaining = 2; remaining >= 1; remaining--) {
             handle.unregister();

@@ -100,12 +100,12 @@ class SliceExtensionTest {
         RseqSupport support = RseqSupport.probe();
         assumeFalse(support.hasSliceExtension(), "this kernel grants extensions");
         assertFalse(support.sliceExtensionReason().isEmpty(), "an unavailable feature must say why");
-        try (RseqThread handle = registerIfPossible()) {
+        try (RseqThread.Registration registration = registerIfPossible()) {
             try (RseqSlice outer = RseqSlice.request(); RseqSlice inner = RseqSlice.request()) {
                 assertFalse(outer.isRequesting(), "nothing to request");
                 assertFalse(inner.isGranted());
-                if (handle != null && RseqAbi.USABLE_SIZE >= RseqAbi.SLICE_CTRL + Integer.BYTES) {
-                    assertEquals(0, requestByte(handle), "the request byte must stay untouched");
+                if (registration != null && RseqAbi.USABLE_SIZE >= RseqAbi.SLICE_CTRL + Integer.BYTES) {
+                    assertEquals(0, requestByte(registration.thread()), "the request byte must stay untouched");
                 }
             }
             // A no-op scope is closed any number of times; the spin lock keeps working.
@@ -119,7 +119,7 @@ class SliceExtensionTest {
     }
 
     /** A registration where rseq works, else null (the request must not need one). */
-    private static RseqThread registerIfPossible() {
+    private static RseqThread.Registration registerIfPossible() {
         return RseqSupport.probe().available() ? RseqThread.register() : null;
     }
 
@@ -141,7 +141,8 @@ class SliceExtensionTest {
 
     static void nestedRequests() {
         assumeAvailable();
-        try (RseqThread handle = RseqThread.register()) {
+        try (RseqThread.Registration registration = RseqThread.register()) {
+            RseqThread handle = registration.thread();
             RseqSlice outer = RseqSlice.request();
             assertTrue(outer.isRequesting(), "refused: " + outer.refusal());
             assertEquals(1, requestByte(handle));
@@ -160,7 +161,7 @@ class SliceExtensionTest {
 
     static void misuse() {
         assumeAvailable();
-        try (RseqThread ignored = RseqThread.register()) {
+        try (RseqThread.Registration ignored = RseqThread.register()) {
             RseqSlice scope = RseqSlice.request();
             onNewThread(() -> assertThrows(WrongThreadException.class, scope::close));
             assertTrue(scope.isRequesting(), "a refused close() must not end the request");
@@ -171,14 +172,15 @@ class SliceExtensionTest {
 
     static void yieldWithoutGrant() {
         assumeAvailable();
-        try (RseqThread ignored = RseqThread.register()) {
+        try (RseqThread.Registration ignored = RseqThread.register()) {
             assertEquals(0, Syscalls.rseqSliceYield(), "rseq_slice_yield() with no grant");
         }
     }
 
     static void spinLockHolderRequests() {
         assumeAvailable();
-        try (RseqThread handle = RseqThread.register()) {
+        try (RseqThread.Registration registration = RseqThread.register()) {
+            RseqThread handle = registration.thread();
             PerCpuSpinLock lock = new PerCpuSpinLock();
             int slot = lock.lock();
             assertEquals(1, requestByte(handle), "a holder asks not to be preempted");
@@ -205,7 +207,7 @@ class SliceExtensionTest {
         List<Integer> yields = new ArrayList<>();
         int grants = 0;
         int requests = 0;
-        try (RseqThread ignored = RseqThread.register()) {
+        try (RseqThread.Registration ignored = RseqThread.register()) {
             spinning.await();
             int[] observed = new int[1];
             Affinity.runPinned(cpu, () -> {

@@ -152,7 +152,8 @@ class SyscallErrorsTest {
         }
         assertRc(0, unregistered, "foreign unregistration");
         // Nothing was left half-done: the next register() works normally.
-        try (RseqThread registered = RseqThread.register()) {
+        try (var registration = RseqThread.register()) {
+            RseqThread registered = registration.thread();
             assertEquals(1, registered.registrations());
             assertRc(EBUSY, rawRegister(areaOf(registered), RseqAbi.REGISTRATION_LENGTH), "rseq4j's area is registered");
         }

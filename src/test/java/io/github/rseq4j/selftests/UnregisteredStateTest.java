@@ -55,7 +55,8 @@ class UnregisteredStateTest {
     static void beforeAndAfterRegistration() {
         RseqThread handle = RseqThread.current();
         assertUnregistered(handle, "before register()");
-        try (RseqThread registered = RseqThread.register()) {
+        try (var registration = RseqThread.register()) {
+            RseqThread registered = registration.thread();
             int cpu = allowedCpus().getFirst();
             Affinity.runPinned(cpu, () -> assertFieldsOnPinnedCpu(registered, cpu));
         }

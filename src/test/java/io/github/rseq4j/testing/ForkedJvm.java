@@ -29,14 +29,24 @@ public final class ForkedJvm {
         }
     }
 
+    /** The {@code java} launcher of the running JDK. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
     public static Result run(Class<?> mainClass, Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());
         command.addAll(List.of(args));
+        return run(command, environment, mainClass.getName());
+    }
+
+    /** Runs {@code command} (a whole command line, e.g. another JVM's) with {@code environment} added. */
+    public static Result run(List<String> command, Map<String, String> environment, String what) {
         try {
             // A file, not a pipe, so a hung child cannot block us past the timeout.
             Path log = Files.createTempFile("rseq4j-forked-", ".log");
@@ -51,12 +61,12 @@ public final class ForkedJvm {
             String output = Files.readString(log, StandardCharsets.UTF_8);
             Files.delete(log);
             if (!finished) {
-                throw new AssertionError("forked JVM " + mainClass.getName() + " did not finish in "
+                throw new AssertionError("forked JVM " + what + " did not finish in "
                         + TIMEOUT_SECONDS + " s; output:\n" + output);
             }
             return new Result(process.exitValue(), output);
         } catch (IOException e) {
-            throw new AssertionError("cannot start a JVM for " + mainClass.getName(), e);
+            throw new AssertionError("cannot start a JVM for " + what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);

@@ -31,8 +31,8 @@ public class FirstRegistrationBenchmark extends BenchmarkBase {
 
     @Benchmark
     public RseqThread firstRegisterUnregister(Rseq4jOwnsRseq owner) {
-        RseqThread handle = RseqThread.register();
-        handle.unregister();
-        return handle;
+        try (var registration = RseqThread.register()) {
+            return registration.thread();
+        }
     }
 }

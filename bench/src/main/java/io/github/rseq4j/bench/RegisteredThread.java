@@ -12,15 +12,17 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @State(Scope.Thread)
 public class RegisteredThread {
+    RseqThread.Registration registration;
     RseqThread handle;
 
     @Setup
     public void register() {
-        handle = RseqThread.register();
+        registration = RseqThread.register();
+        handle = registration.thread();
     }
 
     @TearDown
     public void unregister() {
-        handle.unregister();
+        registration.close();
     }
 }

@@ -12,8 +12,8 @@ public class RegistrationBenchmark extends BenchmarkBase {
 
     @Benchmark
     public RseqThread nestedRegisterUnregister(RegisteredThread alreadyRegistered) {
-        RseqThread handle = RseqThread.register();
-        handle.unregister();
-        return handle;
+        try (var registration = RseqThread.register()) {
+            return registration.thread();
+        }
     }
 }

@@ -22,7 +22,8 @@ record CpuProbe(int cpu, int schedGetcpu, int cpuId, int cpuIdStart, int current
     static List<CpuProbe> onEveryAllowedCpu(RseqSupport rseq) {
         return DoctorThreads.call("rseq4j-doctor-pinned", () -> {
             List<CpuProbe> probes = new ArrayList<>();
-            try (RseqThread handle = RseqThread.register()) {
+            try (var registration = RseqThread.register()) {
+                RseqThread handle = registration.thread();
                 Affinity.allowed().stream().forEach(cpu ->
                         Affinity.runPinned(cpu, () -> probes.add(probe(cpu, handle, rseq))));
             }

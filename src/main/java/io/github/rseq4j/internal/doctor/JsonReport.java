@@ -1,5 +1,6 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.sys.Errno;
 
 import io.github.rseq4j.RseqSupport;
@@ -64,7 +65,9 @@ final class JsonReport {
         json.name("glibcRseqOffset").value(glibc ? rseq.glibcRseqOffset() : null);
         json.name("usableSize").value(known ? rseq.usableSize() : null);
         json.name("registrationLength").value(known ? rseq.registrationLength() : null);
-        json.name("perCpu").value(known ? rseq.perCpuImplementation() : null);
+        json.name("perCpu").value(known ? PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()) : null);
+        json.name("perCpuImplementation").value(known ? rseq.perCpuImplementation().name() : null);
+        json.name("perCpuSlots").value(known ? PerCpuSections.slotsLine() : null);
         json.name("sliceExtension").value(known && rseq.hasSliceExtension());
         json.name("sliceExtensionReason").value(known && !rseq.hasSliceExtension() ? rseq.sliceExtensionReason() : null);
     }

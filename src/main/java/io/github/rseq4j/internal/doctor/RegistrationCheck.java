@@ -21,7 +21,7 @@ final class RegistrationCheck {
     private record Trace(int registrations, int cpuId, int registrationsAfter, boolean registeredAfter, int cpuIdAfter) {
 
         static Trace ofFreshThread() {
-            RseqThread handle = RseqThread.register();
+            RseqThread handle = RseqThread.register().thread();
             int registrations = handle.registrations();
             int cpuId = handle.cpuId();
             handle.unregister();

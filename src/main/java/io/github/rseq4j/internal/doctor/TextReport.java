@@ -1,5 +1,6 @@
 package io.github.rseq4j.internal.doctor;
 
+import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.sys.Errno;
 
 import io.github.rseq4j.RseqSupport;
@@ -66,7 +67,8 @@ final class TextReport {
         fact(text, "struct rseq", "kernel fills " + rseq.featureSize() + " bytes"
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : "") + ", alignment " + rseq.alignment());
         fact(text, "arch", rseq.arch() + ", abort signature " + rseq.signatureHex());
-        fact(text, "per-CPU ops", rseq.perCpuImplementation());
+        fact(text, "per-CPU ops", PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()));
+        fact(text, "per-CPU slots", PerCpuSections.slotsLine());
         fact(text, "time slices", rseq.hasSliceExtension() ? "extensions available (RseqSlice)" : "no extensions");
     }
 

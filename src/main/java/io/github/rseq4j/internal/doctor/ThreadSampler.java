@@ -78,7 +78,7 @@ final class ThreadSampler {
 
     /** The calling thread's registration, or null where rseq is unavailable and reads fall back. */
     private static RseqThread registerIfAvailable(RseqSupport rseq) {
-        return rseq.available() ? RseqThread.register() : null;
+        return rseq.available() ? RseqThread.register().thread() : null;
     }
 
     private static void unregister(RseqThread handle) {

@@ -27,7 +27,7 @@ public final class Affinity {
             MemorySegment mask = arena.allocate(MASK_BYTES, Long.BYTES);
             int rc = (int) GET.invokeExact(state, 0, MASK_BYTES, mask);
             if (rc != 0) {
-                throw new RseqException("sched_getaffinity", Native.errno(state), "cannot read the thread's CPU mask");
+                throw SyscallFailure.of("sched_getaffinity", Native.errno(state), "cannot read the thread's CPU mask");
             }
             return BitSet.valueOf(mask.toArray(ValueLayout.JAVA_LONG));
         } catch (RseqException e) {
@@ -48,7 +48,7 @@ public final class Affinity {
             MemorySegment.copy(cpus.toLongArray(), 0, mask, ValueLayout.JAVA_LONG, 0, cpus.toLongArray().length);
             int rc = (int) SET.invokeExact(state, 0, MASK_BYTES, mask);
             if (rc != 0) {
-                throw new RseqException("sched_setaffinity(" + cpus + ")", Native.errno(state),
+                throw SyscallFailure.of("sched_setaffinity(" + cpus + ")", Native.errno(state),
                         "the CPUs are outside the thread's cpuset or not online");
             }
         } catch (RseqException e) {

@@ -35,7 +35,7 @@ public final class ExecutableMemory {
                     RseqNative.PROT_READ() | RseqNative.PROT_WRITE(),
                     RseqNative.MAP_PRIVATE() | RseqNative.MAP_ANONYMOUS(), -1, 0L);
             if (mapping.address() == -1L) {
-                throw new RseqException("mmap of " + length + " bytes", Native.errno(state),
+                throw SyscallFailure.of("mmap of " + length + " bytes", Native.errno(state),
                         "the process is out of memory or address space");
             }
             return Native.at(mapping.address(), length);
@@ -53,7 +53,7 @@ public final class ExecutableMemory {
             int rc = (int) MPROTECT.invokeExact(state, mapping, mapping.byteSize(),
                     RseqNative.PROT_READ() | RseqNative.PROT_EXEC());
             if (rc != 0) {
-                throw new RseqException("mprotect(PROT_READ|PROT_EXEC)", Native.errno(state), WX_HINT);
+                throw SyscallFailure.of("mprotect(PROT_READ|PROT_EXEC)", Native.errno(state), WX_HINT);
             }
             return mapping.asReadOnly();
         } catch (RseqException e) {

@@ -60,7 +60,8 @@ class DoctorTest {
     @Test
     void leavesTheCallersRegistrationAndCpuMaskAsTheyWere() {
         BitSet cpus = Affinity.allowed();
-        try (RseqThread handle = RseqThread.register()) {
+        try (var registration = RseqThread.register()) {
+            RseqThread handle = registration.thread();
             assertEquals(Doctor.EXIT_OK, run("--json").exitCode());
             assertEquals(1, handle.registrations());
             assertTrue(handle.isRegistered());

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuImplementation;
+import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.internal.arch.Arch;
 import io.github.rseq4j.internal.binding.RseqNative;
 import io.github.rseq4j.internal.sys.Affinity;
@@ -54,6 +56,14 @@ final class ReportAssertions {
         assertTrue(((String) json.get("signature")).matches("0x[0-9a-f]{8}"), context);
         assertEquals(Integer.toUnsignedLong(Arch.current().rseqSignature()), Long.parseLong(((String) json.get("signature")).substring(2), 16), context);
         assertEquals(Math.max(32, featureSize), number(json, "registrationLength"), context);
+        PerCpuImplementation sections = owner.equals("glibc")
+                ? PerCpuImplementation.SECTIONS_ON_GLIBC_AREA : PerCpuImplementation.SECTIONS_ON_OWN_AREAS;
+        assertEquals(sections.name(), json.get("perCpuImplementation"), context);
+        assertTrue(((String) json.get("perCpuSlots")).startsWith(PerCpuSpinLock.slots() + " (PerCpuSpinLock.slots())"),
+                context);
+        if (owner.equals("rseq4j")) {
+            assertTrue(((String) json.get("perCpu")).contains("share the one extra slot"), context);
+        }
         long usable = number(json, "usableSize");
         assertTrue(usable >= 20 && usable <= featureSize, context);
         if (owner.equals("glibc")) {
