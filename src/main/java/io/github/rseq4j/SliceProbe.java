@@ -103,7 +103,7 @@ final class SliceProbe {
             return "glibc registered the original 32-byte rseq area (__rseq_size " + RseqAbi.GLIBC_SIZE + "), and the "
                     + "kernel extends only longer registrations; start the JVM with GLIBC_TUNABLES=glibc.pthread.rseq=0 "
                     + "so that rseq4j registers " + RseqAbi.REGISTRATION_LENGTH + " bytes (threads then register "
-                    + "through RseqThread.register() or RseqThread.threadFactory())";
+                    + "through RseqThread.register() or RseqThread.ofPlatform())";
         }
         return "the kernel refuses them (ENOTSUPP): built without CONFIG_RSEQ_SLICE_EXTENSION, or booted with "
                 + GATE_PARAMETER + "=0";
