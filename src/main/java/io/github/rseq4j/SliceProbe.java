@@ -50,33 +50,45 @@ final class SliceProbe {
             return -1;
         }
         if (RseqAbi.OWNER == Owner.GLIBC) {
-            return probeCallingThread();
+            return Prober.probeCallingThread();
         }
         // rseq4j registers on demand: probe on a thread of our own, registered for the purpose.
-        AtomicInteger errno = new AtomicInteger(-1);
-        Thread prober = Thread.ofPlatform().name("rseq4j-slice-probe").start(() -> {
+        Prober prober = new Prober();
+        Thread thread = Thread.ofPlatform().name("rseq4j-slice-probe").start(prober);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return prober.errno.get();
+    }
+
+    /**
+     * The prober thread's task. A class of its own, never a lambda or method of SliceProbe: the
+     * prober runs while SliceProbe is being initialized, and touching SliceProbe would make it
+     * wait for that initialization, which waits for the prober (found in the VM lane: a hang).
+     */
+    private static final class Prober implements Runnable {
+        final AtomicInteger errno = new AtomicInteger(-1);
+
+        @Override
+        public void run() {
             try (RseqThread.Registration ignored = RseqThread.register()) {
                 errno.set(probeCallingThread());
             } catch (RseqException e) {
                 errno.set(e.errno());
             }
-        });
-        try {
-            prober.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-        return errno.get();
-    }
 
-    /** 0 if the calling thread's registration can have extensions, else the errno; changes nothing. */
-    static int probeCallingThread() {
-        long enabled = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
-        if (enabled != 0) {
-            return enabled > 0 ? 0 : (int) -enabled;
+        /** 0 if the calling thread's registration can have extensions, else the errno; changes nothing. */
+        static int probeCallingThread() {
+            long enabled = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
+            if (enabled != 0) {
+                return enabled > 0 ? 0 : (int) -enabled;
+            }
+            long unchanged = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0);
+            return (int) -unchanged;
         }
-        long unchanged = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0);
-        return (int) -unchanged;
     }
 
     private static String explain(int errno) {

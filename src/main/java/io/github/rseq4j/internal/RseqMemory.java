@@ -2,7 +2,7 @@ package io.github.rseq4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.MemorySegment;
@@ -18,7 +18,8 @@ public final class RseqMemory {
     private static final MemorySegment ALL = Native.ALL_MEMORY;
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final VarHandle BYTE = JAVA_BYTE.varHandle();
-    private static final VarHandle SHORT = JAVA_SHORT_UNALIGNED.varHandle();
+    /** Aligned (offset 28 of a 32-byte aligned area): unaligned handles have no opaque mode. */
+    private static final VarHandle SHORT = JAVA_SHORT.varHandle();
 
     /**
      * An area no kernel registration points at: cpu_id reads RSEQ_CPU_ID_UNINITIALIZED, which

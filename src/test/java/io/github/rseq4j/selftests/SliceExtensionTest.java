@@ -144,13 +144,13 @@ class SliceExtensionTest {
         try (RseqThread.Registration registration = RseqThread.register()) {
             RseqThread handle = registration.thread();
             RseqSlice outer = RseqSlice.request();
+            // The request byte itself cannot be asserted while open: the kernel clears slice_ctrl
+            // whenever it rewrites the thread's ids (after a preemption, for instance).
             assertTrue(outer.isRequesting(), "refused: " + outer.refusal());
-            assertEquals(1, requestByte(handle));
             RseqSlice inner = RseqSlice.request();
             assertSame(outer, inner, "one scope per thread");
             inner.close();
-            assertEquals(1, requestByte(handle), "an inner close() must not end the request");
-            assertTrue(outer.isRequesting());
+            assertTrue(outer.isRequesting(), "an inner close() must not end the request");
             outer.close();
             assertEquals(0, requestByte(handle), "the outermost close() ends the request");
             assertFalse(outer.isRequesting());
@@ -183,7 +183,9 @@ class SliceExtensionTest {
             RseqThread handle = registration.thread();
             PerCpuSpinLock lock = new PerCpuSpinLock();
             int slot = lock.lock();
-            assertEquals(1, requestByte(handle), "a holder asks not to be preempted");
+            try (RseqSlice nested = RseqSlice.request()) {
+                assertTrue(nested.isRequesting(), "a holder asks not to be preempted (lock() opened the request)");
+            }
             lock.unlock(slot);
             assertEquals(0, requestByte(handle), "unlock() ends the request");
         }
