@@ -76,8 +76,8 @@ commands=()
 # results taken under the same conditions. -foe: a failed benchmark (e.g. a setup check)
 # must fail the run rather than leave a hole in the report.
 pkg='io\.github\.rseq4j\.bench\.'
-scaling="${pkg}(WhichCpu|CarrierThread|VirtualThread|Counter)Benchmark\."
-single="${pkg}(KernelFields|Registration|Slice)Benchmark\."
+scaling="${pkg}(WhichCpu|CarrierThread|VirtualThread|Counter|Histogram|VirtualHistogram|Pool|VirtualPool)Benchmark\."
+single="${pkg}(KernelFields|Registration|PoolTasks|Buffer|Slice)Benchmark\."
 first="${pkg}FirstRegistrationBenchmark\."
 
 # Shell quoting for the record in the report: readable, and still pastes back into a shell.
@@ -128,4 +128,8 @@ for c in "${commands[@]}"; do
     report_args+=(--command "$c")
 done
 "$java" bench/report/Report.java "${report_args[@]}" "${jsons[@]}"
+# Objects made by each pool and nativeBytes per counter: counts, not times, so a table of their own.
+footprint=bench/results/$(date +%Y-%m-%d)-$(hostname)-footprint.md
+"$java" "$unsafe_allow" --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+    io.github.rseq4j.bench.Footprint | tee "$footprint"
 echo "JMH logs and per-run JSON: $raw"

@@ -43,6 +43,12 @@ public final class Report {
             new Rule("KernelFieldsBenchmark", ".*", CPU_BASELINE, ".*"),
             new Rule("CounterBenchmark", ".*Sum", "CounterBenchmark.longAdderSum", "perCpu.*"),
             new Rule("CounterBenchmark", ".*", "CounterBenchmark.longAdderIncrement", "perCpu.*"),
+            new Rule("HistogramBenchmark", ".*", "HistogramBenchmark.concurrentHistogramRecordValue", "perCpu.*"),
+            new Rule("VirtualHistogramBenchmark", ".*", "VirtualHistogramBenchmark.concurrentHistogramRecordValue",
+                    "perCpu.*"),
+            new Rule("PoolBenchmark", ".*", "PoolBenchmark.jacksonLockFreePoolPair", "perCpu.*"),
+            new Rule("VirtualPoolBenchmark", ".*", "VirtualPoolBenchmark.jacksonLockFreePoolPair", "perCpu.*"),
+            new Rule("PoolTasksBenchmark", ".*", "PoolTasksBenchmark.jacksonLockFreePoolTasks", "perCpu.*"),
             new Rule("RegistrationBenchmark", ".*", null, ".*"),
             new Rule("FirstRegistrationBenchmark", ".*", null, ".*"));
 

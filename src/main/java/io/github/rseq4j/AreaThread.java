@@ -22,6 +22,10 @@ final class AreaThread extends Thread {
 
     @Override
     public void run() {
+        // The handle's area whether or not the registration below succeeds: until the kernel registers it its
+        // cpu_id reads -1, so reads fall back and sections are skipped; a later register() on this thread then
+        // takes effect at once instead of being ignored by a cached "unregistered" address.
+        area = RseqThread.current().area;
         RseqThread handle = registerIfPossible();
         try {
             super.run();
@@ -37,11 +41,9 @@ final class AreaThread extends Thread {
     }
 
     /** Without rseq the thread still runs; its reads fall back to sched_getcpu(). */
-    private RseqThread registerIfPossible() {
+    private static RseqThread registerIfPossible() {
         try {
-            RseqThread handle = RseqThread.register().thread();
-            area = handle.area;
-            return handle;
+            return RseqThread.register().thread();
         } catch (RseqException unavailable) {
             return null;
         }

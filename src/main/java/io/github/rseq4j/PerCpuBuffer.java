@@ -30,19 +30,31 @@ import java.util.function.Consumer;
  * <li>{@link #push(long)} answers {@code false} when <em>this</em> CPU's buffer holds
  *     {@link #capacityPerCpu()} records, even if other CPUs have room; the caller decides (drop,
  *     retry later, or push elsewhere). Size the capacity for one CPU's burst.
- * <li>{@link #pop()} answers empty when this CPU's buffer is empty (then, in
- *     {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, the shared slot), even if other CPUs
+ * <li>{@link #pop()} answers empty when this CPU's buffer is empty (then the shared slot), even if other CPUs
  *     hold records. It is a per-CPU work pool, not a global queue: records are found again by
  *     a thread on the same CPU, by {@link #popAny()}, which visits the other CPUs when this one's
  *     buffer is empty (slow: it moves the thread), or by {@link #drain}.
  * <li>{@link #drain} takes every record of every CPU, but only when the caller has the buffer to
  *     itself (no concurrent push or pop: it writes CPU counts with plain stores). It is not checked.
  * </ul>
- * Threads that cannot run sections use a locked slot: the shared slot in
- * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, their CPU's slot in
- * {@link PerCpuImplementation#ATOMICS} mode.
+ * Threads that cannot run sections use a locked slot: the shared slot (unregistered threads, or a CPU number
+ * outside the slots), or in {@link PerCpuImplementation#ATOMICS} mode their CPU's slot.
+ *
+ * <p>Records are at most {@link #MAX_RECORD_BYTES} bytes: the copy runs inside a critical downcall and inside
+ * the section, so its length bounds how long the thread delays safepoints (and so every thread's GC) per
+ * attempt, and how likely a preemption is to abort the attempt. Unbounded, a 16 MiB record took 7.6 s against
+ * one competing thread on its CPU and a 64 MiB record never committed.
  */
 public final class PerCpuBuffer {
+
+    /**
+     * The largest record: one 4 KiB page, copied as 512 eight-byte words in well under a microsecond, far below
+     * a scheduler time slice, so that an attempt rarely aborts and never stalls safepoints noticeably.
+     */
+    public static final int MAX_RECORD_BYTES = 4096;
+
+    /** What a section attempt loop ends with. */
+    private static final int DONE = 1, NOT_DONE = 0, NO_SECTION = -1;
 
     private final int capacity;
     private final int recordBytes;
@@ -72,13 +84,19 @@ public final class PerCpuBuffer {
      *
      * @param capacityPerCpu records each CPU (and the shared slot) holds, positive
      * @param recordBytes    bytes of one record, positive
-     * @throws IllegalArgumentException if either is not positive
+     * @throws IllegalArgumentException if either is not positive, or {@code recordBytes} is above
+     *                                  {@link #MAX_RECORD_BYTES}
      * @throws ArithmeticException if the slot size overflows a {@code long}
      */
     public PerCpuBuffer(int capacityPerCpu, int recordBytes) {
         if (capacityPerCpu < 1 || recordBytes < 1) {
             throw new IllegalArgumentException("capacity and record size must be positive: " + capacityPerCpu
                     + ", " + recordBytes);
+        }
+        if (recordBytes > MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("records are copied inside an rseq critical section, which must stay "
+                    + "short; the largest record is " + MAX_RECORD_BYTES + " bytes: " + recordBytes
+                    + ". Store larger data elsewhere and push its address or index");
         }
         this.capacity = capacityPerCpu;
         this.recordBytes = recordBytes;
@@ -118,29 +136,30 @@ public final class PerCpuBuffer {
     public boolean push(long value) {
         requireLongRecords();
         long area = PerCpuSlots.area();
-        boolean pushed;
-        if (area == NO_SECTIONS) {
+        int pushed = area == NO_SECTIONS ? NO_SECTION : pushLong(value, area);
+        if (pushed == NO_SECTION) {
             long scratch = PerCpuSlots.scratch();
             set(scratch, value);
-            pushed = pushLocked(scratch);
-        } else {
-            pushed = pushLong(value, area);
+            pushed = pushLocked(scratch) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(this);
-        return pushed;
+        return pushed == DONE;
     }
 
-    private boolean pushLong(long value, long area) {
+    private int pushLong(long value, long area) {
         for (;;) {
             int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return NO_SECTION;
+            }
             long count = count(cpu);
             long n = get(count);
             if (n == capacity) {
-                return false;
+                return NOT_DONE;
             }
-            if (PerCpuSlots.cmpeqvStorevStorev(count, n, record(cpu, n), value, n + 1, cpu, area)
-                    == SectionTemplates.COMMITTED) {
-                return true;
+            int rc = PerCpuSlots.cmpeqvStorevStorev(count, n, record(cpu, n), value, n + 1, cpu, area);
+            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
             }
         }
     }
@@ -156,32 +175,36 @@ public final class PerCpuBuffer {
     public boolean push(MemorySegment record) {
         long src = nativeAddress(record, "record", false);
         long area = PerCpuSlots.area();
-        boolean pushed = false;
-        if (area == NO_SECTIONS) {
-            pushed = pushLocked(src);
-        } else {
-            for (;;) {
-                int cpu = RseqThread.currentCpu();
-                long count = count(cpu);
-                long n = get(count);
-                if (n == capacity) {
-                    break;
-                }
-                if (PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, record(cpu, n), src, recordBytes, n + 1, cpu, area)
-                        == SectionTemplates.COMMITTED) {
-                    pushed = true;
-                    break;
-                }
-            }
+        int pushed = area == NO_SECTIONS ? NO_SECTION : pushRecord(src, area);
+        if (pushed == NO_SECTION) {
+            pushed = pushLocked(src) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(record);
         Reference.reachabilityFence(this);
-        return pushed;
+        return pushed == DONE;
+    }
+
+    private int pushRecord(long src, long area) {
+        for (;;) {
+            int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return NO_SECTION;
+            }
+            long count = count(cpu);
+            long n = get(count);
+            if (n == capacity) {
+                return NOT_DONE;
+            }
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, record(cpu, n), src, recordBytes, n + 1, cpu,
+                    area);
+            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
+            }
+        }
     }
 
     /**
-     * Pops the top {@code long} of the calling thread's CPU (then, in
-     * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, of the shared slot).
+     * Pops the top {@code long} of the calling thread's CPU (then of the shared slot).
      *
      * @return the value; empty when those slots are empty, even if other CPUs hold records
      * @throws UnsupportedOperationException if records are not 8 bytes
@@ -193,8 +216,7 @@ public final class PerCpuBuffer {
     }
 
     /**
-     * Pops the top record of the calling thread's CPU (then, in
-     * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, of the shared slot) into {@code dst}.
+     * Pops the top record of the calling thread's CPU (then of the shared slot) into {@code dst}.
      *
      * @param dst a live, writable native segment of at least {@link #recordBytes()} bytes
      * @return true if a record was popped; false when those slots are empty, even if other CPUs
@@ -210,29 +232,34 @@ public final class PerCpuBuffer {
 
     private boolean popInto(long dst) {
         long area = PerCpuSlots.area();
-        boolean popped = false;
-        if (area == NO_SECTIONS) {
-            popped = popLocked(PerCpuSlots.lockedSlot(), dst);
-        } else {
-            for (;;) {
-                int cpu = RseqThread.currentCpu();
-                long count = count(cpu);
-                long n = get(count);
-                if (n == 0) {
-                    break;
-                }
-                if (PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, dst, record(cpu, n - 1), recordBytes, n - 1, cpu,
-                        area) == SectionTemplates.COMMITTED) {
-                    popped = true;
-                    break;
-                }
-            }
-            if (!popped && PerCpuSections.MODE == Mode.REGISTER) {
-                popped = popLocked(PerCpuSlots.SHARED, dst);
-            }
+        int popped = area == NO_SECTIONS ? NO_SECTION : popSection(dst, area);
+        if (popped == NO_SECTION) {
+            popped = popLocked(PerCpuSlots.lockedSlot(), dst) ? DONE : NOT_DONE;
+        }
+        if (popped != DONE && get(count(PerCpuSlots.SHARED)) != 0) { // racy peek; the pop locks
+            popped = popLocked(PerCpuSlots.SHARED, dst) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(this);
-        return popped;
+        return popped == DONE;
+    }
+
+    private int popSection(long dst, long area) {
+        for (;;) {
+            int cpu = RseqThread.currentCpu();
+            if (!PerCpuSlots.covers(cpu)) {
+                return NO_SECTION;
+            }
+            long count = count(cpu);
+            long n = get(count);
+            if (n == 0) {
+                return NOT_DONE;
+            }
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, dst, record(cpu, n - 1), recordBytes, n - 1, cpu,
+                    area);
+            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
+            }
+        }
     }
 
     /**

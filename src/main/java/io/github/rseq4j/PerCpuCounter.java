@@ -1,16 +1,8 @@
 package io.github.rseq4j;
 
-import static io.github.rseq4j.internal.PerCpuSections.MODE;
-
-import io.github.rseq4j.internal.PerCpuSections.Mode;
-import io.github.rseq4j.internal.cs.SectionTemplates;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
-import java.lang.ref.Reference;
-
 /**
  * A counter with one cache line per CPU, incremented by an rseq critical section: no atomic
- * instruction, no contention, exact under any concurrency.
+ * instruction, no contention, exact under any concurrency. The one-element {@link PerCpuLongArray}.
  *
  * <p>Each {@link #add} is one critical downcall into run-time generated code that reads the
  * thread's cpu_id and adds to that CPU's cell with a single instruction; the kernel restarts it
@@ -18,24 +10,29 @@ import java.lang.ref.Reference;
  * (rseq4j owns rseq and the thread is not registered) adds atomically to an extra cell that no
  * section touches, since a section's add is atomic only against sections on its own CPU. Where
  * no section runs at all (rseq or executable memory unavailable: see
- * {@link RseqSupport#perCpuImplementation()}), every add is atomic, to its CPU's cell.
+ * {@link RseqSupport#perCpuImplementation()}), every add is atomic, to its CPU's cell. Indexed by
+ * {@link PerCpuIndexing#MM_CID}, it holds a line per allowed CPU instead of per possible CPU.
  *
  * <p>{@link #sum()} is not an atomic snapshot (as with LongAdder); once updates stop it is exact.
- * Memory: 64 bytes per possible CPU, plus one line.
+ * Memory: 64 bytes per slot, plus one line ({@link #nativeBytes()}).
  */
 public final class PerCpuCounter {
 
-    private static final VarHandle CELL = PerCpuSlots.LONG;
+    private final PerCpuLongArray cells;
 
-    /** One cell per slot, a line apart; written by sections with plain adds, else atomically; read opaque. */
-    private final MemorySegment cells = PerCpuSlots.allocate(Long.BYTES);
-    /** Address of {@link #cells}, immutable; the sections take a raw address. */
-    private final long base = cells.address();
-    /** Total already handed out by {@link #sumThenReset()}; written under the lock, read volatile. */
-    private volatile long handedOut;
+    /** A counter at zero, indexed by {@link PerCpuIndexing#CPU_ID}. */
+    public PerCpuCounter() {
+        this(PerCpuIndexing.CPU_ID);
+    }
 
-    /** A counter at zero. */
-    public PerCpuCounter() {}
+    /**
+     * A counter at zero, indexed by {@code indexing}, or by cpu_id where that is unavailable.
+     *
+     * @param indexing which number of the running thread picks its cell
+     */
+    public PerCpuCounter(PerCpuIndexing indexing) {
+        cells = new PerCpuLongArray(1, indexing);
+    }
 
     /** Adds one; see {@link #add(long)}. */
     public void increment() {
@@ -48,24 +45,7 @@ public final class PerCpuCounter {
      * @param value the amount, may be negative
      */
     public void add(long value) {
-        if (MODE == Mode.TLS && PerCpuSlots.add(base, value, 0) == SectionTemplates.COMMITTED) {
-            Reference.reachabilityFence(this);
-            return;
-        }
-        addSlow(value);
-    }
-
-    /** A retry after an abort or migration, or a thread in REGISTER or ATOMIC mode. */
-    private void addSlow(long value) {
-        long area = PerCpuSlots.area();
-        if (area == PerCpuSlots.NO_SECTIONS) {
-            CELL.getAndAdd(cells, PerCpuSlots.lockedSlot() * PerCpuSlots.LINE, value);
-        } else {
-            while (PerCpuSlots.add(base, value, area) != SectionTemplates.COMMITTED) {
-                Thread.onSpinWait();
-            }
-        }
-        Reference.reachabilityFence(this);
+        cells.add(0, value);
     }
 
     /**
@@ -74,7 +54,7 @@ public final class PerCpuCounter {
      * @return the sum; exact once updates stop
      */
     public long sum() {
-        return total() - handedOut;
+        return cells.sum(0);
     }
 
     /**
@@ -84,28 +64,26 @@ public final class PerCpuCounter {
      *
      * @return the sum since the previous call (or since construction)
      */
-    public synchronized long sumThenReset() {
-        long total = total();
-        long sum = total - handedOut;
-        handedOut = total;
-        return sum;
+    public long sumThenReset() {
+        return cells.sumThenReset(0);
     }
 
-    private long total() {
-        long total = 0;
-        for (long offset = 0; offset < cells.byteSize(); offset += PerCpuSlots.LINE) {
-            total += (long) CELL.getOpaque(cells, offset);
-        }
-        return total;
+    /**
+     * The indexing this counter uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
+    public PerCpuIndexing indexing() {
+        return cells.indexing();
     }
 
     /**
      * Bytes of native memory this counter holds.
      *
-     * @return one cache line per possible CPU, plus one
+     * @return one cache line per slot (possible CPU, or allowed CPU by mm_cid), plus one
      */
     public long nativeBytes() {
-        return cells.byteSize();
+        return cells.nativeBytes();
     }
 
     @Override

@@ -8,7 +8,8 @@ package io.github.rseq4j;
 public enum PerCpuImplementation {
     /**
      * rseq critical sections that find glibc's area through the thread pointer: every thread,
-     * platform or virtual, registered or not, runs them on its CPU's slot.
+     * platform or virtual, registered or not, runs them on its CPU's slot. (A thread whose glibc area was
+     * unregistered behind glibc's back, which the sections see as a cpu_id out of range, uses the shared slot.)
      */
     SECTIONS_ON_GLIBC_AREA,
     /**
@@ -21,7 +22,8 @@ public enum PerCpuImplementation {
      */
     SECTIONS_ON_OWN_AREAS,
     /**
-     * No critical section runs: rseq is unavailable or executable memory is refused
+     * No critical section runs: rseq is unavailable, executable memory is refused, or the possible-CPU mask
+     * ({@code /sys/devices/system/cpu/possible}) cannot be read, so no slot count is known to be safe
      * ({@link RseqSupport#perCpuFallbackReason()} says which). The same API runs on atomics and
      * locks, per CPU slot; correct, slower.
      */

@@ -1,117 +1,93 @@
 package io.github.rseq4j;
 
-import static io.github.rseq4j.PerCpuSlots.LINE;
-import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 import static io.github.rseq4j.PerCpuSlots.get;
 import static io.github.rseq4j.PerCpuSlots.set;
 
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
-import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.OptionalLong;
 import java.util.function.LongConsumer;
 
 /**
  * A stack of {@code long} values per CPU, in native nodes, pushed and popped by rseq sections with no atomic
- * instruction (librseq's {@code percpu_list}).
+ * instruction (librseq's {@code percpu_list}). See {@link PerCpuStacks} for the sections, the ABA argument
+ * and the locked slots.
  *
  * <h2 id="contract">Contract: per CPU, not global</h2>
  * A section can commit only on the CPU it runs on, so {@link #push} and {@link #pop()} address the calling
- * thread's CPU: {@code pop()} answers empty when this CPU's stack is empty (then, in
- * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode, the shared slot), even if other CPUs hold
- * elements. It is a per-CPU work pool, not a global stack: elements are found again by a thread on the same
- * CPU, by {@link #popAny()}, which visits the other CPUs when this one's stack is empty (slow: it moves the
- * thread), or by {@link #drain}, which takes every CPU's elements but only while the caller has the list to
- * itself (not checked). {@code push} never fails: the list is unbounded.
- *
- * <p>ABA: push reads the head, links the node to it and commits only if the head is unchanged; should the
- * head have been popped and pushed back meanwhile, the link is still right. Pop reads the head and its next
- * pointer and replaces the head inside one section (cmpnev-storeoffp-load), so nothing on that CPU runs in
- * between.
+ * thread's slot: {@code pop()} answers empty when this slot's stack is empty (then, in
+ * {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode or with {@link PerCpuIndexing#MM_CID}, the shared
+ * slot), even if other slots hold elements. It is a per-CPU work pool, not a global stack: elements are found
+ * again by a thread on the same CPU (or with the same concurrency id), by {@link #popAny()}, which visits the
+ * other CPUs when this one's stack is empty (slow: it moves the thread), or by {@link #drain}, which takes
+ * every slot's elements but only while the caller has the list to itself (not checked). {@code push} never
+ * fails: the list is unbounded.
  *
  * <p>Nodes are never freed before the list becomes unreachable; popped nodes are kept, per slot, on a second
  * stack of the same kind and reused by pushes. A popped node belongs to the popper alone (no head reaches
  * it), which reads its value and then pushes it to the free stack, so reuse is safe. Memory therefore stays
  * at the peak element count (16 bytes a node).
- *
- * <p>Threads that cannot run sections (see {@link PerCpuSlots}) use a locked slot: in REGISTER mode the
- * shared slot, which {@link #pop()} also checks after the CPU's own stack; in ATOMIC mode their CPU's slot.
  */
 public final class PerCpuList {
 
-    /** Node layout: the next pointer at 0 (the storeoffp offset), the value at 8. */
-    private static final long NEXT = 0, VALUE = 8, NODE_BYTES = 16;
-    /** Per-slot line layout: the element stack's head, then the free-node stack's head. */
-    private static final long HEAD = 0, FREE = 8;
+    /** Node layout: the next pointer at 0 ({@link PerCpuStacks#NEXT}), the value at 8. */
+    private static final long VALUE = 8, NODE_BYTES = 16;
+    /** The two stacks of every slot: elements, and free nodes. */
+    private static final int HEAD = 0, FREE = 1;
     private static final long CHUNK_BYTES = 64 * 1024;
 
-    /** Heads per slot, a line apart; CPU slots written only by sections, locked slots under their monitor. */
-    private final MemorySegment heads = PerCpuSlots.allocate(2 * Long.BYTES);
-    /** Address of {@link #heads}, immutable. */
-    private final long base = heads.address();
+    private final PerCpuStacks stacks;
     /** Owns every node; confined to the list's lifetime. Guarded by {@code this} with the chunk fields. */
     private final Arena nodes = Arena.ofAuto();
     private long chunkNext, chunkEnd;
-    /** Monitors of the locked slots; immutable. */
-    private final Object[] monitors = new Object[PerCpuSlots.SLOTS];
 
-    /** An empty list. */
+    /** An empty list indexed by {@link PerCpuIndexing#CPU_ID}. */
     public PerCpuList() {
-        for (int i = 0; i < monitors.length; i++) {
-            monitors[i] = new Object();
-        }
+        this(PerCpuIndexing.CPU_ID);
     }
 
     /**
-     * Pushes {@code value} on the calling thread's CPU's stack.
+     * An empty list indexed by {@code indexing}, or by cpu_id where that is unavailable.
+     *
+     * @param indexing which number of the running thread picks its slot
+     */
+    public PerCpuList(PerCpuIndexing indexing) {
+        stacks = new PerCpuStacks(2, indexing);
+    }
+
+    /**
+     * The indexing this list uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
+    public PerCpuIndexing indexing() {
+        return stacks.indexing();
+    }
+
+    /**
+     * Pushes {@code value} on the calling thread's slot's stack.
      *
      * @param value the value
      */
     public void push(long value) {
-        long area = PerCpuSlots.area();
-        if (area == NO_SECTIONS) {
-            int slot = PerCpuSlots.lockedSlot();
-            synchronized (monitors[slot]) {
-                long node = popLocked(slot, FREE);
-                pushLocked(slot, HEAD, node != 0 ? node : newNode(), value);
-            }
-        } else {
-            long node = popSection(FREE, area);
-            node = node != 0 ? node : newNode();
-            set(node + VALUE, value);
-            pushSection(HEAD, node, area);
-        }
+        long node = stacks.pop(FREE);
+        node = node != 0 ? node : newNode();
+        set(node + VALUE, value);
+        stacks.push(HEAD, node);
         Reference.reachabilityFence(this);
     }
 
     /**
-     * Pops the value last pushed on the calling thread's CPU (then, see <a href="#contract">above</a>, the
+     * Pops the value last pushed on the calling thread's slot (then, see <a href="#contract">above</a>, the
      * shared slot).
      *
-     * @return the value; empty when those stacks are empty, even if other CPUs hold elements
+     * @return the value; empty when those stacks are empty, even if other slots hold elements
      */
     public OptionalLong pop() {
-        long area = PerCpuSlots.area();
-        OptionalLong popped;
-        if (area == NO_SECTIONS) {
-            popped = popLockedValue(PerCpuSlots.lockedSlot());
-        } else {
-            long node = popSection(HEAD, area);
-            if (node != 0) {
-                long value = get(node + VALUE);
-                pushSection(FREE, node, area);
-                popped = OptionalLong.of(value);
-            } else {
-                popped = PerCpuSections.MODE == Mode.REGISTER
-                        ? popLockedValue(PerCpuSlots.SHARED) : OptionalLong.empty();
-            }
-        }
-        Reference.reachabilityFence(this);
-        return popped;
+        return valueOf(stacks.pop(HEAD));
     }
 
     /**
@@ -119,7 +95,8 @@ public final class PerCpuList {
      * each other CPU in turn. A section commits only on the CPU it runs on, so this moves the calling thread
      * to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU, then its mask is
      * restored) and pops there; it is the slow path for when the local stack runs dry, not a replacement for
-     * {@code pop()}. Elements on CPUs outside the thread's mask (a cpuset) are found only by {@link #drain}.
+     * {@code pop()}. Elements on CPUs outside the thread's mask (a cpuset), and with {@link PerCpuIndexing#MM_CID}
+     * those under concurrency ids the thread does not get on its way, are found only by {@link #drain}.
      * With {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
      *
      * @return a value; empty only if every stack this thread can reach was empty when it looked
@@ -130,8 +107,8 @@ public final class PerCpuList {
         OptionalLong popped = pop();
         if (popped.isEmpty()) {
             if (PerCpuSections.MODE == Mode.ATOMIC) {
-                for (int slot = 0; slot < PerCpuSlots.SLOTS && popped.isEmpty(); slot++) {
-                    popped = popLockedValue(slot);
+                for (int slot = 0; slot < stacks.totalSlots() && popped.isEmpty(); slot++) {
+                    popped = valueOf(stacks.popLocked(slot, HEAD));
                 }
             } else {
                 OptionalLong[] taken = {popped};
@@ -141,6 +118,17 @@ public final class PerCpuList {
         }
         Reference.reachabilityFence(this);
         return popped;
+    }
+
+    /** The value of a popped {@code node} (0: none), whose node then goes to the caller's free stack. */
+    private OptionalLong valueOf(long node) {
+        if (node == 0) {
+            return OptionalLong.empty();
+        }
+        long value = get(node + VALUE);
+        stacks.push(FREE, node);
+        Reference.reachabilityFence(this);
+        return OptionalLong.of(value);
     }
 
     /**
@@ -153,78 +141,23 @@ public final class PerCpuList {
      */
     public long drain(LongConsumer action) {
         long count = 0;
-        for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
-            synchronized (monitors[slot]) {
-                for (long node; (node = popLocked(slot, HEAD)) != 0; count++) {
-                    action.accept(get(node + VALUE));
-                    pushLocked(slot, FREE, node, 0);
-                }
+        for (int slot = 0; slot < stacks.totalSlots(); slot++) {
+            for (long node; (node = stacks.popLocked(slot, HEAD)) != 0; count++) {
+                action.accept(get(node + VALUE));
+                stacks.pushLocked(slot, FREE, node);
             }
         }
         Reference.reachabilityFence(this);
         return count;
     }
 
-    private long head(int slot, long which) {
-        return base + slot * LINE + which;
-    }
-
-    private void pushSection(long which, long node, long area) {
-        for (;;) {
-            int cpu = RseqThread.currentCpu();
-            long head = head(cpu, which);
-            long expect = get(head);
-            set(node + NEXT, expect);
-            VarHandle.releaseFence(); // node fields before the section's plain committing store
-            if (PerCpuSlots.cmpeqvStorev(head, expect, node, cpu, area) == SectionTemplates.COMMITTED) {
-                return;
-            }
-        }
-    }
-
-    /** The node popped from {@code which} stack of the current CPU, or 0 when that stack is empty. */
-    private long popSection(long which, long area) {
-        long scratch = PerCpuSlots.scratch();
-        for (;;) {
-            int cpu = RseqThread.currentCpu();
-            switch (PerCpuSlots.cmpnevStoreoffpLoad(head(cpu, which), 0, NEXT, scratch, cpu, area)) {
-                case SectionTemplates.COMMITTED -> {
-                    VarHandle.acquireFence(); // the node's fields were published by its pusher's commit
-                    return get(scratch);
-                }
-                case SectionTemplates.COMPARE_FAILED -> {
-                    return 0;
-                }
-                default -> Thread.onSpinWait(); // aborted or migrated
-            }
-        }
-    }
-
-    private OptionalLong popLockedValue(int slot) {
-        synchronized (monitors[slot]) {
-            long node = popLocked(slot, HEAD);
-            if (node == 0) {
-                return OptionalLong.empty();
-            }
-            long value = get(node + VALUE);
-            pushLocked(slot, FREE, node, 0);
-            return OptionalLong.of(value);
-        }
-    }
-
-    /** Caller holds the slot's monitor (or, for a CPU slot in drain, has the list to itself). */
-    private void pushLocked(int slot, long which, long node, long value) {
-        set(node + VALUE, value);
-        set(node + NEXT, get(head(slot, which)));
-        set(head(slot, which), node);
-    }
-
-    private long popLocked(int slot, long which) {
-        long node = get(head(slot, which));
-        if (node != 0) {
-            set(head(slot, which), get(node + NEXT));
-        }
-        return node;
+    /**
+     * Bytes of native memory the heads take; nodes come on top, 16 bytes per element at the peak.
+     *
+     * @return the heads' bytes
+     */
+    public long nativeBytes() {
+        return stacks.nativeBytes();
     }
 
     /** A node from the current chunk; a new chunk when it is used up. */

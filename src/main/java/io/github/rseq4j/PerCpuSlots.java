@@ -18,12 +18,23 @@ import java.util.function.BooleanSupplier;
 /**
  * What the per-CPU structures share: their slot numbering, native cells, section calls and scratch.
  *
+ * <p>A structure indexed by {@link PerCpuIndexing#CPU_ID} has {@link #CPUS} section slots, one indexed by
+ * {@link PerCpuIndexing#MM_CID} has {@link #MM_CIDS}; either way its shared slot comes right after them
+ * ({@link #sharedSlot}). The text below says "CPU" for either index.
+ *
  * <p>Slots {@code 0 .. CPUS-1} belong to CPUs and, in {@link Mode#TLS} and {@link Mode#REGISTER}, are written
  * only by rseq sections running on that CPU (plus release stores by a lock's holder). A section's commit is a
  * plain store, atomic only against the other sections of its CPU, so a thread that cannot run sections must
- * never write those slots: in REGISTER mode such threads use the extra slot {@link #SHARED}, which no
- * section touches, under a lock. In {@link Mode#ATOMIC} no section runs anywhere, so the CPU slots themselves
- * are used under locks (or CAS).
+ * never write those slots: such threads use the extra slot {@link #SHARED}, which no section touches, under a
+ * lock. In {@link Mode#ATOMIC} no section runs anywhere, so the CPU slots themselves are used under locks (or
+ * CAS).
+ *
+ * <p>An index becomes an address only below the slot count, checked twice: in Java before an address is
+ * computed from {@link RseqThread#currentCpu()} ({@link #covers}, or the structure's own bound), and inside
+ * every section, which compares the index it loads with the slot count (unsigned) and returns
+ * {@link io.github.rseq4j.internal.cs.SectionTemplates#INDEX_OUT_OF_RANGE} instead of storing. So a thread
+ * whose rseq area is not registered (cpu_id -1 or -2, e.g. glibc's area unregistered behind glibc's back) or
+ * that runs on a CPU outside the count takes the locked path on the shared slot and stays exact.
  */
 final class PerCpuSlots {
     private PerCpuSlots() {}
@@ -38,6 +49,8 @@ final class PerCpuSlots {
     static final int SHARED = CPUS;
     /** CPU slots plus {@link #SHARED}. */
     static final int SLOTS = CPUS + 1;
+    /** Section slots of an mm_cid-indexed structure: the CPUs this process may run on, as the kernel bounds mm_cid. */
+    static final int MM_CIDS = PerCpuSections.MM_CID_SLOTS;
     /** One cache line per slot, as the sections' stride. */
     static final long LINE = 1L << PerCpuSections.STRIDE_SHIFT;
 
@@ -57,13 +70,37 @@ final class PerCpuSlots {
     private static final MethodHandle CMPNEV_STOREOFFP_LOAD =
             MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpnevStoreoffpLoad();
 
+    /** The mm_cid-indexed handles, linked when the first structure asks for them. */
+    private static final class ByMmCid {
+        static final MethodHandle CMPEQV_STOREV = PerCpuSections.byMmCid().cmpeqvStorev();
+        static final MethodHandle CMPNEV_STOREOFFP_LOAD = PerCpuSections.byMmCid().cmpnevStoreoffpLoad();
+    }
+
     /** A line per thread for what sections hand back (a popped node or value); written only by that thread. */
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LINE, LINE));
 
     /** {@code bytesPerSlot} rounded up to whole lines, for every slot; zeroed, line-aligned, freed by GC. */
     static MemorySegment allocate(long bytesPerSlot) {
-        return Arena.ofAuto().allocate(SLOTS * lines(bytesPerSlot), LINE);
+        return allocate(bytesPerSlot, PerCpuIndexing.CPU_ID);
+    }
+
+    /** As {@link #allocate(long)} for the slots of {@code indexing}, its shared slot included. */
+    static MemorySegment allocate(long bytesPerSlot, PerCpuIndexing indexing) {
+        return Arena.ofAuto().allocate((indexing.slots() + 1L) * lines(bytesPerSlot), LINE);
+    }
+
+    /** The slot after {@code indexing}'s section slots, which no section touches. */
+    static int sharedSlot(PerCpuIndexing indexing) {
+        return indexing.slots();
+    }
+
+    /**
+     * The calling thread's index under {@code indexing} (in REGISTER mode, of a thread that has an area). Only a
+     * hint for the slot to try: a section checks it again; callers bounds-check it against their slots.
+     */
+    static int index(PerCpuIndexing indexing) {
+        return indexing == PerCpuIndexing.CPU_ID ? RseqThread.currentCpu() : RseqThread.currentMmCid();
     }
 
     /** {@code bytes} rounded up to a multiple of {@link #LINE}. */
@@ -88,7 +125,24 @@ final class PerCpuSlots {
 
     /** The slot a thread without sections uses: its CPU's in ATOMIC mode, else {@link #SHARED}. */
     static int lockedSlot() {
-        return MODE == Mode.ATOMIC ? RseqThread.currentCpu() : SHARED;
+        return lockedSlot(PerCpuIndexing.CPU_ID);
+    }
+
+    /**
+     * As {@link #lockedSlot()} in a structure indexed by {@code indexing} (always CPU_ID in ATOMIC mode, where a
+     * CPU number outside the slots, or a {@code sched_getcpu()} of -1, maps to {@link #SHARED}).
+     */
+    static int lockedSlot(PerCpuIndexing indexing) {
+        if (MODE != Mode.ATOMIC) {
+            return sharedSlot(indexing);
+        }
+        int cpu = RseqThread.currentCpu();
+        return covers(cpu) ? cpu : SHARED;
+    }
+
+    /** Whether {@code cpu} numbers a CPU slot, i.e. may become an address; false for negative values. */
+    static boolean covers(int cpu) {
+        return Integer.compareUnsigned(cpu, CPUS) < 0;
     }
 
     /**
@@ -160,10 +214,12 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpeqvStorev(long v, long expect, long newv, int cpu, long area) {
+    /** The section checks that the thread's {@code indexing} index still equals {@code cpu}. */
+    static int cmpeqvStorev(PerCpuIndexing indexing, long v, long expect, long newv, int cpu, long area) {
+        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPEQV_STOREV : ByMmCid.CMPEQV_STOREV;
         try {
-            return MODE == Mode.TLS ? (int) CMPEQV_STOREV.invokeExact(v, expect, newv, cpu)
-                    : (int) CMPEQV_STOREV.invokeExact(v, expect, newv, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, newv, cpu)
+                    : (int) handle.invokeExact(v, expect, newv, cpu, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -189,10 +245,12 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int cpu, long area) {
+    static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long v, long expectnot, long voffp, long load, int cpu,
+            long area) {
+        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPNEV_STOREOFFP_LOAD : ByMmCid.CMPNEV_STOREOFFP_LOAD;
         try {
-            return MODE == Mode.TLS ? (int) CMPNEV_STOREOFFP_LOAD.invokeExact(v, expectnot, voffp, load, cpu)
-                    : (int) CMPNEV_STOREOFFP_LOAD.invokeExact(v, expectnot, voffp, load, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expectnot, voffp, load, cpu)
+                    : (int) handle.invokeExact(v, expectnot, voffp, load, cpu, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

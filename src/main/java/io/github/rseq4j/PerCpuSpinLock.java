@@ -7,15 +7,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One spin lock per CPU, taken by an rseq section: {@link #lock()} takes the lock of the CPU the thread runs
  * on, with no atomic instruction, and returns its slot, so the caller guards per-slot data sized by
  * {@link #slots()} (librseq's {@code percpu_lock}).
  *
- * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing the holder's id: not
+ * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing 1: not
  * atomic against other CPUs, only against other sections on {@code c}. The other writer of that word is the
- * holder's release store of 0, which cannot race: while the word is non-zero the compare fails. A CAS from another
+ * holder's release store of 0, which cannot race: while the word is 1 the compare fails. A CAS from another
  * CPU could race (both would see 0 and both would hold), so threads that cannot run sections (unregistered
  * threads in REGISTER mode) never touch CPU words: they CAS the extra slot {@link PerCpuSlots#SHARED}, which
  * no section touches, and guard that slot's data. In ATOMIC mode no section runs, so every writer of every
@@ -23,12 +24,13 @@ import java.util.Objects;
  *
  * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
  *
- * <p>A holder asks not to be preempted while it holds the lock: {@link #lock()} opens an
- * {@link RseqSlice} request once it holds the lock, and {@link #unlock(int)} ends the calling
- * thread's request after the release, so a granted extension is given back only once the lock is free. The
- * lock word holds the holder's {@link Thread#threadId()}, so only the locking thread's unlock ends its
- * request; unlocking from another thread leaves it open until the locking thread's next outermost
- * {@link RseqSlice#close()} (the kernel ends a grant at any system call in any case).
+ * <p>Virtual threads: a holder that parks (blocks) while holding gives up its carrier, and spinners that kept
+ * their carriers busy would leave it none to resume on: a deadlock once spinners occupy every carrier
+ * (measured: JDK 25, one carrier, a holder sleeping 100 ms never woke). So a virtual thread waiting for a held
+ * lock parks for 10 µs between attempts, which frees its carrier; {@link Thread#yield()} is not enough, as the
+ * carrier then picks the spinner again before the holder's timer. Still, hold the lock only briefly and never
+ * across a blocking call; a monitor or {@link java.util.concurrent.locks.ReentrantLock} suits code that may
+ * block.
  */
 public final class PerCpuSpinLock {
 
@@ -37,7 +39,7 @@ public final class PerCpuSpinLock {
 
     private static final VarHandle WORD = PerCpuSlots.LONG;
 
-    /** One word per slot, a line apart: 0 free, else the holder's thread id; taken by a section or CAS, freed by a release store. */
+    /** One word per slot, a line apart: 0 free, 1 held; taken by a section or CAS, freed by a release store. */
     private final MemorySegment words = PerCpuSlots.allocate(Long.BYTES);
     /** Address of {@link #words}, immutable. */
     private final long base = words.address();
@@ -64,31 +66,48 @@ public final class PerCpuSpinLock {
      */
     public int lock() {
         long area = PerCpuSlots.area();
-        long holder = Thread.currentThread().threadId();
-        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot(), holder) : lockSection(area, holder);
-        RseqSlice.request();
+        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot()) : lockSection(area);
         Reference.reachabilityFence(this);
         return slot;
     }
 
-    private int lockSection(long area, long holder) {
+    private int lockSection(long area) {
         for (;;) {
             int cpu = RseqThread.currentCpu();
-            // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry.
-            if (PerCpuSlots.cmpeqvStorev(base + cpu * PerCpuSlots.LINE, 0, holder, cpu, area)
-                    == SectionTemplates.COMMITTED) {
-                VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
-                return cpu;
+            if (!PerCpuSlots.covers(cpu)) {
+                return lockAtomic(PerCpuSlots.SHARED);
             }
-            Thread.onSpinWait();
+            // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry. 4: no usable cpu_id.
+            switch (PerCpuSlots.cmpeqvStorev(PerCpuIndexing.CPU_ID, base + cpu * PerCpuSlots.LINE, 0, 1, cpu, area)) {
+                case SectionTemplates.COMMITTED -> {
+                    VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
+                    return cpu;
+                }
+                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
+                    return lockAtomic(PerCpuSlots.SHARED);
+                }
+                default -> spinWait();
+            }
         }
     }
 
-    private int lockAtomic(int slot, long holder) {
-        while (!WORD.compareAndSet(words, slot * PerCpuSlots.LINE, 0L, holder)) {
-            Thread.onSpinWait();
+    private int lockAtomic(int slot) {
+        while (!WORD.compareAndSet(words, slot * PerCpuSlots.LINE, 0L, 1L)) {
+            spinWait();
         }
         return slot;
+    }
+
+    /** How long a waiting virtual thread parks between attempts. */
+    private static final long VIRTUAL_BACKOFF_NANOS = 10_000;
+
+    /** Between attempts: a virtual thread frees its carrier, so that a parked holder can resume (see above). */
+    private static void spinWait() {
+        if (Thread.currentThread().isVirtual()) {
+            LockSupport.parkNanos(VIRTUAL_BACKOFF_NANOS);
+        } else {
+            Thread.onSpinWait();
+        }
     }
 
     /**
@@ -98,12 +117,7 @@ public final class PerCpuSpinLock {
      * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, slots())}
      */
     public void unlock(int slot) {
-        long offset = Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE;
-        boolean lockedHere = (long) WORD.get(words, offset) == Thread.currentThread().threadId();
-        WORD.setRelease(words, offset, 0L);
-        if (lockedHere) {
-            RseqSlice.endCurrent();
-        }
+        WORD.setRelease(words, Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE, 0L);
         Reference.reachabilityFence(this);
     }
 

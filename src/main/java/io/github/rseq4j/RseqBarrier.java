@@ -10,8 +10,15 @@ import io.github.rseq4j.internal.sys.Syscalls;
  * Aborts the rseq critical sections of this process from the outside, with membarrier(2)'s rseq commands
  * (Linux 5.10+): when {@link #abortAll()} or {@link #abortOn(int)} returns, every section that was in flight on
  * the targeted CPUs has been aborted (restarted at its abort handler), and the kernel issued a full memory
- * barrier on them. Use it to make a change to per-CPU data that sections must not race with, e.g. before
- * reading or resetting the cells of a CPU from another CPU.
+ * barrier on them.
+ *
+ * <p>What that guarantees: a grace period, not exclusion. Any section that commits after the call returns
+ * started after the call began, so it sees every store made before the call (e.g. a pointer swapped to new
+ * per-CPU data, or a flag that sends new operations elsewhere); no section still working from the old state
+ * can commit. It does not stop sections: one can start, on any CPU, right after the call returns. So it does
+ * not make it safe to write a CPU's cells from another CPU (reset them, say) while sections may run: first
+ * redirect the sections (publish new cells or a flag they check), then call it, then the old cells are
+ * quiescent.
  *
  * <p>{@link #register()} must have been called once in the process first.
  */

@@ -100,15 +100,17 @@ public final class RseqThread {
 
     /**
      * The CPU the calling thread runs on (it may move right after). Any thread: a thread with
-     * no area to read (rseq4j owns rseq and the thread is not registered, or rseq is
-     * unavailable) is answered by {@code sched_getcpu()}; a virtual thread gets its carrier's
-     * CPU at the moment of the call. See <a href="#cpu">the table</a> against {@link #cpuId()}.
+     * no registered area to read (rseq4j owns rseq and the thread is not registered, rseq is
+     * unavailable, or glibc's area was unregistered behind glibc's back: cpu_id reads -1 or -2)
+     * is answered by {@code sched_getcpu()}, which returns -1 only if the kernel cannot say; a
+     * virtual thread gets its carrier's CPU at the moment of the call. See <a href="#cpu">the
+     * table</a> against {@link #cpuId()}.
      *
-     * @return the CPU number, never negative
+     * @return the CPU number; -1 only if {@code sched_getcpu()} fails
      */
     public static int currentCpu() {
         int cpu = RseqMemory.readField(currentArea() + RseqAbi.CPU_ID);
-        return RseqAbi.OWNER == Owner.GLIBC || cpu >= 0 ? cpu : Libc.schedGetcpu();
+        return cpu >= 0 ? cpu : Libc.schedGetcpu();
     }
 
     /**
@@ -143,11 +145,11 @@ public final class RseqThread {
     }
 
     /**
-     * Whether the kernel keeps {@code area} current. Every area {@link #currentArea()} returns
-     * is glibc's when glibc owns rseq, so only rseq4j's own areas need the cpu_id test.
+     * Whether the kernel keeps {@code area} current: its cpu_id is a CPU number. Also for glibc's
+     * areas, which someone may have unregistered behind glibc's back (cpu_id then reads -1).
      */
     private static boolean hasRegistration(long area) {
-        return RseqAbi.OWNER == Owner.GLIBC || RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0;
+        return RseqMemory.readField(area + RseqAbi.CPU_ID) >= 0;
     }
 
     /** The area the calling thread's kernel fields are in, or one that reads as unregistered. */

@@ -3,11 +3,12 @@ package io.github.rseq4j.internal;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.github.rseq4j.Owner;
+import io.github.rseq4j.internal.binding.RseqNative;
+import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.WeakReference;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,21 +20,34 @@ import java.util.List;
  * node_id and mm_cid (offsets 20-27) on every return to user space since Linux 6.3.
  *
  * <p>Slots are carved from slabs that are never freed, and a slot goes to another thread
- * only once the kernel can no longer write it: its thread has terminated and either never
- * left it registered, or has left the kernel's task list ({@code /proc/self/task/<tid>} is
- * gone, so no return to user space can follow). A thread that dies registered thus costs
- * one slot until its OS thread is reaped; live slots stay bounded by threads alive plus
+ * only once the kernel can no longer write it: its thread has terminated in Java and either
+ * never left it registered, or has left the kernel's thread group: {@code tgkill(getpid(),
+ * tid, 0)} answers ESRCH, so no return to user space can follow. That question goes to the
+ * kernel itself, in the caller's PID namespace, so an unmounted or foreign {@code /proc}
+ * cannot fool it; any other answer (the thread exists, or its tid was reused by a new thread
+ * of this process, or an unexpected error) keeps the slot. A thread that dies registered thus
+ * costs one slot until its OS thread is reaped; live slots stay bounded by threads alive plus
  * threads still being reaped.
  */
 public final class AreaPool {
 
+    /**
+     * Slots start on a cache line (and at the kernel's rseq alignment, if larger): the kernel and the sections
+     * write the area (rseq_cs, cpu_id...) on every section and preemption, so a slot that straddled into a
+     * neighbour's line would false-share with another thread.
+     */
+    public static final long SLOT_ALIGNMENT = Math.max(RseqAbi.ALIGNMENT, 64);
+
     /** Layout of one slot. */
     public static final long REFCOUNT_OFFSET = align(RseqAbi.REGISTRATION_LENGTH, Long.BYTES);
-    public static final long SLOT_SIZE = align(REFCOUNT_OFFSET + Long.BYTES, RseqAbi.ALIGNMENT);
+    public static final long SLOT_SIZE = align(REFCOUNT_OFFSET + Long.BYTES, SLOT_ALIGNMENT);
 
     private static final int SLOTS_PER_SLAB = 64;
 
     private static final AreaPool SHARED = new AreaPool();
+
+    /** This process's id in the PID namespace of its own tids. */
+    private static final int PID = RseqNative.getpid();
 
     /** A slot handed to a thread; the pool keeps no strong reference to the thread. */
     private record Lease(WeakReference<Thread> thread, int tid, long slot) {}
@@ -91,11 +105,11 @@ public final class AreaPool {
     private static boolean kernelDone(Lease lease) {
         boolean registered = RseqAbi.OWNER == Owner.RSEQ4J
                 && RseqMemory.refcount(lease.slot) > 0;
-        return !registered || !Files.exists(Path.of("/proc/self/task", Integer.toString(lease.tid)));
+        return !registered || Syscalls.tgkill(PID, lease.tid, 0) == -Errno.ESRCH;
     }
 
     private void addSlab() {
-        MemorySegment slab = Arena.global().allocate(SLOT_SIZE * SLOTS_PER_SLAB, RseqAbi.ALIGNMENT);
+        MemorySegment slab = Arena.global().allocate(SLOT_SIZE * SLOTS_PER_SLAB, SLOT_ALIGNMENT);
         for (int i = SLOTS_PER_SLAB - 1; i >= 0; i--) {
             free.push(slab.address() + i * SLOT_SIZE);
         }

@@ -40,11 +40,12 @@ class AbortInjectionTest {
     static void link() {
         Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
                 + RseqAbi.OWNER);
-        delayed = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID).withDelay(DELAY),
+        delayed = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE).withDelay(DELAY),
                 6);
     }
 
-    private record Outcome(long total, long aborts, long mismatches) {}
+    /** {@code counted}: the aborts {@link SectionLibrary#injectedAborts()} saw meanwhile. */
+    private record Outcome(long total, long aborts, long mismatches, long counted) {}
 
     /** Every worker adds 1, REPS times, retrying aborted sections. */
     private static Outcome runAdd() {
@@ -52,12 +53,13 @@ class AbortInjectionTest {
         long base = cells.address();
         MethodHandle add = delayed.add();
         LongAdder aborts = new LongAdder();
+        long before = SectionLibrary.injectedAborts();
         Workers.run(Workers.THREADS, i -> {
             for (int r = 0; r < REPS; r++) {
                 aborts.add(addUntilCommitted(add, base));
             }
         });
-        return new Outcome(sum(cells), aborts.sum(), 0);
+        return new Outcome(sum(cells), aborts.sum(), 0, SectionLibrary.injectedAborts() - before);
     }
 
     /** Every worker increments its CPU's cell by a read then a cmpeqv-storev, REPS times. */
@@ -66,6 +68,7 @@ class AbortInjectionTest {
         long base = cells.address();
         MethodHandle cas = delayed.cmpeqvStorev();
         LongAdder aborts = new LongAdder(), other = new LongAdder();
+        long before = SectionLibrary.injectedAborts();
         Workers.run(Workers.THREADS, i -> {
             for (int r = 0; r < REPS; r++) {
                 for (;;) {
@@ -79,7 +82,7 @@ class AbortInjectionTest {
                 }
             }
         });
-        return new Outcome(sum(cells), aborts.sum(), other.sum());
+        return new Outcome(sum(cells), aborts.sum(), other.sum(), SectionLibrary.injectedAborts() - before);
     }
 
 
@@ -90,6 +93,7 @@ class AbortInjectionTest {
                 o.mismatches);
         assertEquals((long) Workers.THREADS * REPS, o.total, what + " total");
         assertTrue(o.aborts > 0, what + ": no section was aborted; the injection did not work");
+        assertEquals(o.aborts, o.counted, what + ": aborts counted by the delay-injected library");
     }
 
     @Test

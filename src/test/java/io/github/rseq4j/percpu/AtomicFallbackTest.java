@@ -3,6 +3,8 @@ package io.github.rseq4j.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.internal.PerCpuSections;
@@ -55,6 +57,14 @@ class AtomicFallbackTest {
             Scenarios.buffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.memcpyBuffer(threads, 20_000, Scenarios.PLAIN);
             Scenarios.increment(threads, 20_000, Scenarios.PLAIN);
+            Scenarios.longArray(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            check(!PerCpuIndexing.MM_CID.isAvailable(), "mm_cid claimed available without sections");
+            check(new PerCpuCounter(PerCpuIndexing.MM_CID).indexing() == PerCpuIndexing.CPU_ID, "no mm_cid fallback");
+            Scenarios.longArray(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
             Scenarios.listPopAny(threads, 2_000, Scenarios.PLAIN);
             Scenarios.bufferPopAny(threads, 2_000, Scenarios.PLAIN);
 
@@ -63,6 +73,8 @@ class AtomicFallbackTest {
             Doctor.run(new String[] {"--json"}, out, out);
             String report = json.toString(StandardCharsets.UTF_8);
             check(report.contains("\"perCpu\": \"atomics ("), "doctor says:\n" + report);
+            check(report.contains("mm_cid requests fall back to cpu_id (no rseq sections run here)"),
+                    "doctor's indexing:\n" + report);
             System.out.println("ALL EXACT");
         }
 

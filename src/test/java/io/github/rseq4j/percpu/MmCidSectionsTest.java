@@ -48,7 +48,7 @@ class MmCidSectionsTest {
         Assumptions.assumeTrue(RseqAbi.USABLE_SIZE >= MM_CID_END, "mm_cid is not kept current here (usable "
                 + "area size " + RseqAbi.USABLE_SIZE + " < 28: Linux < 6.3, or glibc publishes 20 bytes)");
         if (tls == null) {
-            tls = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.MM_CID), STRIDE_SHIFT);
+            tls = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT);
         }
         return tls;
     }
@@ -237,7 +237,7 @@ class MmCidSectionsTest {
                 System.out.println("SKIP: kernel feature size " + RseqAbi.FEATURE_SIZE + " < 28: no mm_cid");
                 return;
             }
-            SectionLibrary lib = SectionLibrary.link(SectionConfig.register(IndexField.MM_CID), STRIDE_SHIFT);
+            SectionLibrary lib = SectionLibrary.link(SectionConfig.register(IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT);
             int threads = Workers.THREADS;
             ThreadLocal<Area> area = new ThreadLocal<>();
             addWorkload(threads, i -> {

@@ -2,6 +2,7 @@ package io.github.rseq4j.percpu;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.RseqBarrier;
 import io.github.rseq4j.RseqException;
@@ -40,6 +41,33 @@ class ParamTest {
     @Test
     void increment() {
         Scenarios.increment(THREADS, 200_000, Scenarios.PLAIN);
+    }
+
+    @Test
+    void longArray() {
+        Scenarios.longArray(THREADS, 100_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+    }
+
+    @Test
+    void pool() {
+        Scenarios.pool(THREADS, 100_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+    }
+
+    @Test
+    void histogram() {
+        Scenarios.histogram(THREADS, 100_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+    }
+
+    /** The same types indexed by mm_cid (or its cpu_id fallback, which the test prints). */
+    @Test
+    void mmCidIndexed() {
+        System.out.println("mm_cid indexing: " + (PerCpuIndexing.MM_CID.isAvailable() ? "available, "
+                + PerCpuIndexing.MM_CID.slots() + " slots" : PerCpuIndexing.MM_CID.unavailableReason()));
+        Scenarios.increment(THREADS, 100_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+        Scenarios.longArray(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+        Scenarios.list(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+        Scenarios.pool(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+        Scenarios.histogram(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
     }
 
     /** membarrier: abortAll() in a loop while list workers run; no error, still exact. */

@@ -1,12 +1,20 @@
 package io.github.rseq4j.percpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuBuffer;
+import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuIndexing;
+import io.github.rseq4j.PerCpuLongArray;
+import io.github.rseq4j.PerCpuPool;
 import io.github.rseq4j.PerCpuSpinLock;
+import io.github.rseq4j.internal.sys.Affinity;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,6 +28,10 @@ class PerCpuArgumentsTest {
         assertThrows(IllegalArgumentException.class, () -> new PerCpuBuffer(0));
         assertThrows(IllegalArgumentException.class, () -> new PerCpuBuffer(4, 0));
         assertThrows(IllegalArgumentException.class, () -> new PerCpuBuffer(-1, 16));
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+                () -> new PerCpuBuffer(1, PerCpuBuffer.MAX_RECORD_BYTES + 1));
+        assertTrue(tooLarge.getMessage().contains(Integer.toString(PerCpuBuffer.MAX_RECORD_BYTES)), tooLarge.getMessage());
+        assertEquals(PerCpuBuffer.MAX_RECORD_BYTES, new PerCpuBuffer(1, PerCpuBuffer.MAX_RECORD_BYTES).recordBytes());
     }
 
     @Test
@@ -64,5 +76,82 @@ class PerCpuArgumentsTest {
         assertTrue(lock.isLocked(slot));
         lock.unlock(slot);
         assertFalse(lock.isLocked(slot));
+    }
+
+    /** The section copies whole words, then the tail: every size around a word boundary, up to the cap. */
+    @Test
+    void recordsOfEverySizeRoundTrip() {
+        for (int size : new int[] {1, 7, 8, 9, 15, 16, 17, 24, 255, 256, PerCpuBuffer.MAX_RECORD_BYTES}) {
+            PerCpuBuffer buffer = new PerCpuBuffer(2, size);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment in = arena.allocate(size + 16);
+                MemorySegment out = arena.allocate(size + 16);
+                for (int i = 0; i < size + 16; i++) {
+                    in.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31 + size));
+                    out.set(ValueLayout.JAVA_BYTE, i, (byte) 0x5a);
+                }
+                assertTrue(buffer.push(in.asSlice(0, size)));
+                assertTrue(buffer.pop(out) || buffer.drain(r -> out.asSlice(0, size).copyFrom(r)) == 1, "size " + size);
+                assertEquals(-1, in.asSlice(0, size).mismatch(out.asSlice(0, size)), "size " + size);
+                for (int i = size; i < size + 16; i++) {
+                    assertEquals((byte) 0x5a, out.get(ValueLayout.JAVA_BYTE, i), "size " + size + ": byte " + i
+                            + " past the record was written");
+                }
+            }
+        }
+    }
+
+    @Test
+    void longArrayChecksLengthAndIndices() {
+        assertThrows(IllegalArgumentException.class, () -> new PerCpuLongArray(0));
+        PerCpuLongArray array = new PerCpuLongArray(9);
+        assertThrows(IndexOutOfBoundsException.class, () -> array.add(-1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.add(9, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.sum(9));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.sumThenReset(-1));
+        array.add(8, 5);
+        array.add(0, 2);
+        assertArrayEquals(new long[] {2, 0, 0, 0, 0, 0, 0, 0, 5}, array.sums(), "nothing moved by the refused calls");
+        assertArrayEquals(new long[] {2, 0, 0, 0, 0, 0, 0, 0, 5}, array.sumThenReset());
+        assertEquals(0, array.sum(8));
+        // Two groups of eight elements: two lines per slot.
+        assertEquals(2 * (array.indexing().slots() + 1) * 64L, array.nativeBytes());
+    }
+
+    @Test
+    void poolRefusesBadCapacitiesAndDoubleRelease() {
+        assertThrows(IllegalArgumentException.class, () -> new PerCpuPool<>(0, Object::new));
+        assertThrows(NullPointerException.class, () -> new PerCpuPool<>(1, null));
+        PerCpuPool<Object> nulls = new PerCpuPool<>(1, () -> null);
+        assertThrows(NullPointerException.class, nulls::acquire);
+        PerCpuPool<Object> pool = new PerCpuPool<>(1, Object::new);
+        // Pinned, so the release and the acquire after it use the same CPU's stack.
+        Affinity.runPinned(Affinity.allowed().nextSetBit(0), () -> {
+            Object first = pool.acquire();
+            Object unpooled = pool.acquire(); // the pool is full: made, handed out, dropped on release
+            assertNotSame(first, unpooled);
+            pool.release(unpooled);
+            pool.release(first);
+            assertThrows(IllegalStateException.class, () -> pool.release(first), "released twice");
+            assertThrows(NullPointerException.class, () -> pool.release(null));
+            assertEquals(2, pool.objectsCreated());
+            assertSame(first, pool.acquire(), "the released object comes back from the same CPU");
+        });
+    }
+
+    @Test
+    void mmCidIndexingIsOfferedOrExplained() {
+        PerCpuCounter counter = new PerCpuCounter(PerCpuIndexing.MM_CID);
+        if (PerCpuIndexing.MM_CID.isAvailable()) {
+            assertEquals(PerCpuIndexing.MM_CID, counter.indexing());
+            assertTrue(PerCpuIndexing.MM_CID.slots() <= PerCpuIndexing.CPU_ID.slots());
+            assertEquals((PerCpuIndexing.MM_CID.slots() + 1) * 64L, counter.nativeBytes());
+        } else {
+            assertEquals(PerCpuIndexing.CPU_ID, counter.indexing());
+            assertFalse(PerCpuIndexing.MM_CID.unavailableReason().isEmpty());
+        }
+        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, new PerCpuCounter().nativeBytes());
+        System.out.printf("nativeBytes per counter: cpu_id %d, mm_cid %d%n", new PerCpuCounter().nativeBytes(),
+                counter.nativeBytes());
     }
 }

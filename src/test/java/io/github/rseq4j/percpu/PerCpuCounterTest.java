@@ -106,4 +106,38 @@ class PerCpuCounterTest {
             thread.join();
         }
     }
+
+    /**
+     * Increments only, so every sum is >= 0, while another thread resets as fast as it can: a sum() that read the
+     * cells before a reset and the handed-out total after it would be negative.
+     */
+    @Test
+    void sumStaysConsistentWithConcurrentResets() throws InterruptedException {
+        PerCpuCounter counter = new PerCpuCounter();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong handed = new java.util.concurrent.atomic.AtomicLong();
+        Thread incrementer = Thread.ofPlatform().start(() -> {
+            while (!stop.get()) {
+                counter.increment();
+            }
+        });
+        Thread resetter = Thread.ofPlatform().start(() -> {
+            while (!stop.get()) {
+                handed.addAndGet(counter.sumThenReset());
+            }
+        });
+        long lowest = 0;
+        try {
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < deadline && lowest >= 0) {
+                lowest = Math.min(lowest, counter.sum());
+            }
+        } finally {
+            stop.set(true);
+            incrementer.join();
+            resetter.join();
+        }
+        assertTrue(lowest >= 0, "sum() returned " + lowest + " while only increments ran");
+        assertTrue(handed.get() > 0, "the resetter handed nothing out");
+    }
 }

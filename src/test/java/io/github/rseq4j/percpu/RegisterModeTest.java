@@ -3,6 +3,7 @@ package io.github.rseq4j.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.testing.ForkedJvm;
@@ -44,6 +45,15 @@ class RegisterModeTest {
             Scenarios.buffer(threads, 50_000, half);
             Scenarios.memcpyBuffer(threads, 50_000, half);
             Scenarios.increment(threads, 50_000, half);
+            Scenarios.longArray(threads, 50_000, half, PerCpuIndexing.CPU_ID);
+            Scenarios.pool(threads, 50_000, half, PerCpuIndexing.CPU_ID);
+            System.out.println("mm_cid: " + PerCpuIndexing.MM_CID.unavailableReason());
+            Scenarios.increment(threads, 50_000, half, PerCpuIndexing.MM_CID);
+            Scenarios.longArray(threads, 50_000, half, PerCpuIndexing.MM_CID);
+            Scenarios.list(threads, 50_000, half, PerCpuIndexing.MM_CID);
+            Scenarios.pool(threads, 50_000, half, PerCpuIndexing.MM_CID);
+            Scenarios.histogram(threads, 50_000, half, PerCpuIndexing.CPU_ID);
+            Scenarios.histogram(threads, 50_000, half, PerCpuIndexing.MM_CID);
             Scenarios.listPopAny(threads, 2_000, half);
             Scenarios.bufferPopAny(threads, 2_000, half);
             System.out.println("ALL EXACT");

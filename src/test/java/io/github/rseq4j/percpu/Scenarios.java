@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuHistogram;
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuList;
+import io.github.rseq4j.PerCpuLongArray;
+import io.github.rseq4j.PerCpuPool;
 import io.github.rseq4j.PerCpuSpinLock;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,14 +39,25 @@ final class Scenarios {
         Workers.run(threads, i -> wrap.run(i, () -> body.accept(i)));
     }
 
-    /** Per-slot counters guarded by the per-CPU spin lock (plain, non-atomic increments): exact sum. */
+    /**
+     * Per-slot counters guarded by the per-CPU spin lock (plain, non-atomic increments): exact sum. Inside the
+     * guarded region the slot's word must read held and no other worker may be recorded as its holder.
+     */
     static void spinlock(int threads, int reps, Wrap wrap) {
         PerCpuSpinLock lock = new PerCpuSpinLock();
         long[] counts = new long[PerCpuSpinLock.slots()];
+        int[] holders = new int[PerCpuSpinLock.slots()];
         run(threads, wrap, i -> {
             for (int r = 0; r < reps; r++) {
                 int slot = lock.lock();
-                counts[slot]++; // guarded by lock; the lock's fences publish it
+                // guarded by lock; the lock's fences publish them
+                if (!lock.isLocked(slot) || holders[slot] != 0) {
+                    throw new AssertionError("worker " + i + " entered slot " + slot + " without holding it (word "
+                            + (lock.isLocked(slot) ? "held" : "free") + ", recorded holder " + holders[slot] + ")");
+                }
+                holders[slot] = i + 1;
+                counts[slot]++;
+                holders[slot] = 0;
                 lock.unlock(slot);
             }
         });
@@ -50,7 +65,7 @@ final class Scenarios {
         for (int slot = 0; slot < counts.length; slot++) {
             sum += lockedRead(lock, counts, slot);
         }
-        assertEquals((long) threads * reps, sum);
+        assertEquals((long) threads * reps, sum, "increments under the spin lock");
     }
 
     private static long lockedRead(PerCpuSpinLock lock, long[] counts, int slot) {
@@ -60,7 +75,11 @@ final class Scenarios {
 
     /** Each worker pushes distinct values and pops as many: every value comes out exactly once overall. */
     static void list(int threads, int reps, Wrap wrap) {
-        PerCpuList list = new PerCpuList();
+        list(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void list(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuList list = new PerCpuList(indexing);
         long[][] popped = new long[threads][];
         run(threads, wrap, i -> {
             long[] mine = new long[reps];
@@ -203,13 +222,122 @@ final class Scenarios {
 
     /** PerCpuCounter increments (param_test's "increment" type). */
     static void increment(int threads, int reps, Wrap wrap) {
-        PerCpuCounter counter = new PerCpuCounter();
+        increment(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void increment(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuCounter counter = new PerCpuCounter(indexing);
         run(threads, wrap, i -> {
             for (int r = 0; r < reps; r++) {
                 counter.increment();
             }
         });
-        assertEquals((long) threads * reps, counter.sum());
+        assertEquals((long) threads * reps, counter.sum(), "PerCpuCounter total");
+    }
+
+    /** Elements of the array scenario: more than one group of eight, so two blocks. */
+    private static final int ELEMENTS = 11;
+
+    /**
+     * Workers add to every element of a PerCpuLongArray while another thread takes interval snapshots with
+     * sumThenReset: the snapshots plus the last one add up exactly, element by element, to what was added.
+     */
+    static void longArray(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuLongArray array = new PerCpuLongArray(ELEMENTS, indexing);
+        long[] snapshots = new long[ELEMENTS];
+        AtomicLong intervals = new AtomicLong();
+        Workers.whileRepeating(() -> {
+            accumulate(snapshots, array.sumThenReset());
+            intervals.incrementAndGet();
+        }, () -> {
+            run(threads, wrap, i -> {
+                for (int r = 0; r < reps; r++) {
+                    array.add((i + r) % ELEMENTS, r % 3 + 1);
+                }
+            });
+            return null;
+        });
+        accumulate(snapshots, array.sumThenReset());
+        long[] expected = new long[ELEMENTS];
+        for (int i = 0; i < threads; i++) {
+            for (int r = 0; r < reps; r++) {
+                expected[(i + r) % ELEMENTS] += r % 3 + 1;
+            }
+        }
+        assertArrayEquals(expected, snapshots, "interval snapshots (" + intervals.get() + ") do not add up");
+        assertArrayEquals(new long[ELEMENTS], array.sums(), "sums after the last snapshot");
+    }
+
+    private static void accumulate(long[] into, long[] snapshot) {
+        for (int k = 0; k < into.length; k++) {
+            into[k] += snapshot[k];
+        }
+    }
+
+    /**
+     * Workers record into a PerCpuHistogram while another thread takes interval snapshots: the intervals' bucket
+     * counts add up exactly to those of the same values recorded by one thread.
+     */
+    static void histogram(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuHistogram histogram = new PerCpuHistogram(1_000_000_000L, 2, indexing);
+        long[] intervals = new long[histogram.buckets()];
+        Workers.whileRepeating(() -> accumulate(intervals, histogram.snapshotThenReset().bucketCounts()), () -> {
+            run(threads, wrap, i -> {
+                for (int r = 0; r < reps; r++) {
+                    histogram.record(histogramValue(i, r));
+                }
+            });
+            return null;
+        });
+        accumulate(intervals, histogram.snapshotThenReset().bucketCounts());
+        PerCpuHistogram reference = new PerCpuHistogram(1_000_000_000L, 2, indexing);
+        for (int i = 0; i < threads; i++) {
+            for (int r = 0; r < reps; r++) {
+                reference.record(histogramValue(i, r));
+            }
+        }
+        assertArrayEquals(reference.snapshot().bucketCounts(), intervals, "interval bucket counts");
+    }
+
+    private static long histogramValue(int worker, int rep) {
+        return ((long) worker * 1_000_003 + rep) * 7_919 % 1_000_000_000L >> (rep % 20);
+    }
+
+    /** A pooled object that knows its holder; {@code uses} is guarded by holding it. */
+    static final class Pooled {
+        final java.util.concurrent.atomic.AtomicInteger holder = new java.util.concurrent.atomic.AtomicInteger();
+        long uses;
+    }
+
+    /**
+     * Workers acquire, use and release from a pool smaller than the thread count: no object is ever held by two
+     * workers, and the uses of every object made add up to the acquisitions.
+     */
+    static void pool(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        java.util.Queue<Pooled> made = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        PerCpuPool<Pooled> pool = new PerCpuPool<>(Math.max(1, threads / 2), () -> {
+            Pooled p = new Pooled();
+            made.add(p);
+            return p;
+        }, indexing);
+        AtomicLong doubleHeld = new AtomicLong();
+        run(threads, wrap, i -> {
+            for (int r = 0; r < reps; r++) {
+                Pooled p = pool.acquire();
+                if (!p.holder.compareAndSet(0, i + 1)) {
+                    doubleHeld.incrementAndGet();
+                }
+                p.uses++;
+                if (r % 64 == 0) {
+                    Thread.yield(); // hold it across a reschedule now and then
+                }
+                p.holder.set(0);
+                pool.release(p);
+            }
+        });
+        assertEquals(0, doubleHeld.get(), "objects handed to two holders at once");
+        assertEquals((long) threads * reps, made.stream().mapToLong(p -> p.uses).sum(), "uses of all objects");
+        assertEquals(made.size(), pool.objectsCreated(), "objectsCreated");
     }
 
     interface Drain {

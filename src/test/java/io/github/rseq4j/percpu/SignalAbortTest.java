@@ -60,7 +60,7 @@ class SignalAbortTest {
                 + "only; os.arch is " + System.getProperty("os.arch"));
         Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
                 + RseqAbi.OWNER);
-        SectionConfig tls = SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID);
+        SectionConfig tls = SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE);
         shortSections = SectionLibrary.link(tls.withDelay(SHORT_DELAY), 6);
         longSections = SectionLibrary.link(tls.withDelay(LONG_DELAY), 6);
     }

@@ -81,7 +81,6 @@ class SliceExtensionTest {
                     check("nested requests end at the outermost", SliceExtensionTest::nestedRequests),
                     check("misuse is refused", SliceExtensionTest::misuse),
                     check("yield outside a grant returns 0", SliceExtensionTest::yieldWithoutGrant),
-                    check("spin-lock holder requests", SliceExtensionTest::spinLockHolderRequests),
                     check("granted inside request", SliceExtensionTest::grantObserved));
         }
     }
@@ -174,20 +173,6 @@ class SliceExtensionTest {
         assumeAvailable();
         try (RseqThread.Registration ignored = RseqThread.register()) {
             assertEquals(0, Syscalls.rseqSliceYield(), "rseq_slice_yield() with no grant");
-        }
-    }
-
-    static void spinLockHolderRequests() {
-        assumeAvailable();
-        try (RseqThread.Registration registration = RseqThread.register()) {
-            RseqThread handle = registration.thread();
-            PerCpuSpinLock lock = new PerCpuSpinLock();
-            int slot = lock.lock();
-            try (RseqSlice nested = RseqSlice.request()) {
-                assertTrue(nested.isRequesting(), "a holder asks not to be preempted (lock() opened the request)");
-            }
-            lock.unlock(slot);
-            assertEquals(0, requestByte(handle), "unlock() ends the request");
         }
     }
 

@@ -39,9 +39,30 @@ public final class ForkedJvm {
     }
 
     public static Result run(Class<?> mainClass, Map<String, String> environment, String... args) {
-        List<String> command = new ArrayList<>();
+        return run(mainClass, environment, List.of(), args);
+    }
+
+    /**
+     * As {@link #run(Class, Map, String...)}, with the java command appended to {@code wrapper} (e.g. a
+     * {@link Namespaces} command line that hides files first).
+     */
+    public static Result run(List<String> wrapper, Class<?> mainClass, Map<String, String> environment,
+            String... args) {
+        return run(wrapper, mainClass, environment, List.of(), args);
+    }
+
+    /** As {@link #run(Class, Map, String...)}, with {@code jvmOptions} (e.g. {@code -Dname=value}) for the JVM. */
+    public static Result run(Class<?> mainClass, Map<String, String> environment, List<String> jvmOptions,
+            String... args) {
+        return run(List.of(), mainClass, environment, jvmOptions, args);
+    }
+
+    private static Result run(List<String> wrapper, Class<?> mainClass, Map<String, String> environment,
+            List<String> jvmOptions, String... args) {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(java());
         command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());

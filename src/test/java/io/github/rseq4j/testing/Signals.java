@@ -29,16 +29,6 @@ public final class Signals {
     /** SIGURG is 23 on x86_64 and aarch64 alike (the binding's value is x86_64's). */
     public static final int SIGURG = RseqNative.SIGURG();
 
-    /**
-     * tgkill(2)'s system call number: x86_64 234 (arch/x86/entry/syscalls/syscall_64.tbl), aarch64 131
-     * (include/uapi/asm-generic/unistd.h). The binding was generated on x86_64, so it is not taken from there.
-     */
-    public static final long TGKILL = switch (System.getProperty("os.arch")) {
-        case "amd64", "x86_64" -> 234;
-        case "aarch64" -> 131;
-        default -> -1;
-    };
-
     // glibc's x86_64 struct sigaction (sysdeps/unix/sysv/linux/bits/sigaction.h): a handler pointer, a
     // 1024-bit sigset_t, int sa_flags (padded to 8), then the restorer pointer, which glibc's sigaction()
     // fills itself together with SA_RESTORER.
@@ -51,10 +41,7 @@ public final class Signals {
 
     /** Sends {@code signal} to thread {@code tid} of this process: 0, or -errno. */
     public static long tgkill(int tid, int signal) {
-        if (TGKILL < 0) {
-            throw new UnsupportedOperationException("no tgkill number for " + System.getProperty("os.arch"));
-        }
-        return Syscalls.call(TGKILL, RseqNative.getpid(), tid, signal, 0);
+        return Syscalls.tgkill(RseqNative.getpid(), tid, signal);
     }
 
     /** An installed handler; {@link #close()} puts the previous disposition back. */

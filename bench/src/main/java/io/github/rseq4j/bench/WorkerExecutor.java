@@ -46,6 +46,13 @@ public final class WorkerExecutor extends ThreadPoolExecutor {
         }
     }
 
+    /** {@link #requireWorker} of the kind this fork was configured with, if any (benchmarks shared by both). */
+    static void requireWorkerIfConfigured() {
+        if (System.getProperty(KIND_PROPERTY) != null) {
+            requireWorker(kind());
+        }
+    }
+
     private static Kind kind() {
         String value = System.getProperty(KIND_PROPERTY);
         if (value == null) {

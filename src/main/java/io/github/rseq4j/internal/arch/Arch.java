@@ -26,6 +26,8 @@ public sealed interface Arch permits X86_64, Aarch64 {
 
     long mprotectSyscall();
 
+    long tgkillSyscall();
+
     long prctlSyscall();
 
     /** {@code rseq_slice_yield()} (Linux 7.0): 471 in every architecture's table. */
@@ -41,6 +43,12 @@ public sealed interface Arch permits X86_64, Aarch64 {
 
     /** Address the thread register points at (x86_64 {@code fs} base, aarch64 {@code tpidr_el0}). */
     long threadPointer();
+
+    /**
+     * Makes instructions just written with data stores to {@code [start, start + length)} visible to
+     * instruction fetch on every CPU, before they run. x86_64 keeps its caches coherent (nothing to do).
+     */
+    void syncInstructionCache(long start, long length);
 
     /** Lazily detected, so that merely loading this interface never fails. */
     final class Holder {

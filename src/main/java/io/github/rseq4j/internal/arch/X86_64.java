@@ -15,6 +15,8 @@ public record X86_64() implements Arch {
 
     @Override public long seccompSyscall() { return 317; }
 
+    @Override public long tgkillSyscall() { return 234; }
+
     @Override public long mprotectSyscall() { return 10; }
 
     @Override public long prctlSyscall() { return 157; }
@@ -27,4 +29,7 @@ public record X86_64() implements Arch {
 
     /** glibc's {@code pthread_self()} is the TCB, which the {@code fs} base points at. */
     @Override public long threadPointer() { return Libc.pthreadSelf(); }
+
+    /** x86's instruction fetch snoops data writes; a later call (a serializing branch) sees the new code. */
+    @Override public void syncInstructionCache(long start, long length) {}
 }

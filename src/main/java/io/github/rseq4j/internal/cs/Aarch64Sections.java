@@ -11,7 +11,8 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
  *
  * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0. The sections use
  * only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded value), x12
- * (copied byte), x13 (delay counter), x15 (descriptor address, TLS offset). x16/x17/x18 are left alone.
+ * (copied word or byte), x13 (delay counter), x14 (index limit above 4095), x15 (descriptor address, TLS
+ * offset). x16/x17/x18 are left alone.
  *
  * <p>Area addressing: TLS mode computes the area once, before the section, as {@code tpidr_el0 +
  * __rseq_offset} into x9; REGISTER mode uses the area argument. Fields are then {@code [area, #field]}.
@@ -24,7 +25,7 @@ public final class Aarch64Sections extends SectionTemplates {
     /** {@code RSEQ_SIG}: the word {@code brk #0x45e0}, emitted raw before each abort handler. */
     public static final int SIGNATURE = new Aarch64().rseqSignature();
 
-    private static final int AREA_TLS = 9, IDX = 10, VAL = 11, BYTE = 12, DELAY = 13, TMP = 15;
+    private static final int AREA_TLS = 9, IDX = 10, VAL = 11, COPIED = 12, DELAY = 13, LIMIT = 14, TMP = 15;
 
     public Aarch64Sections(SectionConfig config) {
         super(config);
@@ -44,6 +45,7 @@ public final class Aarch64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     w10 = area->INDEX                        // zero-extends into x10
+     *     if ((u32) w10 >= indexLimit) goto index_out_of_range   // return 4
      *     [delay]
      *     x10 = x0 + (x10 << strideShift)          // this index's slot
      *     x11 = *x10
@@ -60,7 +62,7 @@ public final class Aarch64Sections extends SectionTemplates {
         checkStrideShift(strideShift);
         Operation op = Operation.ADD;
         return section(op, b -> {
-            ldr(b.buf, false, IDX, area(op), config.indexField().offset());
+            loadIndex(b, op);
             b.injectDelay();
             addShifted(b.buf, IDX, 0, IDX, strideShift);
             ldr(b.buf, true, VAL, IDX, 0);
@@ -77,6 +79,7 @@ public final class Aarch64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     w10 = area->INDEX
+     *     if ((u32) w10 >= indexLimit) goto index_out_of_range   // return 4
      *     [delay]
      *     if (w10 != w3) goto index_mismatch         // return 3
      *     if (*v != x1) goto compare_failed          // return 1
@@ -102,6 +105,7 @@ public final class Aarch64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     w10 = area->INDEX
+     *     if ((u32) w10 >= indexLimit) goto index_out_of_range
      *     [delay]
      *     if (w10 != w5) goto index_mismatch
      *     if (*v != x1) goto compare_failed
@@ -129,9 +133,16 @@ public final class Aarch64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     w10 = area->INDEX
+     *     if ((u32) w10 >= indexLimit) goto index_out_of_range
      *     [delay]
      *     if (w10 != w6) goto index_mismatch
      *     if (*v != x1) goto compare_failed
+     *     if (len < 8) goto bytes
+     * words:
+     *     x12 = *(long *)src; src += 8; *(long *)dst = x12; dst += 8   // post-indexed
+     *     len -= 8
+     *     if (len >= 8) goto words
+     * bytes:
      *     if (len == 0) goto copied
      * copy:
      *     w12 = *src++; *dst++ = w12                 // post-indexed byte load/store
@@ -147,12 +158,23 @@ public final class Aarch64Sections extends SectionTemplates {
         Operation op = Operation.CMPEQV_TRYMEMCPY_STOREV;
         return section(op, b -> {
             checkIndexAndValue(b, op);
+            Label words = b.buf.newLabel("words");
+            Label bytes = b.buf.newLabel("bytes");
             Label copy = b.buf.newLabel("copy");
             Label copied = b.buf.newLabel("copied");
+            cmpImm(b.buf, true, 4, Long.BYTES);
+            bcond(b.buf, Cond.LO, bytes);
+            b.buf.bind(words);
+            movePostIncrement(b.buf, true, Long.BYTES, COPIED, 3);
+            movePostIncrement(b.buf, false, Long.BYTES, COPIED, 2);
+            addSubImm(b.buf, false, 4, 4, Long.BYTES);
+            cmpImm(b.buf, true, 4, Long.BYTES);
+            bcond(b.buf, Cond.HS, words);
+            b.buf.bind(bytes);
             cbz(b.buf, 4, copied);
             b.buf.bind(copy);
-            byteMovePostIncrement(b.buf, true, BYTE, 3);
-            byteMovePostIncrement(b.buf, false, BYTE, 2);
+            movePostIncrement(b.buf, true, 1, COPIED, 3);
+            movePostIncrement(b.buf, false, 1, COPIED, 2);
             subsImm(b.buf, true, 4, 4, 1);
             bne(b.buf, copy);
             b.buf.bind(copied);
@@ -168,6 +190,7 @@ public final class Aarch64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     w10 = area->INDEX
+     *     if ((u32) w10 >= indexLimit) goto index_out_of_range
      *     [delay]
      *     if (w10 != w4) goto index_mismatch
      *     x11 = *v
@@ -203,14 +226,34 @@ public final class Aarch64Sections extends SectionTemplates {
     }
 
     /**
-     * Load the index, inject, branch out on an index mismatch (expectedIdx is the last argument before the
-     * area).
+     * Load the index, range-check it, inject, branch out on an index mismatch (expectedIdx is the last argument
+     * before the area).
      */
     private void checkIndex(Body b, Operation op) {
-        ldr(b.buf, false, IDX, area(op), config.indexField().offset());
+        loadIndex(b, op);
         b.injectDelay();
         cmp(b.buf, false, IDX, op.baseArity() - 1);
         bne(b.buf, b.indexMismatch);
+    }
+
+    /*
+     *     ldr w10, [area, #INDEX]
+     *     cmp w10, #indexLimit       // limits above 4095: movz/movk w14 first, then cmp w10, w14
+     *     b.hs index_out_of_range    // unsigned: -1 and -2 (unregistered) are above any limit
+     */
+    private void loadIndex(Body b, Operation op) {
+        ldr(b.buf, false, IDX, area(op), config.indexField().offset());
+        int limit = config.indexLimit();
+        if (limit < 4096) {
+            cmpImm(b.buf, false, IDX, limit);
+        } else {
+            movz(b.buf, false, LIMIT, limit & 0xffff, 0);
+            if (limit >>> 16 != 0) {
+                movk(b.buf, false, LIMIT, limit >>> 16, 1);
+            }
+            cmp(b.buf, false, IDX, LIMIT);
+        }
+        bcond(b.buf, Cond.HS, b.indexOutOfRange);
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -360,10 +403,19 @@ public final class Aarch64Sections extends SectionTemplates {
         inst(buf, 0xc89ffc00 | reg(rn) << 5 | reg(rt), "stlr " + x(rt) + ", [" + x(rn) + "]");
     }
 
-    /** {@code ldrb wt, [xn], #1} (load) or {@code strb wt, [xn], #1} (store): post-increment by one. */
-    static void byteMovePostIncrement(CodeBuffer buf, boolean load, int rt, int rn) {
-        inst(buf, (load ? 0x38400400 : 0x38000400) | 1 << 12 | reg(rn) << 5 | reg(rt),
-                (load ? "ldrb " : "strb ") + w(rt) + ", [" + x(rn) + "], #1");
+    /**
+     * {@code ldrb wt, [xn], #1} / {@code strb wt, [xn], #1} ({@code size} 1) or {@code ldr xt, [xn], #8} /
+     * {@code str xt, [xn], #8} ({@code size} 8): load or store, then post-increment xn by the size.
+     */
+    static void movePostIncrement(CodeBuffer buf, boolean load, int size, int rt, int rn) {
+        boolean word = switch (size) {
+            case 1 -> false;
+            case 8 -> true;
+            default -> throw new IllegalArgumentException("size " + size);
+        };
+        int opcode = word ? (load ? 0xf8400400 : 0xf8000400) : (load ? 0x38400400 : 0x38000400);
+        String mnemonic = (load ? "ldr" : "str") + (word ? " " + x(rt) : "b " + w(rt));
+        inst(buf, opcode | size << 12 | reg(rn) << 5 | reg(rt), mnemonic + ", [" + x(rn) + "], #" + size);
     }
 
     /** {@code add xd, xn, xm[, lsl #shift]}. */
@@ -394,6 +446,12 @@ public final class Aarch64Sections extends SectionTemplates {
     static void cmp(CodeBuffer buf, boolean is64, int rn, int rm) {
         inst(buf, (is64 ? 0xeb00001f : 0x6b00001f) | reg(rm) << 16 | reg(rn) << 5,
                 "cmp " + (is64 ? x(rn) + ", " + x(rm) : w(rn) + ", " + w(rm)));
+    }
+
+    /** {@code cmp rn, #imm12} (32- or 64-bit), i.e. {@code subs zr, rn, #imm12}. */
+    static void cmpImm(CodeBuffer buf, boolean is64, int rn, int imm12) {
+        inst(buf, (is64 ? 0xf100001f : 0x7100001f) | imm(imm12, 12, "imm12") << 10 | reg(rn) << 5,
+                "cmp " + (is64 ? x(rn) : w(rn)) + ", #" + imm12);
     }
 
     /** {@code movz rd, #imm16, lsl #(16 * hw)}. */
@@ -431,16 +489,31 @@ public final class Aarch64Sections extends SectionTemplates {
         }
     }
 
+    /** Condition codes of {@code b.cond}: the low nibble of the instruction. */
+    enum Cond {
+        EQ(0x0), NE(0x1), HS(0x2), LO(0x3);
+
+        final int code;
+
+        Cond(int code) {
+            this.code = code;
+        }
+    }
+
+    /** {@code b.cond label}. */
+    static void bcond(CodeBuffer buf, Cond cond, Label target) {
+        buf.emitReference(Fixup.A64_IMM19, target, 0x54000000 | cond.code);
+        buf.asm("b." + cond.name().toLowerCase(java.util.Locale.ROOT) + " " + target.symbol());
+    }
+
     /** {@code b.ne label}. */
     static void bne(CodeBuffer buf, Label target) {
-        buf.emitReference(Fixup.A64_IMM19, target, 0x54000001);
-        buf.asm("b.ne " + target.symbol());
+        bcond(buf, Cond.NE, target);
     }
 
     /** {@code b.eq label}. */
     static void beq(CodeBuffer buf, Label target) {
-        buf.emitReference(Fixup.A64_IMM19, target, 0x54000000);
-        buf.asm("b.eq " + target.symbol());
+        bcond(buf, Cond.EQ, target);
     }
 
     /** {@code cbz xt, label}. */

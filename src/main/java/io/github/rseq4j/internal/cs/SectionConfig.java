@@ -9,11 +9,15 @@ import java.util.Objects;
  * @param rseqOffset      {@link Addressing#TLS} only: glibc's {@code __rseq_offset}, the signed distance from
  *                        the thread pointer to the area (ignored, and must be 0, in {@link Addressing#REGISTER})
  * @param indexField      which field of the area the section is indexed by
+ * @param indexLimit      every index the section uses is below it (the number of slots): a loaded index at or
+ *                        above it, compared unsigned so that cpu_id -1 and -2 (unregistered) count as above, makes
+ *                        the section exit with {@link SectionTemplates#INDEX_OUT_OF_RANGE} before any store
  * @param delayIterations test-only abort injection: when positive, a count-down loop of this many iterations is
  *                        placed after the index load and before the commit, widening the window in which
  *                        preemption or a signal aborts the section; 0 (the default) emits nothing
  */
-public record SectionConfig(Addressing addressing, long rseqOffset, IndexField indexField, int delayIterations) {
+public record SectionConfig(Addressing addressing, long rseqOffset, IndexField indexField, int indexLimit,
+        int delayIterations) {
 
     /** How the section reaches the thread's rseq area. */
     public enum Addressing {
@@ -48,23 +52,29 @@ public record SectionConfig(Addressing addressing, long rseqOffset, IndexField i
         if (addressing == Addressing.REGISTER && rseqOffset != 0) {
             throw new IllegalArgumentException("rseqOffset is meaningful only for TLS addressing");
         }
+        if (indexLimit < 1) {
+            throw new IllegalArgumentException("indexLimit must be >= 1: " + indexLimit);
+        }
         if (delayIterations < 0) {
             throw new IllegalArgumentException("delayIterations must be >= 0: " + delayIterations);
         }
     }
 
-    /** Area at thread pointer + {@code rseqOffset} (glibc's {@code __rseq_offset}), no delay. */
-    public static SectionConfig tls(long rseqOffset, IndexField indexField) {
-        return new SectionConfig(Addressing.TLS, rseqOffset, indexField, 0);
+    /**
+     * Area at thread pointer + {@code rseqOffset} (glibc's {@code __rseq_offset}), indices below
+     * {@code indexLimit}, no delay.
+     */
+    public static SectionConfig tls(long rseqOffset, IndexField indexField, int indexLimit) {
+        return new SectionConfig(Addressing.TLS, rseqOffset, indexField, indexLimit, 0);
     }
 
-    /** Area address passed as the last argument, no delay. */
-    public static SectionConfig register(IndexField indexField) {
-        return new SectionConfig(Addressing.REGISTER, 0, indexField, 0);
+    /** Area address passed as the last argument, indices below {@code indexLimit}, no delay. */
+    public static SectionConfig register(IndexField indexField, int indexLimit) {
+        return new SectionConfig(Addressing.REGISTER, 0, indexField, indexLimit, 0);
     }
 
     /** The same configuration with the test-only delay loops of {@code iterations} (0 turns them off). */
     public SectionConfig withDelay(int iterations) {
-        return new SectionConfig(addressing, rseqOffset, indexField, iterations);
+        return new SectionConfig(addressing, rseqOffset, indexField, indexLimit, iterations);
     }
 }

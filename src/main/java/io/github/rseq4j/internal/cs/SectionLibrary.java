@@ -6,13 +6,20 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Every operation of one {@link SectionConfig}, mapped read-execute once and callable through
  * critical downcalls. A record, so the JIT trusts its final fields: reached through a
  * {@code static final}, each handle folds to a constant.
+ *
+ * <p>A library linked with test-only delay loops ({@link SectionConfig#delayIterations()} &gt; 0) counts the
+ * {@link SectionTemplates#ABORTED} results of its calls in {@link #injectedAborts()}, so forced-abort tests can
+ * show that aborts happened; other libraries' handles are the bare downcalls.
  *
  * <p>The mapping is never released: a thread may sit preempted inside a section, and a
  * thread's {@code rseq_cs} may keep pointing at a descriptor until its next preemption.
@@ -26,6 +33,20 @@ import java.util.Map;
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
                              MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,
                              MethodHandle cmpnevStoreoffpLoad) {
+
+    /** ABORTED results returned by delay-injected sections, process-wide; updated by any caller's thread. */
+    private static final LongAdder INJECTED_ABORTS = new LongAdder();
+
+    private static final MethodHandle COUNT_ABORT;
+
+    static {
+        try {
+            COUNT_ABORT = MethodHandles.lookup().findStatic(SectionLibrary.class, "countAbort",
+                    MethodType.methodType(int.class, int.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * Emits, relocates and maps all operations for {@code config}.
@@ -64,8 +85,24 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
         MemoryLayout[] parameters = op.parameterTypes(config.addressing()).stream()
                 .map(type -> type == int.class ? ValueLayout.JAVA_INT : ValueLayout.JAVA_LONG)
                 .toArray(MemoryLayout[]::new);
-        return ExecutableMemory.function(MemorySegment.ofAddress(entries.get(op)),
+        MethodHandle function = ExecutableMemory.function(MemorySegment.ofAddress(entries.get(op)),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, parameters));
+        return config.delayIterations() > 0 ? MethodHandles.filterReturnValue(function, COUNT_ABORT) : function;
+    }
+
+    /**
+     * How many calls of delay-injected sections (of any library in this process) returned
+     * {@link SectionTemplates#ABORTED} so far; always 0 when no such library was linked.
+     */
+    public static long injectedAborts() {
+        return INJECTED_ABORTS.sum();
+    }
+
+    private static int countAbort(int result) {
+        if (result == SectionTemplates.ABORTED) {
+            INJECTED_ABORTS.increment();
+        }
+        return result;
     }
 
     private static long alignUp(long offset) {

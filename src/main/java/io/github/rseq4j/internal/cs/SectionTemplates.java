@@ -16,12 +16,14 @@ import java.util.function.Consumer;
  *     area-&gt;rseq_cs = &amp;descriptor             // arms the section (pc-relative address)
  * start_ip:
  *     idx = area-&gt;index                        // cpu_id or mm_cid
+ *     if ((u32) idx &gt;= indexLimit) goto index_out_of_range   // every section, before any store
  *     ... operation (arch file), at most one store visible outside ...
  *     final store                              // the commit
  * post_commit_ip:
  *     return COMMITTED
  * compare_failed:   return COMPARE_FAILED      // only if the operation compares
  * index_mismatch:   return INDEX_MISMATCH      // only if the operation takes an expected index
+ * index_out_of_range: return INDEX_OUT_OF_RANGE
  *     .long SIGNATURE                          // kernel checks it at abort_ip - 4
  * abort_ip:
  *     return ABORTED                           // kernel moved the pc here: preempted, migrated or signalled
@@ -31,12 +33,22 @@ import java.util.function.Consumer;
  * Leaving the section through a branch (compare failed, index mismatch) needs nothing: the kernel only acts
  * when it interrupts the thread with the pc inside [start_ip, post_commit_ip).
  *
+ * <p>The range check makes the code safe whatever the area holds: an unregistered thread's cpu_id (-1, or -2
+ * after a failed registration) is above any limit when compared unsigned, and a CPU number at or above the
+ * caller's slot count (a possible-CPU count that was too small) never becomes an address.
+ *
  * <p>Instances are immutable and thread-safe; every call builds a new buffer.
  */
 public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sections {
 
     /** Return codes of every section. */
     public static final int COMMITTED = 0, COMPARE_FAILED = 1, ABORTED = 2, INDEX_MISMATCH = 3;
+    /**
+     * The area's index is not below {@link SectionConfig#indexLimit()}: the thread is not registered (cpu_id -1
+     * or -2) or runs on a CPU the slots do not cover. Nothing was stored; retrying cannot help, so callers take
+     * their locked path.
+     */
+    public static final int INDEX_OUT_OF_RANGE = 4;
 
     /** Offset of {@code u64 rseq_cs} in {@code struct rseq}. */
     protected static final int RSEQ_CS_FIELD = 8;
@@ -73,7 +85,7 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
 
     /**
      * {@code int add(long base, long value[, long area])}: {@code *(long*)(base + (idx << strideShift)) += value};
-     * returns {@link #COMMITTED} or {@link #ABORTED}.
+     * returns {@link #COMMITTED}, {@link #ABORTED} or {@link #INDEX_OUT_OF_RANGE}.
      *
      * @param strideShift log2 of the per-index stride in bytes (6 = one 64-byte cache line per index)
      */
@@ -94,8 +106,9 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
 
     /**
      * {@code int cmpeqvTrymemcpyStorev(long v, long expect, long dst, long src, long len, long newv, int
-     * expectedIdx[, long area])}: after the checks, copies len bytes src to dst, then commits *v = newv with
-     * release semantics.
+     * expectedIdx[, long area])}: after the checks, copies len bytes src to dst (8-byte words, then the
+     * remaining bytes), then commits *v = newv with release semantics. The copy runs inside the section, so
+     * callers bound len (see PerCpuBuffer's record-size cap).
      */
     public abstract EmittedSection emitCmpeqvTrymemcpyStorev();
 
@@ -129,12 +142,15 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
         public final Label compareFailed;
         /** Branch here when the area's index differs from the expected one (returns {@link #INDEX_MISMATCH}). */
         public final Label indexMismatch;
+        /** Branch here when the loaded index is not below the limit (returns {@link #INDEX_OUT_OF_RANGE}). */
+        public final Label indexOutOfRange;
         private int delays;
 
         private Body(CodeBuffer buf) {
             this.buf = buf;
             this.compareFailed = buf.newLabel("compare_failed");
             this.indexMismatch = buf.newLabel("index_mismatch");
+            this.indexOutOfRange = buf.newLabel("index_out_of_range");
         }
 
         /** Abort injection point: a delay loop when {@link SectionConfig#delayIterations()} is positive. */
@@ -162,10 +178,15 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
         body.accept(b);
         buf.bind(postCommit);
         emitReturn(buf, COMMITTED);
-        for (Label exit : new Label[] {b.compareFailed, b.indexMismatch}) {
-            if (exit.isReferenced()) {
-                buf.bind(exit);
-                emitReturn(buf, exit == b.compareFailed ? COMPARE_FAILED : INDEX_MISMATCH);
+        if (!b.indexOutOfRange.isReferenced()) {
+            throw new IllegalStateException(op + " has no index range check");
+        }
+        Label[] exits = {b.compareFailed, b.indexMismatch, b.indexOutOfRange};
+        int[] codes = {COMPARE_FAILED, INDEX_MISMATCH, INDEX_OUT_OF_RANGE};
+        for (int i = 0; i < exits.length; i++) {
+            if (exits[i].isReferenced()) {
+                buf.bind(exits[i]);
+                emitReturn(buf, codes[i]);
             }
         }
         emitSignature(buf);

@@ -47,6 +47,7 @@ public final class X86_64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     %eax = area->INDEX                       // zero-extends into %rax
+     *     if ((u32) %eax >= indexLimit) goto index_out_of_range   // return 4
      *     [delay]
      *     %rax <<= strideShift
      *     [delay]
@@ -60,8 +61,7 @@ public final class X86_64Sections extends SectionTemplates {
     public EmittedSection emitAdd(int strideShift) {
         checkStrideShift(strideShift);
         return section(Operation.ADD, b -> {
-            Mem area = areaOf(Operation.ADD, config.indexField().offset());
-            movLoad32(b.buf, Reg.RAX, area);
+            loadIndex(b, Operation.ADD);
             b.injectDelay();
             if (strideShift != 0) {
                 shl64(b.buf, Reg.RAX, strideShift);
@@ -78,6 +78,7 @@ public final class X86_64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     %eax = area->INDEX
+     *     if ((u32) %eax >= indexLimit) goto index_out_of_range   // return 4
      *     [delay]
      *     if (%eax != %ecx) goto index_mismatch      // return 3
      *     if (*v != %rsi) goto compare_failed        // return 1
@@ -104,6 +105,7 @@ public final class X86_64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     %eax = area->INDEX
+     *     if ((u32) %eax >= indexLimit) goto index_out_of_range
      *     [delay]
      *     if (%eax != %r9d) goto index_mismatch
      *     if (*v != %rsi) goto compare_failed
@@ -133,10 +135,17 @@ public final class X86_64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     %eax = area->INDEX
+     *     if ((u32) %eax >= indexLimit) goto index_out_of_range
      *     [delay]
      *     if (%eax != expectedIdx) goto index_mismatch   // compared straight from the stack slot
      *     if (*v != %rsi) goto compare_failed
-     *     while (len != 0) { *dst++ = *src++; len--; }   // byte loop, %al as the carrier
+     *     if (len < 8) goto bytes
+     * words:
+     *     %rax = *(long *)src; *(long *)dst = %rax   // word loop, %rax as the carrier
+     *     src += 8; dst += 8; len -= 8
+     *     if (len >= 8) goto words
+     * bytes:
+     *     while (len != 0) { *dst++ = *src++; len--; }   // the tail, %al as the carrier
      * copied:
      *     [delay]
      *     *v = %r9                                       // commit; TSO orders the copy before it
@@ -148,8 +157,21 @@ public final class X86_64Sections extends SectionTemplates {
         Operation op = Operation.CMPEQV_TRYMEMCPY_STOREV;
         return section(op, b -> {
             checkIndexAndValue(b, op);
+            Label words = b.buf.newLabel("words");
+            Label bytes = b.buf.newLabel("bytes");
             Label copy = b.buf.newLabel("copy");
             Label copied = b.buf.newLabel("copied");
+            aluImm8(b.buf, Alu.CMP, Reg.R8, Long.BYTES);
+            jcc(b.buf, Cond.B, bytes);
+            b.buf.bind(words);
+            movLoad64(b.buf, Reg.RAX, Mem.at(Reg.RCX, 0));
+            movStore64(b.buf, Mem.at(Reg.RDX, 0), Reg.RAX);
+            aluImm8(b.buf, Alu.ADD, Reg.RCX, Long.BYTES);
+            aluImm8(b.buf, Alu.ADD, Reg.RDX, Long.BYTES);
+            aluImm8(b.buf, Alu.SUB, Reg.R8, Long.BYTES);
+            aluImm8(b.buf, Alu.CMP, Reg.R8, Long.BYTES);
+            jcc(b.buf, Cond.AE, words);
+            b.buf.bind(bytes);
             test64(b.buf, Reg.R8, Reg.R8);
             jcc(b.buf, Cond.E, copied);
             b.buf.bind(copy);
@@ -172,6 +194,7 @@ public final class X86_64Sections extends SectionTemplates {
      *     area->rseq_cs = &rseq_cs
      * start:
      *     %eax = area->INDEX
+     *     if ((u32) %eax >= indexLimit) goto index_out_of_range
      *     [delay]
      *     if (%eax != %r8d) goto index_mismatch
      *     %rax = *v
@@ -206,17 +229,24 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     /**
-     * Load the index, inject, branch out on an index mismatch (expectedIdx is the last argument before the
-     * area: a register, or a stack slot compared in place).
+     * Load the index, range-check it, inject, branch out on an index mismatch (expectedIdx is the last argument
+     * before the area: a register, or a stack slot compared in place).
      */
     private void checkIndex(Body b, Operation op) {
-        movLoad32(b.buf, Reg.RAX, areaOf(op, config.indexField().offset()));
+        loadIndex(b, op);
         b.injectDelay();
         switch (argument(op.baseArity() - 1)) {
             case Reg r -> cmp32(b.buf, Reg.RAX, r);
             case Mem m -> cmp32(b.buf, Reg.RAX, m);
         }
         jcc(b.buf, Cond.NE, b.indexMismatch);
+    }
+
+    /** {@code %eax = area->INDEX}, then out to index_out_of_range unless it is below the limit (unsigned). */
+    private void loadIndex(Body b, Operation op) {
+        movLoad32(b.buf, Reg.RAX, areaOf(op, config.indexField().offset()));
+        cmpImm32(b.buf, Reg.RAX, config.indexLimit());
+        jcc(b.buf, Cond.AE, b.indexOutOfRange);
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -344,7 +374,7 @@ public final class X86_64Sections extends SectionTemplates {
 
     /** Condition codes (the low nibble of jcc). */
     enum Cond {
-        E(0x4, "je"), NE(0x5, "jne");
+        B(0x2, "jb"), AE(0x3, "jae"), E(0x4, "je"), NE(0x5, "jne");
 
         final int code;
         final String mnemonic;
@@ -518,6 +548,45 @@ public final class X86_64Sections extends SectionTemplates {
     static void cmp64(CodeBuffer buf, Reg left, Reg right) {
         regOp(buf, true, right.ordinal(), left, 0x39);
         buf.asm("cmp " + right.q() + ", " + left.q());
+    }
+
+    /** Flags from {@code reg - imm} (32-bit): {@code cmp $imm, reg}, in the shortest form, as GNU as picks. */
+    static void cmpImm32(CodeBuffer buf, Reg reg, int imm) {
+        if (imm == (byte) imm) {
+            regOp(buf, false, 7, reg, 0x83);
+            buf.emit8(imm);
+        } else {
+            if (reg == Reg.RAX) {
+                buf.emit8(0x3d);
+            } else {
+                regOp(buf, false, 7, reg, 0x81);
+            }
+            buf.emit32(imm);
+        }
+        buf.asm("cmp $" + imm + ", " + reg.d());
+    }
+
+    /** The group-1 operations used with an 8-bit immediate; the value is the ModRM /digit. */
+    enum Alu {
+        ADD(0, "add"), SUB(5, "sub"), CMP(7, "cmp");
+
+        final int digit;
+        final String mnemonic;
+
+        Alu(int digit, String mnemonic) {
+            this.digit = digit;
+            this.mnemonic = mnemonic;
+        }
+    }
+
+    /** {@code op $imm8, reg} (64-bit, sign-extended 8-bit immediate). */
+    static void aluImm8(CodeBuffer buf, Alu op, Reg reg, int imm8) {
+        if (imm8 != (byte) imm8) {
+            throw new IllegalArgumentException("imm8 out of range: " + imm8);
+        }
+        regOp(buf, true, op.digit, reg, 0x83);
+        buf.emit8(imm8);
+        buf.asm(op.mnemonic + " $" + imm8 + ", " + reg.q());
     }
 
     /** {@code test a, b} (64-bit). */

@@ -1,6 +1,7 @@
 package io.github.rseq4j.internal.sys;
 
 import io.github.rseq4j.RseqException;
+import io.github.rseq4j.internal.arch.Arch;
 import io.github.rseq4j.internal.binding.RseqNative;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -46,8 +47,18 @@ public final class ExecutableMemory {
         }
     }
 
-    /** Switches a mapping from {@link #allocateWritable} to read-execute, for good. */
+    /**
+     * Switches a mapping from {@link #allocateWritable} to read-execute, for good, and makes the code written
+     * into it visible to instruction fetch ({@link Arch#syncInstructionCache}). If the switch is refused, no
+     * code ever runs from it, so there is nothing to maintain.
+     */
     public static MemorySegment makeExecutable(MemorySegment mapping) {
+        MemorySegment code = protectExecutable(mapping);
+        Arch.current().syncInstructionCache(code.address(), code.byteSize());
+        return code;
+    }
+
+    private static MemorySegment protectExecutable(MemorySegment mapping) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.CALL_STATE);
             int rc = (int) MPROTECT.invokeExact(state, mapping, mapping.byteSize(),
@@ -65,10 +76,22 @@ public final class ExecutableMemory {
 
     /** Installs little-endian instruction words (a fixed-width ISA such as aarch64). */
     public static MemorySegment install(int[] words) {
+        return makeExecutable(written(words));
+    }
+
+    /**
+     * As {@link #install}, without {@link Arch#syncInstructionCache}: only for the maintenance code itself,
+     * which relies on the kernel's maintenance of a page it first maps executable.
+     */
+    public static MemorySegment installWithoutCacheSync(int[] words) {
+        return protectExecutable(written(words));
+    }
+
+    private static MemorySegment written(int[] words) {
         MemorySegment mapping = allocateWritable((long) words.length * Integer.BYTES);
         MemorySegment.copy(words, 0, mapping, ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
                 0, words.length);
-        return makeExecutable(mapping);
+        return mapping;
     }
 
     /** A downcall to code installed here; such code never blocks nor calls back, hence critical. */

@@ -69,6 +69,14 @@ public final class Syscalls {
         }
     }
 
+    /**
+     * tgkill(2): sends {@code signal} to thread {@code tid} of thread group {@code tgid} (signal 0 only checks
+     * that the thread exists); 0, or -errno.
+     */
+    public static int tgkill(int tgid, int tid, int signal) {
+        return (int) call(Arch.current().tgkillSyscall(), tgid, tid, signal, 0);
+    }
+
     /** membarrier(2): the command's result, or -errno. */
     public static long membarrier(int command, int flags, int cpu) {
         return call(Arch.current().membarrierSyscall(), command, flags, cpu, 0);

@@ -38,10 +38,11 @@ class Aarch64EncoderTest {
                 new Case("str x15, [x9, #8]", "f900052f", b -> Aarch64Sections.str(b, 15, 9, 8)),
                 new Case("str x2, [x0]", "f9000002", b -> Aarch64Sections.str(b, 2, 0)),
                 new Case("stlr x4, [x0]", "c89ffc04", b -> Aarch64Sections.stlr(b, 4, 0)),
+                new Case("stlr x4, [x2]", "c89ffc44", b -> Aarch64Sections.stlr(b, 4, 2)),
                 new Case("ldrb w12, [x3], #1", "3840146c",
-                        b -> Aarch64Sections.byteMovePostIncrement(b, true, 12, 3)),
+                        b -> Aarch64Sections.movePostIncrement(b, true, 1, 12, 3)),
                 new Case("strb w12, [x2], #1", "3800144c",
-                        b -> Aarch64Sections.byteMovePostIncrement(b, false, 12, 2)),
+                        b -> Aarch64Sections.movePostIncrement(b, false, 1, 12, 2)),
                 new Case("add x10, x0, x10, lsl #6", "8b0a180a",
                         b -> Aarch64Sections.addShifted(b, 10, 0, 10, 6)),
                 new Case("add x11, x11, x1", "8b01016b", b -> Aarch64Sections.addShifted(b, 11, 11, 1, 0)),
@@ -99,7 +100,7 @@ class Aarch64EncoderTest {
     }
 
     private static Aarch64Sections sections(long rseqOffset) {
-        return new Aarch64Sections(SectionConfig.tls(rseqOffset, SectionConfig.IndexField.CPU_ID));
+        return new Aarch64Sections(SectionConfig.tls(rseqOffset, SectionConfig.IndexField.CPU_ID, 64));
     }
 
     static String words(byte[] bytes) {

@@ -43,8 +43,8 @@ class SectionLayoutTest {
         List<Arguments> all = new ArrayList<>();
         for (GnuAs.Arch arch : GnuAs.Arch.values()) {
             for (IndexField index : IndexField.values()) {
-                for (SectionConfig config : List.of(SectionConfig.register(index), SectionConfig.tls(-0x8d0, index),
-                        SectionConfig.tls(0x9a0, index))) {
+                for (SectionConfig config : List.of(SectionConfig.register(index, 64), SectionConfig.tls(-0x8d0, index, 64),
+                        SectionConfig.tls(0x9a0, index, 64))) {
                     for (int delay : new int[] {0, 500}) {
                         for (Operation op : Operation.values()) {
                             all.add(Arguments.of(arch, op, config.withDelay(delay)));
@@ -147,7 +147,7 @@ class SectionLayoutTest {
 
     @Test
     void abortHandlerReturnsTwo() {
-        SectionConfig c = SectionConfig.register(IndexField.CPU_ID);
+        SectionConfig c = SectionConfig.register(IndexField.CPU_ID, 64);
         EmittedSection x = new X86_64Sections(c).emitAdd(6);
         assertArrayEquals(new byte[] {(byte) 0xb8, 2, 0, 0, 0, (byte) 0xc3},
                 java.util.Arrays.copyOfRange(x.code(), x.abortIpOffset(), x.abortIpOffset() + 6));
@@ -159,20 +159,20 @@ class SectionLayoutTest {
     @Test
     void x86RefusesTlsOffsetsBeyondDisp32() {
         assertThrows(IllegalArgumentException.class,
-                () -> new X86_64Sections(SectionConfig.tls(0x8000_0000L, IndexField.CPU_ID)));
+                () -> new X86_64Sections(SectionConfig.tls(0x8000_0000L, IndexField.CPU_ID, 64)));
         assertThrows(IllegalArgumentException.class,
-                () -> new X86_64Sections(SectionConfig.tls(Integer.MAX_VALUE - 23L, IndexField.MM_CID)));
-        new X86_64Sections(SectionConfig.tls(Integer.MAX_VALUE - 24L, IndexField.MM_CID));
-        new X86_64Sections(SectionConfig.tls(Integer.MIN_VALUE, IndexField.CPU_ID));
-        new Aarch64Sections(SectionConfig.tls(0x7000_0000_0000L, IndexField.CPU_ID)).emitAdd(6);
+                () -> new X86_64Sections(SectionConfig.tls(Integer.MAX_VALUE - 23L, IndexField.MM_CID, 64)));
+        new X86_64Sections(SectionConfig.tls(Integer.MAX_VALUE - 24L, IndexField.MM_CID, 64));
+        new X86_64Sections(SectionConfig.tls(Integer.MIN_VALUE, IndexField.CPU_ID, 64));
+        new Aarch64Sections(SectionConfig.tls(0x7000_0000_0000L, IndexField.CPU_ID, 64)).emitAdd(6);
     }
 
     @Test
     void validatesConfigurationAndStride() {
         assertThrows(IllegalArgumentException.class,
-                () -> new SectionConfig(Addressing.REGISTER, 8, IndexField.CPU_ID, 0));
-        assertThrows(IllegalArgumentException.class, () -> SectionConfig.register(IndexField.CPU_ID).withDelay(-1));
-        SectionTemplates t = new X86_64Sections(SectionConfig.register(IndexField.CPU_ID));
+                () -> new SectionConfig(Addressing.REGISTER, 8, IndexField.CPU_ID, 64, 0));
+        assertThrows(IllegalArgumentException.class, () -> SectionConfig.register(IndexField.CPU_ID, 64).withDelay(-1));
+        SectionTemplates t = new X86_64Sections(SectionConfig.register(IndexField.CPU_ID, 64));
         assertThrows(IllegalArgumentException.class, () -> t.emitAdd(-1));
         assertThrows(IllegalArgumentException.class, () -> t.emitAdd(SectionTemplates.MAX_STRIDE_SHIFT + 1));
         assertEquals(t.emitAdd(0).postCommitOffset() + 4, t.emitAdd(2).postCommitOffset(), "shl only when shifting");
@@ -180,14 +180,14 @@ class SectionLayoutTest {
 
     @Test
     void emissionIsDeterministic() {
-        SectionTemplates t = new Aarch64Sections(SectionConfig.tls(-16, IndexField.MM_CID).withDelay(7));
+        SectionTemplates t = new Aarch64Sections(SectionConfig.tls(-16, IndexField.MM_CID, 64).withDelay(7));
         assertEquals(t.emitCmpeqvTrymemcpyStorev(), t.emitCmpeqvTrymemcpyStorev());
         assertNotEquals(t.emitCmpeqvStorev(), t.emitCmpeqvStorevStorev());
     }
 
     @Test
     void architecturesAndParameterTypes() {
-        SectionConfig c = SectionConfig.register(IndexField.CPU_ID);
+        SectionConfig c = SectionConfig.register(IndexField.CPU_ID, 64);
         assertInstanceOf(X86_64Sections.class, SectionTemplates.forArchitecture("amd64", c));
         assertInstanceOf(X86_64Sections.class, SectionTemplates.forArchitecture("x86_64", c));
         assertInstanceOf(Aarch64Sections.class, SectionTemplates.forArchitecture("aarch64", c));

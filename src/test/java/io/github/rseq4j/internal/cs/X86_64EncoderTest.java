@@ -59,6 +59,8 @@ class X86_64EncoderTest {
                         b -> X86_64Sections.movStore8(b, Mem.at(Reg.RDX, 0), Reg.RAX)),
                 new Case("mov %sil, (%rdi)", "408837",
                         b -> X86_64Sections.movStore8(b, Mem.at(Reg.RDI, 0), Reg.RSI)),
+                new Case("mov %spl, (%rdx)", "408822", // the first byte register that needs an empty REX
+                        b -> X86_64Sections.movStore8(b, Mem.at(Reg.RDX, 0), Reg.RSP)),
                 new Case("mov %r11b, (%r9)", "458819",
                         b -> X86_64Sections.movStore8(b, Mem.at(Reg.R9, 0), Reg.R11)),
                 new Case("movzbl (%rcx), %eax", "0fb601",
@@ -100,7 +102,7 @@ class X86_64EncoderTest {
                 }),
                 new Case("ret", "c3", X86_64Sections::ret),
                 new Case("ud1 0x53053053(%rip), %edi", "0fb93d53300553",
-                        b -> new X86_64Sections(SectionConfig.register(SectionConfig.IndexField.CPU_ID))
+                        b -> new X86_64Sections(SectionConfig.register(SectionConfig.IndexField.CPU_ID, 64))
                                 .emitSignature(b)));
     }
 

@@ -53,6 +53,9 @@ class DoctorTest {
                     fact + " missing from\n" + run.out());
         }
         assertTrue(run.out().contains("available, owned by " + defaultOwner()), run.out());
+        assertTrue(Pattern.compile("(?m)^  per-CPU index +cpu_id by default \\(\\d+ possible CPUs\\); mm_cid ")
+                .matcher(run.out()).find(), "no indexing line in\n" + run.out());
+        assertEquals(Doctor.indexing(), json.get("perCpuIndexing"));
         assertTrue(run.out().contains("Result: OK, all " + ReportAssertions.REQUIRED_CHECKS.size() + " checks passed"),
                 run.out());
     }

@@ -1,0 +1,95 @@
+package io.github.rseq4j.bench;
+
+import io.github.rseq4j.PerCpuHistogram;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.AtomicHistogram;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Recorder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Recording one latency into a histogram shared by all JMH threads: PerCpuHistogram against HdrHistogram's
+ * concurrent recorders and a LongAdder per bucket, all with 3 significant digits up to an hour in
+ * nanoseconds. Each thread cycles through the same 1024 log-uniform values. The report divides by
+ * ConcurrentHistogram's result at the same thread count; {@link VirtualHistogramBenchmark} runs the same
+ * methods with JMH's loop on virtual threads.
+ */
+public class HistogramBenchmark extends BenchmarkBase {
+    static final long HIGHEST = 3_600_000_000_000L;
+    static final int DIGITS = 3;
+
+    @State(Scope.Benchmark)
+    public static class Histograms {
+        final PerCpuHistogram perCpu = new PerCpuHistogram(HIGHEST, DIGITS);
+        final Recorder recorder = new Recorder(HIGHEST, DIGITS);
+        final ConcurrentHistogram concurrent = new ConcurrentHistogram(HIGHEST, DIGITS);
+        final AtomicHistogram atomic = new AtomicHistogram(HIGHEST, DIGITS);
+        /** A LongAdder per PerCpuHistogram bucket: the same bucketing, the JDK's striping. */
+        final LongAdder[] adders = new LongAdder[perCpu.buckets()];
+        /** Mantissa bits of PerCpuHistogram at {@link #DIGITS}, for the adders' bucket index. */
+        final int bits = 1 + (int) Math.ceil(DIGITS * Math.log(10) / Math.log(2) - 1e-9);
+
+        public Histograms() {
+            for (int i = 0; i < adders.length; i++) {
+                adders[i] = new LongAdder();
+            }
+        }
+
+        int bucket(long value) {
+            int shift = Math.max(0, 64 - Long.numberOfLeadingZeros(value) - bits);
+            return (shift << (bits - 1)) + (int) (value >>> shift);
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Values {
+        final long[] values = new long[1024];
+        int next;
+
+        public Values() {
+            SplittableRandom random = new SplittableRandom(42);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (long) Math.pow(10, random.nextDouble(2, 9)); // 100 ns .. 1 s
+            }
+        }
+
+        /** In {@link VirtualHistogramBenchmark}'s forks: fail unless JMH's loop really runs on a virtual thread. */
+        @Setup
+        public void checkWorker() {
+            WorkerExecutor.requireWorkerIfConfigured();
+        }
+
+        long next() {
+            return values[next++ & (values.length - 1)];
+        }
+    }
+
+    @Benchmark
+    public void perCpuHistogramRecord(Histograms h, Values v) {
+        h.perCpu.record(v.next());
+    }
+
+    @Benchmark
+    public void recorderRecordValue(Histograms h, Values v) {
+        h.recorder.recordValue(v.next());
+    }
+
+    @Benchmark
+    public void concurrentHistogramRecordValue(Histograms h, Values v) {
+        h.concurrent.recordValue(v.next());
+    }
+
+    @Benchmark
+    public void atomicHistogramRecordValue(Histograms h, Values v) {
+        h.atomic.recordValue(v.next());
+    }
+
+    @Benchmark
+    public void longAdderArrayRecord(Histograms h, Values v) {
+        h.adders[h.bucket(v.next())].increment();
+    }
+}

@@ -1,0 +1,245 @@
+package io.github.rseq4j;
+
+import static io.github.rseq4j.internal.PerCpuSections.MODE;
+
+import io.github.rseq4j.internal.PerCpuSections.Mode;
+import io.github.rseq4j.internal.cs.SectionTemplates;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
+import java.util.Objects;
+
+/**
+ * {@code length} counters with one copy per CPU, each {@link #add} one rseq critical section: no atomic
+ * instruction, no contention, exact under any concurrency. {@link PerCpuCounter} is its one-element case.
+ *
+ * <p>Layout: the elements go eight to a cache line, and every group of eight is a block with one line per
+ * slot. Element {@code i} of slot {@code s} is at {@code block(i / 8) + s * 64 + (i % 8) * 8}, so the block
+ * and element offset is added to the base in Java and the section adds {@code index * 64} for the running
+ * CPU: one linked {@code add} serves every array length, and no two CPUs ever write the same line.
+ *
+ * <p>With {@link PerCpuIndexing#CPU_ID} the section reads the CPU number itself. With
+ * {@link PerCpuIndexing#MM_CID} the thread reads its concurrency id, checks it against the slots, reads the
+ * cell and commits the sum with a compare-and-store section that also checks the id is still the same. A
+ * thread that cannot run sections, or whose id lies past the slots, adds atomically to the shared slot, which
+ * no section touches; where no section runs at all, every add is atomic, to its CPU's cell.
+ *
+ * <p>{@link #sum} is not an atomic snapshot (as with LongAdder); once updates stop it is exact.
+ * {@link #sumThenReset()} hands out each update exactly once across calls. Memory: {@link #nativeBytes()},
+ * 64 bytes per slot per group of eight elements.
+ */
+public final class PerCpuLongArray {
+
+    private static final VarHandle CELL = PerCpuSlots.LONG;
+    private static final VarHandle HANDED_OUT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int PER_LINE = (int) (PerCpuSlots.LINE / Long.BYTES);
+
+    private final int length;
+    /** The indexing in use (see {@link PerCpuIndexing} for fallbacks); immutable. */
+    private final PerCpuIndexing indexing;
+    /** Section slots; the shared slot is number {@code slots}. Immutable. */
+    private final int slots;
+    /** Bytes from one group of eight elements to the next: a line per slot. */
+    private final long blockBytes;
+    /** The cells; written by sections with plain stores, else atomically; read opaque. */
+    private final MemorySegment cells;
+    /** Address of {@link #cells}, immutable; the sections take a raw address. */
+    private final long base;
+    /** Per element, the total already handed out by {@link #sumThenReset}; written under the lock, read volatile. */
+    private final long[] handedOut;
+
+    /**
+     * An array of {@code length} zeros indexed by {@link PerCpuIndexing#CPU_ID}.
+     *
+     * @param length number of elements
+     * @throws IllegalArgumentException if {@code length} is not positive
+     */
+    public PerCpuLongArray(int length) {
+        this(length, PerCpuIndexing.CPU_ID);
+    }
+
+    /**
+     * An array of {@code length} zeros indexed by {@code indexing}, or by cpu_id where that is unavailable.
+     *
+     * @param length   number of elements
+     * @param indexing which number of the running thread picks its slot
+     * @throws IllegalArgumentException if {@code length} is not positive
+     */
+    public PerCpuLongArray(int length, PerCpuIndexing indexing) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("length must be positive: " + length);
+        }
+        this.length = length;
+        this.indexing = indexing.active();
+        this.slots = this.indexing.slots();
+        this.blockBytes = (slots + 1L) * PerCpuSlots.LINE;
+        this.cells = PerCpuSlots.allocate((long) blocks(length) * PerCpuSlots.LINE, this.indexing);
+        this.base = cells.address();
+        this.handedOut = new long[length];
+    }
+
+    private static int blocks(int length) {
+        return (length + PER_LINE - 1) / PER_LINE;
+    }
+
+    /**
+     * Number of elements.
+     *
+     * @return the length given at construction
+     */
+    public int length() {
+        return length;
+    }
+
+    /**
+     * The indexing this array uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
+    public PerCpuIndexing indexing() {
+        return indexing;
+    }
+
+    /**
+     * Adds {@code delta} to element {@code index}.
+     *
+     * @param index the element
+     * @param delta the amount, may be negative
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
+     */
+    public void add(int index, long delta) {
+        long element = elementOffset(Objects.checkIndex(index, length));
+        if (MODE == Mode.TLS && indexing == PerCpuIndexing.CPU_ID
+                && PerCpuSlots.add(base + element, delta, 0) == SectionTemplates.COMMITTED) {
+            Reference.reachabilityFence(this);
+            return;
+        }
+        addSlow(element, delta);
+    }
+
+    /**
+     * A retry after an abort or migration, mm_cid indexing, a thread in REGISTER or ATOMIC mode, or one whose
+     * index the section found out of range (its area is not registered): that one adds atomically to the
+     * shared slot, which no section touches.
+     */
+    private void addSlow(long element, long delta) {
+        long area = PerCpuSlots.area();
+        if (area == PerCpuSlots.NO_SECTIONS) {
+            CELL.getAndAdd(cells, PerCpuSlots.lockedSlot(indexing) * PerCpuSlots.LINE + element, delta);
+        } else if (indexing == PerCpuIndexing.CPU_ID) {
+            for (int rc; (rc = PerCpuSlots.add(base + element, delta, area)) != SectionTemplates.COMMITTED;) {
+                if (rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                    CELL.getAndAdd(cells, slots * PerCpuSlots.LINE + element, delta);
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+        } else {
+            addByMmCid(element, delta, area);
+        }
+        Reference.reachabilityFence(this);
+    }
+
+    private void addByMmCid(long element, long delta, long area) {
+        for (;;) {
+            int cid = PerCpuSlots.index(PerCpuIndexing.MM_CID);
+            if (cid < 0 || cid >= slots) {
+                CELL.getAndAdd(cells, slots * PerCpuSlots.LINE + element, delta);
+                return;
+            }
+            long cell = base + element + cid * PerCpuSlots.LINE;
+            long old = PerCpuSlots.get(cell);
+            int rc = PerCpuSlots.cmpeqvStorev(PerCpuIndexing.MM_CID, cell, old, old + delta, cid, area);
+            if (rc == SectionTemplates.COMMITTED) {
+                return;
+            }
+            if (rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                CELL.getAndAdd(cells, slots * PerCpuSlots.LINE + element, delta);
+                return;
+            }
+        }
+    }
+
+    /** Byte offset of element {@code index} in slot 0. */
+    private long elementOffset(int index) {
+        return (index / PER_LINE) * blockBytes + (index % PER_LINE) * (long) Long.BYTES;
+    }
+
+    /**
+     * The total of all updates to element {@code index} (less what {@link #sumThenReset} handed out).
+     *
+     * @param index the element
+     * @return its sum; exact once updates stop
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
+     */
+    public long sum(int index) {
+        Objects.checkIndex(index, length);
+        // The handed-out total first: a reset after it is then counted in full by the cells read later, so a
+        // concurrent reset never makes this a new handed-out total minus an older cell total (even negative).
+        long handed = (long) HANDED_OUT.getVolatile(handedOut, index);
+        return total(index) - handed;
+    }
+
+    /**
+     * {@link #sum(int)} of every element, each read once.
+     *
+     * @return a new array of the sums
+     */
+    public long[] sums() {
+        long[] sums = new long[length];
+        for (int i = 0; i < length; i++) {
+            sums[i] = sum(i);
+        }
+        return sums;
+    }
+
+    /**
+     * Returns every element's sum and starts each from zero: an interval snapshot. No cell is written, since
+     * another CPU's section may be adding to it; the handed-out totals are remembered instead, so every update
+     * lands in exactly one snapshot (an update racing with the call lands in this one or the next).
+     *
+     * @return a new array of each element's sum since the previous snapshot (or construction)
+     */
+    public synchronized long[] sumThenReset() {
+        long[] sums = new long[length];
+        for (int i = 0; i < length; i++) {
+            sums[i] = sumThenReset(i);
+        }
+        return sums;
+    }
+
+    /**
+     * {@link #sumThenReset()} of element {@code index} alone.
+     *
+     * @param index the element
+     * @return its sum since the previous snapshot of it (or construction)
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
+     */
+    public synchronized long sumThenReset(int index) {
+        Objects.checkIndex(index, length);
+        long total = total(index);
+        long sum = total - handedOut[index];
+        HANDED_OUT.setVolatile(handedOut, index, total);
+        return sum;
+    }
+
+    private long total(int index) {
+        long element = elementOffset(index);
+        long total = 0;
+        for (int slot = 0; slot <= slots; slot++) {
+            total += (long) CELL.getOpaque(cells, element + slot * PerCpuSlots.LINE);
+        }
+        Reference.reachabilityFence(this);
+        return total;
+    }
+
+    /**
+     * Bytes of native memory this array holds.
+     *
+     * @return 64 bytes per slot (the shared one included) per group of eight elements
+     */
+    public long nativeBytes() {
+        return cells.byteSize();
+    }
+}

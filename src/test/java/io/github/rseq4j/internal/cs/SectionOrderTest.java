@@ -1,0 +1,466 @@
+package io.github.rseq4j.internal.cs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The order rseq depends on, asserted on the decoded instructions (mnemonic and operands) of every template,
+ * both architectures, every addressing, index field and delay setting. Between entry and post_commit:
+ * <ul>
+ *   <li>the descriptor's address is stored to the area's {@code rseq_cs} field exactly once, before start_ip
+ *       (storing it later leaves the index load unprotected);
+ *   <li>the index field is loaded exactly once, after start_ip;
+ *   <li>in templates that take an expected index, that loaded index is compared with the expected-index
+ *       argument, and the branch leaves for {@code index_mismatch}, before any store of the section; then
+ *       {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before any store;
+ *   <li>the commit is the last instruction before post_commit, and writes where the operation says (the
+ *       index's slot for {@code add}, {@code *v} otherwise).
+ * </ul>
+ * Instructions in between (delay loops, further checks) are allowed. The listing parsed here is the one
+ * {@link SectionsMatchGnuAsTest} assembles and compares byte for byte with the emitted code.
+ */
+class SectionOrderTest {
+
+    /** One line of a listing: a label ({@code mnemonic} null) or an instruction with its operands. */
+    record Line(String label, String mnemonic, List<String> operands) {
+        boolean is(String m) {
+            return m.equals(mnemonic);
+        }
+    }
+
+    /** A memory operand: {@code %fs:} absolute, or base register (canonical 64-bit name) with displacement. */
+    record Mem(boolean fs, String base, String index, long disp) {}
+
+    static List<Line> parse(String listing) {
+        List<Line> lines = new ArrayList<>();
+        for (String raw : listing.lines().map(String::strip).toList()) {
+            if (raw.endsWith(":")) {
+                lines.add(new Line(raw.substring(0, raw.length() - 1), null, List.of()));
+            } else if (!raw.isEmpty() && !raw.startsWith(".")) {
+                String text = raw.replaceFirst("^\\{disp32\\} ", "").replaceFirst("\\s*/\\*.*\\*/$", "");
+                int space = text.indexOf(' ');
+                String mnemonic = space < 0 ? text : text.substring(0, space);
+                lines.add(new Line(null, mnemonic, space < 0 ? List.of() : splitOperands(text.substring(space + 1))));
+            }
+        }
+        return lines;
+    }
+
+    /** Splits on commas outside () and []. */
+    private static List<String> splitOperands(String s) {
+        List<String> out = new ArrayList<>();
+        int depth = 0, from = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            depth += c == '(' || c == '[' ? 1 : c == ')' || c == ']' ? -1 : 0;
+            if (c == ',' && depth == 0) {
+                out.add(s.substring(from, i).strip());
+                from = i + 1;
+            }
+        }
+        out.add(s.substring(from).strip());
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // The two architectures' operand syntax, as far as the templates' shapes need it.
+
+    /** What the assertions need to know about one architecture's listing. */
+    interface Isa {
+        /** The canonical name of a register operand (x86 {@code %eax} -> {@code rax}, aarch64 {@code w10} -> {@code x10}), or null. */
+        String register(String operand);
+
+        /** The memory operand of a load or store, or null. */
+        Mem memory(String operand);
+
+        /** The register the instruction loads the descriptor's address into, or null. */
+        String descriptorAddress(Line l);
+
+        boolean isStore(Line l);
+
+        /** The register a plain load writes, or null if {@code l} is no load. */
+        String loadDestination(Line l);
+
+        /** Memory operand of a load or store. */
+        Mem access(Line l);
+
+        /** The register a store writes to memory. */
+        String storedRegister(Line l);
+
+        /** Registers {@code l} writes (stores and compares write none). */
+        Set<String> writes(Line l);
+
+        /** The operands a compare compares (order as written), or null if {@code l} is no compare. */
+        List<String> compared(Line l);
+
+        /** The target label of a branch taken when the compared values differ, or null. */
+        String notEqualBranchTarget(Line l);
+
+        /** Where integer argument {@code i} is at entry: a register name, or a stack slot. */
+        Object argument(int i);
+
+        /** The register holding the area inside the function, checked against the prologue. */
+        String areaRegister(List<Line> prologue, SectionConfig config, Operation op);
+
+        /** The area field at {@code offset} as a memory operand, for the area register {@code area}. */
+        Mem areaField(SectionConfig config, String area, int offset);
+    }
+
+    static final Isa X86 = new Isa() {
+        private static final String[] ARGS = {"rdi", "rsi", "rdx", "rcx", "r8", "r9"};
+
+        @Override
+        public String register(String op) {
+            if (!op.startsWith("%") || op.startsWith("%fs:")) {
+                return null;
+            }
+            String r = op.substring(1);
+            if (r.matches("r\\d+[dwb]?")) {
+                return r.replaceFirst("[dwb]$", "");
+            }
+            if (r.matches("e[a-z]{2}")) {
+                return "r" + r.substring(1);
+            }
+            if (r.matches("[abcd]l")) {
+                return "r" + r.charAt(0) + "x";
+            }
+            return r;
+        }
+
+        @Override
+        public Mem memory(String op) {
+            var m = java.util.regex.Pattern.compile("(%fs:)?(-?0x[0-9a-f]+)?(?:\\((%\\w+)(?:,(%\\w+))?\\))?")
+                    .matcher(op);
+            if (op.startsWith("$") || op.startsWith(".") || register(op) != null || !m.matches()
+                    || (m.group(2) == null && m.group(3) == null)) {
+                return null;
+            }
+            long disp = m.group(2) == null ? 0 : Long.decode(m.group(2));
+            return new Mem(m.group(1) != null, m.group(3) == null ? null : register(m.group(3)),
+                    m.group(4) == null ? null : register(m.group(4)), disp);
+        }
+
+        @Override
+        public String descriptorAddress(Line l) {
+            return l.is("lea") && l.operands().get(0).equals(".Lrseq_cs(%rip)") ? register(l.operands().get(1)) : null;
+        }
+
+        @Override
+        public boolean isStore(Line l) {
+            return (l.is("mov") || l.is("add")) && l.operands().size() == 2 && memory(l.operands().get(1)) != null;
+        }
+
+        @Override
+        public String loadDestination(Line l) {
+            return (l.is("mov") || l.is("movzbl")) && memory(l.operands().get(0)) != null
+                    ? register(l.operands().get(1)) : null;
+        }
+
+        @Override
+        public Mem access(Line l) {
+            return isStore(l) ? memory(l.operands().get(1)) : memory(l.operands().get(0));
+        }
+
+        @Override
+        public String storedRegister(Line l) {
+            return register(l.operands().get(0));
+        }
+
+        @Override
+        public Set<String> writes(Line l) {
+            if (l.mnemonic() == null || isStore(l) || l.is("cmp") || l.is("test") || l.mnemonic().startsWith("j")
+                    || l.is("ret") || l.operands().isEmpty()) {
+                return Set.of();
+            }
+            String dst = register(l.operands().getLast());
+            return dst == null ? Set.of() : Set.of(dst);
+        }
+
+        @Override
+        public List<String> compared(Line l) {
+            return l.is("cmp") ? l.operands() : null;
+        }
+
+        @Override
+        public String notEqualBranchTarget(Line l) {
+            return l.is("jne") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public Object argument(int i) {
+            return i < ARGS.length ? ARGS[i] : new Mem(false, "rsp", null, 8L * (i - ARGS.length + 1));
+        }
+
+        @Override
+        public String areaRegister(List<Line> prologue, SectionConfig config, Operation op) {
+            if (config.addressing() == Addressing.TLS) {
+                return null; // %fs:disp32 operands, no register
+            }
+            Object arg = argument(op.baseArity());
+            if (arg instanceof String r) {
+                return r;
+            }
+            // A stack-passed area is loaded from its slot into a register before the section.
+            for (Line l : prologue) {
+                if (arg.equals(access(l)) && loadDestination(l) != null) {
+                    return loadDestination(l);
+                }
+            }
+            return fail("no load of the stack-passed area argument " + arg + " in " + prologue);
+        }
+
+        @Override
+        public Mem areaField(SectionConfig config, String area, int offset) {
+            return config.addressing() == Addressing.TLS ? new Mem(true, null, null, config.rseqOffset() + offset)
+                    : new Mem(false, area, null, offset);
+        }
+    };
+
+    static final Isa A64 = new Isa() {
+        @Override
+        public String register(String op) {
+            return op.matches("[wx]\\d+") ? "x" + op.substring(1) : null;
+        }
+
+        @Override
+        public Mem memory(String op) {
+            var m = java.util.regex.Pattern.compile("\\[(x\\d+)(?:, #(\\d+)|, (x\\d+))?\\]").matcher(op);
+            return m.matches() ? new Mem(false, m.group(1), m.group(3), m.group(2) == null ? 0 : Long.parseLong(m.group(2)))
+                    : null;
+        }
+
+        @Override
+        public String descriptorAddress(Line l) {
+            return l.is("adr") && l.operands().get(1).equals(".Lrseq_cs") ? register(l.operands().get(0)) : null;
+        }
+
+        @Override
+        public boolean isStore(Line l) {
+            return l.is("str") || l.is("stlr") || l.is("strb");
+        }
+
+        @Override
+        public String loadDestination(Line l) {
+            return l.is("ldr") || l.is("ldrb") ? register(l.operands().get(0)) : null;
+        }
+
+        @Override
+        public Mem access(Line l) {
+            return memory(l.operands().get(1));
+        }
+
+        @Override
+        public String storedRegister(Line l) {
+            return register(l.operands().get(0));
+        }
+
+        @Override
+        public Set<String> writes(Line l) {
+            if (l.mnemonic() == null || isStore(l) || l.is("cmp") || l.mnemonic().startsWith("b")
+                    || l.is("cbz") || l.is("ret") || l.operands().isEmpty()) {
+                return Set.of();
+            }
+            String dst = register(l.operands().get(0));
+            Set<String> written = new java.util.HashSet<>();
+            if (dst != null) {
+                written.add(dst);
+            }
+            if (l.operands().size() == 3 && l.operands().get(1).matches("\\[x\\d+\\]")) { // post-indexed
+                written.add(memory(l.operands().get(1)).base());
+            }
+            return written;
+        }
+
+        @Override
+        public List<String> compared(Line l) {
+            return l.is("cmp") ? l.operands() : null;
+        }
+
+        @Override
+        public String notEqualBranchTarget(Line l) {
+            return l.is("b.ne") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public Object argument(int i) {
+            return "x" + i;
+        }
+
+        @Override
+        public String areaRegister(List<Line> prologue, SectionConfig config, Operation op) {
+            if (config.addressing() == Addressing.REGISTER) {
+                return "x" + op.baseArity();
+            }
+            // mrs AREA, tpidr_el0; then AREA += or -= __rseq_offset (an immediate, or movz/movk into a scratch).
+            assertTrue(!prologue.isEmpty() && prologue.getFirst().is("mrs")
+                    && prologue.getFirst().operands().get(1).equals("tpidr_el0"), "TLS prologue reads tpidr_el0");
+            String area = register(prologue.getFirst().operands().get(0));
+            long scratch = 0, offset = 0;
+            for (Line l : prologue.subList(1, prologue.size())) {
+                List<String> o = l.operands();
+                if (l.is("movz") || l.is("movk")) {
+                    long half = Long.decode(o.get(1).substring(1));
+                    int shift = o.size() > 2 ? Integer.parseInt(o.get(2).replace("lsl #", "")) : 0;
+                    scratch = (l.is("movz") ? 0 : scratch) | half << shift;
+                } else if ((l.is("add") || l.is("sub")) && register(o.get(0)).equals(area)
+                        && register(o.get(1)).equals(area)) {
+                    long v = o.get(2).startsWith("#") ? Long.decode(o.get(2).substring(1)) : scratch;
+                    offset += l.is("add") ? v : -v;
+                } else {
+                    fail("unexpected TLS prologue instruction " + l);
+                }
+            }
+            assertEquals(config.rseqOffset(), offset, "area = tpidr_el0 + __rseq_offset");
+            return area;
+        }
+
+        @Override
+        public Mem areaField(SectionConfig config, String area, int offset) {
+            return new Mem(false, area, null, offset);
+        }
+    };
+
+    // ---------------------------------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("io.github.rseq4j.internal.cs.SectionLayoutTest#sections")
+    void armsBeforeStartLoadsIndexAfterChecksItAndCommitsLast(GnuAs.Arch arch, Operation op, SectionConfig config) {
+        EmittedSection section = arch.templates(config).emit(op, 6);
+        assertOrder(arch == GnuAs.Arch.X86_64 ? X86 : A64, op, config, section.listing());
+    }
+
+    /** All the order assertions on one listing; see the class comment. */
+    static void assertOrder(Isa isa, Operation op, SectionConfig config, String listing) {
+        List<Line> lines = parse(listing);
+        int entry = labelIndex(lines, ".Lentry"), start = labelIndex(lines, ".Lstart");
+        int postCommit = labelIndex(lines, ".Lpost_commit");
+        assertTrue(entry < start && start < postCommit, "entry < start < post_commit");
+        List<Line> body = lines.subList(entry + 1, postCommit);
+        int startInBody = start - entry - 1;
+
+        // The area: where it lives must be set up before the section and never changed inside the function.
+        int descriptor = onlyIndex(body, l -> isa.descriptorAddress(l) != null, "descriptor address");
+        String area = isa.areaRegister(body.subList(0, descriptor), config, op);
+        if (area != null) {
+            for (Line l : body.subList(descriptor, body.size())) {
+                assertFalse(isa.writes(l).contains(area), "area register " + area + " overwritten by " + l);
+            }
+        }
+
+        // 1. area->rseq_cs = &descriptor, once, before start_ip.
+        Mem rseqCsField = isa.areaField(config, area, SectionTemplates.RSEQ_CS_FIELD);
+        int arm = onlyIndex(body, l -> isa.isStore(l) && rseqCsField.equals(isa.access(l)),
+                "store to area->rseq_cs " + rseqCsField);
+        assertTrue(descriptor < arm && arm < startInBody, "descriptor address, then the rseq_cs store, then start_ip:\n"
+                + listing);
+        String descriptorRegister = isa.descriptorAddress(body.get(descriptor));
+        assertEquals(descriptorRegister, isa.storedRegister(body.get(arm)), "the store arms with the descriptor");
+        for (Line l : body.subList(descriptor + 1, arm)) {
+            assertFalse(isa.writes(l).contains(descriptorRegister), "descriptor register overwritten by " + l);
+        }
+
+        // 2. idx = area->INDEX, once, after start_ip.
+        Mem indexField = isa.areaField(config, area, config.indexField().offset());
+        int load = onlyIndex(body, l -> isa.loadDestination(l) != null && indexField.equals(isa.access(l)),
+                "load of the index field " + indexField);
+        assertTrue(load > startInBody, "the index load follows start_ip:\n" + listing);
+        String index = isa.loadDestination(body.get(load));
+
+        // 4. The commit: last before post_commit.
+        int commit = body.size() - 1;
+        Line commitLine = body.get(commit);
+        assertTrue(isa.isStore(commitLine), "last instruction before post_commit is a store: " + commitLine);
+        Mem target = isa.access(commitLine);
+        if (op == Operation.ADD) {
+            assertTrue(index.equals(target.base()) || index.equals(target.index()),
+                    "add commits to the loaded index's slot: " + commitLine);
+            for (Line l : body.subList(load + 1, commit)) {
+                assertFalse(isa.isStore(l), "add stores nothing but its commit: " + l);
+            }
+        } else {
+            assertEquals(isa.argument(0), target.base(), "commit writes *v: " + commitLine);
+        }
+
+        // 3. The index compare, when the operation takes an expected index: after the load, before any store.
+        if (op != Operation.ADD) {
+            Object expected = isa.argument(op.baseArity() - 1);
+            int compare = -1;
+            for (int i = load + 1; i < commit && compare < 0; i++) {
+                List<String> operands = isa.compared(body.get(i));
+                if (operands != null && operands.stream().map(isa::register).anyMatch(index::equals)
+                        && operands.stream().anyMatch(o -> expected.equals(isa.register(o))
+                                || expected.equals(isa.memory(o)))) {
+                    compare = i;
+                }
+            }
+            assertTrue(compare > 0, "no compare of the loaded index " + index + " with the expected index "
+                    + expected + ":\n" + listing);
+            assertEquals(".Lindex_mismatch", isa.notEqualBranchTarget(body.get(compare + 1)),
+                    "a mismatch leaves for index_mismatch");
+            for (Line l : body.subList(load + 1, compare)) {
+                assertFalse(isa.writes(l).contains(index), "index overwritten before its compare by " + l);
+            }
+            for (Line l : body.subList(startInBody, compare)) {
+                assertFalse(isa.isStore(l), "store before the index compare: " + l);
+            }
+
+            // The value check: *v (read in the compare, or loaded into a register first) against the expected
+            // value (argument 1), leaving for compare_failed, between the index compare and the first store.
+            Object expectedValue = isa.argument(1);
+            Mem v = new Mem(false, (String) isa.argument(0), null, 0);
+            String loadedV = null;
+            int valueCompare = -1;
+            for (int i = compare + 2; i < commit && valueCompare < 0; i++) {
+                Line l = body.get(i);
+                List<String> operands = isa.compared(l);
+                String vRegister = loadedV == null ? "" : loadedV;
+                if (isa.loadDestination(l) != null && v.equals(isa.access(l))) {
+                    loadedV = isa.loadDestination(l);
+                } else if (operands != null && operands.stream().anyMatch(o -> expectedValue.equals(isa.register(o)))
+                        && operands.stream().anyMatch(o -> v.equals(isa.memory(o))
+                                || vRegister.equals(isa.register(o)))) {
+                    valueCompare = i;
+                }
+                assertFalse(isa.isStore(l) && valueCompare < 0, "store before the value compare: " + l);
+            }
+            assertTrue(valueCompare > 0, "no compare of *v with the expected value:\n" + listing);
+            assertEquals(".Lcompare_failed", body.get(valueCompare + 1).operands().getLast(),
+                    "a failed value compare leaves for compare_failed");
+        }
+        assertNotNull(index);
+    }
+
+    private static int labelIndex(List<Line> lines, String label) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (label.equals(lines.get(i).label())) {
+                return i;
+            }
+        }
+        return fail("no label " + label);
+    }
+
+    private static int onlyIndex(List<Line> lines, Predicate<Line> what, String description) {
+        int found = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (what.test(lines.get(i))) {
+                if (found >= 0) {
+                    fail("more than one " + description + ": " + lines.get(found) + ", " + lines.get(i));
+                }
+                found = i;
+            }
+        }
+        assertTrue(found >= 0, "no " + description);
+        return found;
+    }
+}

@@ -1,0 +1,160 @@
+package io.github.rseq4j.internal.cs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.rseq4j.Owner;
+import io.github.rseq4j.internal.RseqAbi;
+import io.github.rseq4j.internal.sys.Cpus;
+import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
+import io.github.rseq4j.internal.sys.Affinity;
+import io.github.rseq4j.internal.sys.Cpus;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What each operation does, return code by return code, run on this machine: sections linked afresh by each
+ * test (glibc's area, TLS addressing) and called by one thread pinned to one CPU, so every result is known in
+ * advance. An aborted call (preemption) is simply repeated. The structures' tests run the same operations
+ * under load; this one pins down every exit of every template.
+ */
+class SectionSemanticsTest {
+
+    private static final long LINE = 64;
+
+    private SectionLibrary sections;
+    private Arena arena;
+
+    @BeforeEach
+    void link() {
+        String arch = System.getProperty("os.arch");
+        Assumptions.assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "runs x86_64 code; os.arch is " + arch);
+        Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area; owner is " + RseqAbi.OWNER);
+        sections = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE), 6);
+        arena = Arena.ofAuto();
+    }
+
+    interface Call {
+        int run() throws Throwable;
+    }
+
+    /** Runs {@code call} until the kernel lets it finish (ABORTED only after a preemption) and returns its code. */
+    private static int finish(Call call) {
+        try {
+            for (;;) {
+                int rc = call.run();
+                if (rc != SectionTemplates.ABORTED) {
+                    return rc;
+                }
+            }
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static void pinned(IntConsumer onCpu) {
+        int cpu = Affinity.allowed().nextSetBit(0);
+        Affinity.runPinned(cpu, () -> onCpu.accept(cpu));
+    }
+
+    private MemorySegment longs(long... values) {
+        MemorySegment s = arena.allocate(8L * values.length, LINE);
+        for (int i = 0; i < values.length; i++) {
+            s.setAtIndex(ValueLayout.JAVA_LONG, i, values[i]);
+        }
+        return s;
+    }
+
+    private static long at(MemorySegment s, int index) {
+        return s.getAtIndex(ValueLayout.JAVA_LONG, index);
+    }
+
+    @Test
+    void addAddsToTheRunningCpusLineOnly() {
+        MemorySegment cells = arena.allocate(Cpus.POSSIBLE * LINE, LINE);
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.add().invokeExact(cells.address(), 5L)));
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.add().invokeExact(cells.address(), -2L)));
+            for (int c = 0; c < Cpus.POSSIBLE; c++) {
+                assertEquals(c == cpu ? 3 : 0, cells.get(ValueLayout.JAVA_LONG, c * LINE), "line " + c);
+            }
+        });
+    }
+
+    @Test
+    void cmpeqvStorevChecksIndexThenValueThenStores() {
+        MemorySegment v = longs(7);
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.INDEX_MISMATCH,
+                    finish(() -> (int) sections.cmpeqvStorev().invokeExact(v.address(), 7L, 9L, cpu + 1)));
+            assertEquals(SectionTemplates.COMPARE_FAILED,
+                    finish(() -> (int) sections.cmpeqvStorev().invokeExact(v.address(), 8L, 9L, cpu)));
+            assertEquals(7, at(v, 0), "nothing stored by a failed check");
+            assertEquals(SectionTemplates.COMMITTED,
+                    finish(() -> (int) sections.cmpeqvStorev().invokeExact(v.address(), 7L, 9L, cpu)));
+            assertEquals(9, at(v, 0));
+        });
+    }
+
+    @Test
+    void cmpeqvStorevStorevStoresBothOnlyAfterBothChecks() {
+        MemorySegment v = longs(1), v2 = longs(0);
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.INDEX_MISMATCH, finish(() -> (int) sections.cmpeqvStorevStorev()
+                    .invokeExact(v.address(), 1L, v2.address(), 42L, 2L, cpu + 1)));
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(() -> (int) sections.cmpeqvStorevStorev()
+                    .invokeExact(v.address(), 5L, v2.address(), 42L, 2L, cpu)));
+            assertEquals(0, at(v2, 0), "v2 untouched by a failed check");
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpeqvStorevStorev()
+                    .invokeExact(v.address(), 1L, v2.address(), 42L, 2L, cpu)));
+            assertEquals(42, at(v2, 0));
+            assertEquals(2, at(v, 0));
+        });
+    }
+
+    @Test
+    void cmpeqvTrymemcpyStorevCopiesExactlyLenBytes() {
+        byte[] pattern = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+        MemorySegment v = longs(3), src = arena.allocate(16), dst = arena.allocate(16);
+        MemorySegment.copy(pattern, 0, src, ValueLayout.JAVA_BYTE, 0, pattern.length);
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.INDEX_MISMATCH, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
+                    .invokeExact(v.address(), 3L, dst.address(), src.address(), 13L, 4L, cpu + 1)));
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
+                    .invokeExact(v.address(), 2L, dst.address(), src.address(), 13L, 4L, cpu)));
+            assertArrayEquals(new byte[16], dst.toArray(ValueLayout.JAVA_BYTE), "nothing copied by a failed check");
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
+                    .invokeExact(v.address(), 3L, dst.address(), src.address(), 0L, 4L, cpu)));
+            assertArrayEquals(new byte[16], dst.toArray(ValueLayout.JAVA_BYTE), "len 0 copies nothing");
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
+                    .invokeExact(v.address(), 4L, dst.address(), src.address(), 13L, 5L, cpu)));
+            byte[] expected = new byte[16];
+            System.arraycopy(pattern, 0, expected, 0, pattern.length);
+            assertArrayEquals(expected, dst.toArray(ValueLayout.JAVA_BYTE), "13 bytes copied, the rest untouched");
+            assertEquals(5, at(v, 0));
+        });
+    }
+
+    @Test
+    void cmpnevStoreoffpLoadPopsTheHead() {
+        MemorySegment second = longs(0, 222), first = arena.allocate(16, 8);
+        first.set(ValueLayout.JAVA_LONG, 0, second.address());
+        MemorySegment head = longs(first.address()), load = longs(-1), empty = longs(0);
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.INDEX_MISMATCH, finish(() -> (int) sections.cmpnevStoreoffpLoad()
+                    .invokeExact(head.address(), 0L, 0L, load.address(), cpu + 1)));
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(() -> (int) sections.cmpnevStoreoffpLoad()
+                    .invokeExact(empty.address(), 0L, 0L, load.address(), cpu)));
+            assertEquals(-1, at(load, 0), "nothing loaded by a failed check");
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpnevStoreoffpLoad()
+                    .invokeExact(head.address(), 0L, 0L, load.address(), cpu)));
+            assertEquals(first.address(), at(load, 0), "the popped node");
+            assertEquals(second.address(), at(head, 0), "the new head is its next");
+        });
+    }
+}

@@ -1,0 +1,93 @@
+package io.github.rseq4j.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.rseq4j.RseqException;
+import io.github.rseq4j.internal.RseqAbi;
+import io.github.rseq4j.internal.cs.SectionConfig;
+import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
+import io.github.rseq4j.internal.cs.SectionLibrary;
+import io.github.rseq4j.internal.cs.SectionTemplates;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every section refuses an index at or above its limit, whatever the area holds: cpu_id -1 and -2 (unregistered),
+ * the limit itself, far above it. The sections run on a hand-made, never registered area (REGISTER addressing),
+ * so the kernel neither aborts them nor changes cpu_id: each result is deterministic. Cells beyond the limit are
+ * guard lines that must stay untouched; an in-range index is the control that shows a write would be seen.
+ */
+class IndexRangeTest {
+
+    private static final int LIMIT = 4;
+    /** Cells for every index below LIMIT plus guard lines up to index LIMIT + 3. */
+    private static final int LINES = LIMIT + 4;
+
+    private static SectionLibrary lib;
+
+    @BeforeAll
+    static void link() {
+        try {
+            lib = SectionLibrary.link(SectionConfig.register(IndexField.CPU_ID, LIMIT), 6);
+        } catch (RseqException refused) {
+            assumeTrue(false, "executable memory refused: " + refused.getMessage());
+        }
+    }
+
+    @ParameterizedTest(name = "cpu_id {0}")
+    @ValueSource(ints = {-1, -2, LIMIT, LIMIT + 1, LIMIT + 3, Integer.MAX_VALUE, Integer.MIN_VALUE})
+    void everySectionRefusesAnIndexOutOfRange(int cpuId) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment area = arena.allocate(RseqAbi.REGISTRATION_LENGTH, RseqAbi.ALIGNMENT);
+            area.set(ValueLayout.JAVA_INT, RseqAbi.CPU_ID, cpuId);
+            MemorySegment cells = arena.allocate(Cells.LINE * LINES, Cells.LINE);
+            MemorySegment scratch = arena.allocate(Cells.LINE, Cells.LINE);
+            // The cell an out-of-range index would address, when it lies inside the allocation (a guard line).
+            long target = cells.address() + (cpuId >= LIMIT && cpuId < LINES ? cpuId : LINES - 1) * Cells.LINE;
+            long base = cells.address();
+            long a = area.address();
+            long node = scratch.address();
+            cells.set(ValueLayout.JAVA_LONG, (LINES - 1) * Cells.LINE, node); // a non-empty head for the pop
+            MemorySegment before = arena.allocate(cells.byteSize());
+            before.copyFrom(cells);
+
+            Map<String, Cells.Call> calls = Map.of(
+                    "add", () -> (int) lib.add().invokeExact(base, 1L, a),
+                    "cmpeqvStorev", () -> (int) lib.cmpeqvStorev().invokeExact(target, 0L, 1L, cpuId, a),
+                    "cmpeqvStorevStorev", () -> (int) lib.cmpeqvStorevStorev()
+                            .invokeExact(target, 0L, target + 8, 1L, 1L, cpuId, a),
+                    "cmpeqvTrymemcpyStorev", () -> (int) lib.cmpeqvTrymemcpyStorev()
+                            .invokeExact(target, 0L, target + 8, node, 16L, 1L, cpuId, a),
+                    "cmpnevStoreoffpLoad", () -> (int) lib.cmpnevStoreoffpLoad()
+                            .invokeExact(target, 0L, 0L, node + 8, cpuId, a));
+            calls.forEach((name, call) -> {
+                assertEquals(SectionTemplates.INDEX_OUT_OF_RANGE, Cells.invoke(call), name + " with cpu_id " + cpuId);
+                assertEquals(-1, cells.mismatch(before), name + " with cpu_id " + cpuId + " wrote a cell");
+            });
+        }
+    }
+
+    @ParameterizedTest(name = "cpu_id {0}")
+    @ValueSource(ints = {0, LIMIT - 1})
+    void anIndexInRangeCommits(int cpuId) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment area = arena.allocate(RseqAbi.REGISTRATION_LENGTH, RseqAbi.ALIGNMENT);
+            area.set(ValueLayout.JAVA_INT, RseqAbi.CPU_ID, cpuId);
+            MemorySegment cells = arena.allocate(Cells.LINE * LINES, Cells.LINE);
+            long base = cells.address();
+            long a = area.address();
+            assertEquals(SectionTemplates.COMMITTED, Cells.invoke(() -> (int) lib.add().invokeExact(base, 5L, a)));
+            long cell = base + cpuId * Cells.LINE;
+            assertEquals(SectionTemplates.COMMITTED,
+                    Cells.invoke(() -> (int) lib.cmpeqvStorev().invokeExact(cell, 5L, 7L, cpuId, a)));
+            assertEquals(7, cells.get(ValueLayout.JAVA_LONG, cpuId * Cells.LINE));
+            assertEquals(7, Cells.sum(cells));
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.github.rseq4j.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.rseq4j.PerCpuHistogram;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** PerCpuHistogram's answers against the exact ones and against HdrHistogram on the same data. */
+class PerCpuHistogramTest {
+
+    private static final long HIGHEST = 3_600_000_000_000L; // an hour in nanoseconds
+    private static final double[] PERCENTILES = {0, 1, 10, 25, 50, 75, 90, 99, 99.9, 99.99, 100};
+
+    /** Latency-like data: log-uniform over nine decades, plus small exact values. */
+    private static long[] data(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = i % 10 == 0 ? random.nextLong(100) : (long) Math.pow(10, random.nextDouble(0, 9));
+        }
+        return values;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void percentilesWithinThePrecisionOfTheExactAndOfHdrHistogram(int digits) {
+        long[] values = data(200_000, digits);
+        PerCpuHistogram mine = new PerCpuHistogram(HIGHEST, digits);
+        Histogram hdr = new Histogram(HIGHEST, digits);
+        for (long v : values) {
+            mine.record(v);
+            hdr.recordValue(v);
+        }
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double precision = Math.pow(10, -digits);
+        PerCpuHistogram.Snapshot s = mine.snapshot();
+        assertEquals(values.length, s.count());
+        for (double p : PERCENTILES) {
+            long exact = sorted[(int) Math.max(0, Math.ceil(p / 100 * values.length) - 1)];
+            long got = s.percentile(p);
+            assertTrue(got >= exact && got <= exact + exact * precision, p + "th: " + got + ", exact " + exact);
+            long theirs = hdr.getValueAtPercentile(p);
+            assertTrue(Math.abs(got - theirs) <= 2 * precision * exact + 1,
+                    p + "th: " + got + ", HdrHistogram " + theirs + ", exact " + exact);
+        }
+        long max = sorted[sorted.length - 1];
+        assertTrue(s.max() >= max && s.max() <= max + max * precision, "max " + s.max() + ", exact " + max);
+        double mean = Arrays.stream(values).average().orElseThrow();
+        assertEquals(mean, s.mean(), mean * precision, "mean");
+        assertEquals(hdr.getMean(), s.mean(), mean * 2 * precision, "mean against HdrHistogram");
+    }
+
+    @Test
+    void bucketsCoverEveryValueOnceAndExportRawCounts() {
+        PerCpuHistogram h = new PerCpuHistogram(1_000_000, 2);
+        for (int b = 1; b < h.buckets(); b++) {
+            assertEquals(h.highestValueIn(b - 1) + 1, h.lowestValueIn(b), "gap or overlap at bucket " + b);
+        }
+        assertEquals(0, h.lowestValueIn(0));
+        assertEquals(1_000_000, h.highestValueIn(h.buckets() - 1));
+        h.recordValues(12_345, 7);
+        h.record(0);
+        long[] counts = h.snapshotThenReset().bucketCounts();
+        assertEquals(8, Arrays.stream(counts).sum());
+        assertEquals(1, counts[0]);
+        assertEquals(0, h.snapshot().count(), "a new interval after snapshotThenReset");
+        assertThrows(IllegalArgumentException.class, () -> h.record(-1));
+        assertThrows(IllegalArgumentException.class, () -> h.record(1_000_001));
+        assertThrows(IllegalArgumentException.class, () -> h.recordValues(1, -1));
+        assertThrows(IllegalArgumentException.class, () -> new PerCpuHistogram(10, 6));
+        assertThrows(IllegalArgumentException.class, () -> h.snapshot().percentile(100.5));
+    }
+}

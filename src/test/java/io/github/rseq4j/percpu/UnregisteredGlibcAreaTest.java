@@ -1,0 +1,170 @@
+package io.github.rseq4j.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.github.rseq4j.Owner;
+import io.github.rseq4j.PerCpuBuffer;
+import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuList;
+import io.github.rseq4j.PerCpuSpinLock;
+import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.RseqAbi;
+import io.github.rseq4j.internal.sys.Libc;
+import io.github.rseq4j.internal.sys.Syscalls;
+import io.github.rseq4j.testing.ForkedJvm;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * glibc owns rseq, but one thread's area is unregistered behind glibc's back with a raw
+ * {@code rseq(..., RSEQ_FLAG_UNREGISTER)}: its cpu_id reads -1, which must never become an address. That thread
+ * and registered threads then use every structure and reader at once; the results must be exact and the JVM
+ * alive. Forked, since the child re-registers the area before the thread ends but a crash must not take the
+ * test JVM with it.
+ */
+class UnregisteredGlibcAreaTest {
+
+    @Test
+    void anUnregisteredThreadStaysExactAndInBounds() {
+        ForkedJvm.Result r = ForkedJvm.run(Child.class, Map.of());
+        assumeFalse(r.output().contains("SKIP:"), r.output());
+        assertTrue(r.exitCode() == 0 && r.output().contains("ALL EXACT"), r.describe());
+    }
+
+    public static final class Child {
+        private static final int RSEQ_FLAG_UNREGISTER = 1;
+        private static final int ROUNDS = 20_000;
+        private static final int THREADS = 3; // the unregistered one and two registered ones
+
+        public static void main(String[] args) throws Exception {
+            if (RseqAbi.OWNER != Owner.GLIBC) {
+                System.out.println("SKIP: glibc does not own rseq here (owner " + RseqAbi.OWNER + ")");
+                return;
+            }
+            PerCpuCounter counter = new PerCpuCounter();
+            PerCpuSpinLock lock = new PerCpuSpinLock();
+            long[] guarded = new long[PerCpuSpinLock.slots()];
+            PerCpuList list = new PerCpuList();
+            PerCpuBuffer longs = new PerCpuBuffer(ROUNDS * THREADS);
+            PerCpuBuffer records = new PerCpuBuffer(ROUNDS * THREADS, 24);
+            AtomicLong listSum = new AtomicLong(), buffered = new AtomicLong(), recordSum = new AtomicLong();
+            List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            CyclicBarrier start = new CyclicBarrier(THREADS);
+
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                boolean unregister = t == 0;
+                threads.add(new Thread(() -> {
+                    long area = RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET;
+                    int length = unregister ? unregisterGlibcArea(area, failures) : 0;
+                    try (Arena arena = Arena.ofConfined()) {
+                        if (unregister) {
+                            int cpu = RseqThread.currentCpu();
+                            if (cpu < 0 || MemorySegment.ofAddress(area).reinterpret(8)
+                                    .get(ValueLayout.JAVA_INT, RseqAbi.CPU_ID) != -1) {
+                                failures.add("unregistered thread: currentCpu() " + cpu + ", cpu_id not -1");
+                            }
+                            if (RseqAbi.covers(RseqAbi.MM_CID + Integer.BYTES)) {
+                                if (RseqThread.currentNode() < 0) {
+                                    failures.add("unregistered thread: currentNode() " + RseqThread.currentNode());
+                                }
+                                try {
+                                    failures.add("unregistered thread: currentMmCid() " + RseqThread.currentMmCid()
+                                            + " from an area the kernel no longer updates");
+                                } catch (IllegalStateException expected) {
+                                    // mm_cid exists only for a registered thread
+                                }
+                            }
+                        }
+                        MemorySegment record = arena.allocate(24, 8), out = arena.allocate(24, 8);
+                        start.await();
+                        for (int i = 1; i <= ROUNDS; i++) {
+                            counter.increment();
+                            int slot = lock.lock();
+                            guarded[slot]++;
+                            lock.unlock(slot);
+                            list.push(i);
+                            // A pop sees the calling CPU's stack (then the shared slot): after a migration it may
+                            // come back empty; what stays behind is drained at the end.
+                            listSum.addAndGet(list.pop().orElse(0));
+                            if (!longs.push(i)) {
+                                failures.add("buffer full");
+                            }
+                            buffered.addAndGet(longs.pop().orElse(0));
+                            record.set(ValueLayout.JAVA_LONG, 0, i);
+                            record.set(ValueLayout.JAVA_LONG, 8, 2L * i);
+                            record.set(ValueLayout.JAVA_LONG, 16, 3L * i);
+                            if (!records.push(record)) {
+                                failures.add("record buffer full");
+                            }
+                            out.fill((byte) 0);
+                            records.pop(out);
+                            long a = out.get(ValueLayout.JAVA_LONG, 0);
+                            if (out.get(ValueLayout.JAVA_LONG, 8) != 2 * a || out.get(ValueLayout.JAVA_LONG, 16) != 3 * a) {
+                                failures.add("torn record " + a);
+                            }
+                            recordSum.addAndGet(a);
+                        }
+                    } catch (Throwable e) {
+                        failures.add(Thread.currentThread() + ": " + e);
+                    } finally {
+                        if (length > 0) {
+                            // Give the thread back to glibc as it left it: registered, same length and signature.
+                            int rc = Syscalls.rseq(area, length, 0, RseqAbi.SIGNATURE);
+                            if (rc != 0) {
+                                failures.add("re-registration failed: " + rc);
+                            }
+                        }
+                    }
+                }, unregister ? "unregistered" : "registered-" + t));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            long perThread = (long) ROUNDS * (ROUNDS + 1) / 2;
+            long locked = 0;
+            for (long g : guarded) {
+                locked += g;
+            }
+            check(failures, "counter", counter.sum(), (long) ROUNDS * THREADS);
+            check(failures, "lock-guarded increments", locked, (long) ROUNDS * THREADS);
+            list.drain(listSum::addAndGet);
+            longs.drain(r -> buffered.addAndGet(r.get(ValueLayout.JAVA_LONG, 0)));
+            records.drain(r -> recordSum.addAndGet(r.get(ValueLayout.JAVA_LONG, 0)));
+            check(failures, "list values popped and drained", listSum.get(), perThread * THREADS);
+            check(failures, "buffer values popped and drained", buffered.get(), perThread * THREADS);
+            check(failures, "records popped and drained", recordSum.get(), perThread * THREADS);
+            if (!failures.isEmpty()) {
+                System.out.println("FAILURES: " + failures);
+                System.exit(1);
+            }
+            System.out.println("ALL EXACT");
+        }
+
+        /** Unregisters glibc's area of the calling thread; returns the length it was registered with. */
+        private static int unregisterGlibcArea(long area, List<String> failures) {
+            for (int length : new int[] {RseqAbi.REGISTRATION_LENGTH, 32, RseqAbi.GLIBC_SIZE}) {
+                if (Syscalls.rseq(area, length, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE) == 0) {
+                    return length;
+                }
+            }
+            failures.add("could not unregister glibc's area (sched_getcpu " + Libc.schedGetcpu() + ")");
+            return 0;
+        }
+
+        private static void check(List<String> failures, String what, long got, long want) {
+            if (got != want) {
+                failures.add(what + ": " + got + ", expected " + want);
+            }
+        }
+    }
+}
