@@ -81,12 +81,15 @@ public final class RseqThread {
     final long area;
     /** rseq4j's slot: own area (if any) then the registration count, which only the owner touches. */
     private final long slot;
+    /** The owner's time-slice extension requests; immutable reference, state owner-only. */
+    final RseqSlice slice;
 
     private RseqThread(Thread owner, long area, long slot) {
         this.ownerId = owner.threadId();
         this.ownerName = owner.toString();
         this.area = area;
         this.slot = slot;
+        this.slice = new RseqSlice(ownerId, area);
     }
 
     private static RseqThread forCallingThread() {
