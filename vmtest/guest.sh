@@ -1,6 +1,13 @@
 # Runs inside the guest (busybox sh), started by the root image's /init with the work disk on
 # /work. Writes everything the host reads back under /work/results, then powers off.
 bb=/bin/busybox
+# Ends the guest. A kernel without a power-off driver (no ACPI on x86_64, no PSCI on aarch64, e.g.
+# vmtest/build-slice-kernel.sh's) turns poweroff into a halt that never returns and never ends
+# QEMU; there reboot instead: QEMU runs with -no-reboot, so a reset ends it too.
+stop_guest() {
+    if [ -d /sys/firmware/acpi ] || [ -d /sys/firmware/devicetree/base/psci ]; then $bb poweroff -f; fi
+    $bb reboot -f
+}
 $bb mount -t proc proc /proc
 $bb mount -t sysfs sys /sys
 $bb mount -t tmpfs tmp /tmp
@@ -42,4 +49,4 @@ echo "vmtest guest: junit exit $rc"
 cd /
 sync
 umount /work
-poweroff -f
+stop_guest

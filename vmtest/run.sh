@@ -260,10 +260,16 @@ build_initramfs() {
 bb=/bin/busybox
 $bb mount -t devtmpfs dev /dev
 $bb mount -t proc proc /proc
+# Like vmtest/guest.sh's stop_guest: poweroff halts for good on a kernel without a power-off driver.
+stop_guest() {
+    $bb mount -t sysfs sys /sys
+    if [ -d /sys/firmware/acpi ] || [ -d /sys/firmware/devicetree/base/psci ]; then $bb poweroff -f; fi
+    $bb reboot -f
+}
 # A few passes load every module after its dependencies without reading modules.dep.
 for pass in 1 2 3 4; do for m in /modules/*.ko; do [ -f "$m" ] && $bb insmod "$m" 2>/dev/null; done; done
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vdb ] && break; $bb sleep 1; done
-$bb mount -t ext4 -o ro /dev/vda /newroot || { echo "vmtest: cannot mount the root image"; $bb poweroff -f; }
+$bb mount -t ext4 -o ro /dev/vda /newroot || { echo "vmtest: cannot mount the root image"; stop_guest; }
 $bb umount /proc
 $bb umount /dev
 exec $bb switch_root /newroot /init
