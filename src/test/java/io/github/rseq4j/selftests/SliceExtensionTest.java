@@ -63,6 +63,11 @@ class SliceExtensionTest {
     }
 
     @Test
+    void spinLockHolderRequests() {
+        onNewThread(SliceExtensionTest::holderRequests);
+    }
+
+    @Test
     void grantedInsideRequest() {
         onNewThread(SliceExtensionTest::grantObserved);
     }
@@ -79,6 +84,7 @@ class SliceExtensionTest {
                     check("unavailable request does nothing", SliceExtensionTest::requestWithoutExtensions),
                     check("virtual thread request does nothing", SliceExtensionTest::requestOnVirtualThread),
                     check("nested requests end at the outermost", SliceExtensionTest::nestedRequests),
+                    check("spin lock holder requests", SliceExtensionTest::holderRequests),
                     check("misuse is refused", SliceExtensionTest::misuse),
                     check("yield outside a grant returns 0", SliceExtensionTest::yieldWithoutGrant),
                     check("granted inside request", SliceExtensionTest::grantObserved));
@@ -112,6 +118,12 @@ class SliceExtensionTest {
             PerCpuSpinLock lock = new PerCpuSpinLock();
             int slot = lock.lock();
             assertTrue(lock.isLocked(slot));
+            try (RseqSlice held = RseqSlice.request()) {
+                assertFalse(held.isRequesting(), "a holder has nothing to request either");
+            }
+            if (registration != null && RseqAbi.USABLE_SIZE >= RseqAbi.SLICE_CTRL + Integer.BYTES) {
+                assertEquals(0, requestByte(registration.thread()), "a holder leaves the request byte untouched");
+            }
             lock.unlock(slot);
             assertFalse(lock.isLocked(slot));
         }
@@ -155,6 +167,34 @@ class SliceExtensionTest {
             assertFalse(outer.isRequesting());
             assertNotEquals(0, RseqMemory.readField(areaOf(handle) + RseqAbi.FLAGS) & RseqAbi.FLAG_SLICE_EXT_ENABLED,
                     "the first request enables extensions for the thread (flags shows ENABLED)");
+        }
+    }
+
+    /**
+     * A {@link PerCpuSpinLock} holder requests an extension from {@code lock()} to {@code unlock()}; an
+     * inner scope shows it, as it cannot end the holder's request. Unlocking another thread's hold ends
+     * nothing of the unlocking thread's.
+     */
+    static void holderRequests() {
+        assumeAvailable();
+        try (RseqThread.Registration registration = RseqThread.register()) {
+            PerCpuSpinLock lock = new PerCpuSpinLock();
+            int slot = lock.lock();
+            RseqSlice scope = RseqSlice.request();
+            scope.close();
+            assertTrue(scope.isRequesting(), "the holder's request must stay open until unlock(); refusal: "
+                    + scope.refusal());
+            lock.unlock(slot);
+            assertFalse(scope.isRequesting(), "unlock() on the holder's thread ends its request");
+            assertEquals(0, requestByte(registration.thread()), "the request byte after unlock()");
+
+            int[] held = new int[1];
+            onNewThread(() -> held[0] = lock.lock()); // that thread ends holding the lock
+            try (RseqSlice own = RseqSlice.request()) {
+                lock.unlock(held[0]);
+                assertTrue(own.isRequesting(), "unlocking another thread's hold must not end this thread's request");
+            }
+            assertFalse(lock.isLocked(held[0]));
         }
     }
 
