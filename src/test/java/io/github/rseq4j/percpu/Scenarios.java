@@ -44,9 +44,14 @@ final class Scenarios {
      * guarded region the slot's word must read held and no other worker may be recorded as its holder.
      */
     static void spinlock(int threads, int reps, Wrap wrap) {
-        PerCpuSpinLock lock = new PerCpuSpinLock();
-        long[] counts = new long[PerCpuSpinLock.slots()];
-        int[] holders = new int[PerCpuSpinLock.slots()];
+        spinlock(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void spinlock(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuSpinLock lock = new PerCpuSpinLock(indexing);
+        assertEquals(indexing.isAvailable() ? indexing : PerCpuIndexing.CPU_ID, lock.indexing(), "active indexing");
+        long[] counts = new long[lock.slotCount()];
+        int[] holders = new int[lock.slotCount()];
         run(threads, wrap, i -> {
             for (int r = 0; r < reps; r++) {
                 int slot = lock.lock();
