@@ -72,6 +72,7 @@ final class PerCpuSlots {
 
     /** The mm_cid-indexed handles, linked when the first structure asks for them. */
     private static final class ByMmCid {
+        static final MethodHandle ADD = PerCpuSections.byMmCid().add();
         static final MethodHandle CMPEQV_STOREV = PerCpuSections.byMmCid().cmpeqvStorev();
         static final MethodHandle CMPNEV_STOREOFFP_LOAD = PerCpuSections.byMmCid().cmpnevStoreoffpLoad();
     }
@@ -205,10 +206,12 @@ final class PerCpuSlots {
 
     // Section calls: one shape per mode; area is ignored in TLS mode.
 
-    /** {@code base[cpu_id * LINE] += value}, the cpu read inside the section. */
-    static int add(long base, long value, long area) {
+    /** {@code base[index * LINE] += value}, the {@code indexing} index read and range-checked inside the section. */
+    static int add(PerCpuIndexing indexing, long base, long value, long area) {
+        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? ADD : ByMmCid.ADD;
         try {
-            return MODE == Mode.TLS ? (int) ADD.invokeExact(base, value) : (int) ADD.invokeExact(base, value, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(base, value)
+                    : (int) handle.invokeExact(base, value, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
