@@ -105,7 +105,12 @@ final class Scenarios {
 
     /** As {@link #list} with the bounded buffer of longs; a full buffer's push is retried after a pop. */
     static void buffer(int threads, int reps, Wrap wrap) {
-        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4);
+        buffer(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void buffer(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4, indexing);
+        assertEquals(indexing.isAvailable() ? indexing : PerCpuIndexing.CPU_ID, buffer.indexing(), "active indexing");
         long[][] popped = new long[threads][];
         run(threads, wrap, i -> {
             long[] mine = new long[reps];
@@ -186,7 +191,11 @@ final class Scenarios {
 
     /** 16-byte records {value, ~value} through the memcpy sections: conserved and never torn. */
     static void memcpyBuffer(int threads, int reps, Wrap wrap) {
-        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4, 16);
+        memcpyBuffer(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void memcpyBuffer(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4, 16, indexing);
         long[][] popped = new long[threads][];
         AtomicLong torn = new AtomicLong();
         run(threads, wrap, i -> {
