@@ -77,7 +77,7 @@ commands=()
 # must fail the run rather than leave a hole in the report.
 pkg='io\.github\.rseq4j\.bench\.'
 scaling="${pkg}(WhichCpu|CarrierThread|VirtualThread|Counter|Histogram|VirtualHistogram|Pool|VirtualPool)Benchmark\."
-single="${pkg}(KernelFields|Registration|PoolTasks|Buffer)Benchmark\."
+single="${pkg}(KernelFields|Registration|PoolTasks|Buffer|Slice)Benchmark\."
 first="${pkg}FirstRegistrationBenchmark\."
 
 # Shell quoting for the record in the report: readable, and still pastes back into a shell.

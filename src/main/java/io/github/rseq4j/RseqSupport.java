@@ -24,16 +24,20 @@ import java.util.Locale;
  * @param perCpuImplementation how {@link PerCpuCounter} and the other per-CPU structures run here
  * @param perCpuFallbackReason empty, or why the per-CPU structures run on
  *                    {@link PerCpuImplementation#ATOMICS} and what to do
+ * @param sliceExtension whether the kernel grants time-slice extensions to {@link RseqSlice} requests here
+ * @param sliceExtensionReason empty, or why {@link RseqSlice#request()} does nothing here and what to do
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
                           int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature, int errno, String reason,
-                          PerCpuImplementation perCpuImplementation, String perCpuFallbackReason) {
+                          PerCpuImplementation perCpuImplementation, String perCpuFallbackReason,
+                          boolean sliceExtension, String sliceExtensionReason) {
 
     private static final RseqSupport PROBED = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
             RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH, RseqAbi.GLIBC_SIZE,
             RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
             RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
-            PerCpuSections.implementation(), PerCpuSections.FALLBACK_REASON);
+            PerCpuSections.implementation(), PerCpuSections.FALLBACK_REASON,
+            SliceProbe.AVAILABLE, SliceProbe.REASON);
 
     /**
      * What rseq offers in this process. The first call (of this or any other rseq4j method)
@@ -43,6 +47,17 @@ public record RseqSupport(boolean available, Owner owner, int featureSize, int u
      */
     public static RseqSupport probe() {
         return PROBED;
+    }
+
+    /**
+     * Whether {@link RseqSlice} requests reach the kernel here (Linux 7.0 built with
+     * {@code CONFIG_RSEQ_SLICE_EXTENSION}, not booted with {@code rseq_slice_ext=0}, and threads
+     * registered longer than 32 bytes); {@link #sliceExtensionReason()} says why not.
+     *
+     * @return the same as {@link #sliceExtension()}
+     */
+    public boolean hasSliceExtension() {
+        return sliceExtension;
     }
 
     /**

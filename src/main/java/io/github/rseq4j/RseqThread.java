@@ -65,6 +65,9 @@ public final class RseqThread {
 
     private static final boolean OWN_AREAS = RseqAbi.OWNER == Owner.RSEQ4J;
 
+    /** glibc registered every thread and its areas can be read; else areas may read as unregistered. */
+    private static final boolean GLIBC_AREAS = RseqAbi.OWNER == Owner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty();
+
     private static final int RSEQ_FLAG_UNREGISTER = 1;
 
     /**
@@ -78,18 +81,22 @@ public final class RseqThread {
     final long area;
     /** rseq4j's slot: own area (if any) then the registration count, which only the owner touches. */
     private final long slot;
+    /** The owner's time-slice extension requests; immutable reference, state owner-only. */
+    final RseqSlice slice;
 
     private RseqThread(Thread owner, long area, long slot) {
         this.ownerId = owner.threadId();
         this.ownerName = owner.toString();
         this.area = area;
         this.slot = slot;
+        this.slice = new RseqSlice(ownerId, area);
     }
 
     private static RseqThread forCallingThread() {
         Thread thread = Thread.currentThread();
         long slot = AreaPool.shared().acquire(thread, Libc.gettid());
-        long area = RseqAbi.OWNER == Owner.GLIBC ? RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET : slot;
+        long area = GLIBC_AREAS ? RseqAbi.glibcArea()
+                : RseqAbi.OWNER == Owner.GLIBC ? RseqMemory.UNREGISTERED_AREA : slot;
         return new RseqThread(thread, area, slot);
     }
 
@@ -161,9 +168,7 @@ public final class RseqThread {
         }
         if (thread.isVirtual()) {
             // Never cache: the next read may run on another carrier.
-            return RseqAbi.OWNER == Owner.GLIBC
-                    ? RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET
-                    : RseqMemory.UNREGISTERED_AREA;
+            return GLIBC_AREAS ? RseqAbi.glibcArea() : RseqMemory.UNREGISTERED_AREA;
         }
         return platformHandle().area;
     }
@@ -572,7 +577,7 @@ public final class RseqThread {
      */
     public int cpuId() {
         checkOwner();
-        return RseqMemory.readField(area + RseqAbi.CPU_ID);
+        return RseqAbi.OWNER != Owner.GLIBC || GLIBC_AREAS ? RseqMemory.readField(area + RseqAbi.CPU_ID) : Libc.schedGetcpu();
     }
 
     /**
@@ -614,6 +619,10 @@ public final class RseqThread {
     private int registeredField(String name, long offset) {
         checkOwner();
         requireField(name, offset);
+        if (RseqAbi.OWNER == Owner.GLIBC && !GLIBC_AREAS) {
+            throw new IllegalStateException(name + " cannot be read: glibc's rseq area is out of reach ("
+                    + RseqAbi.GLIBC_AREA_UNREACHABLE + "); currentCpu() and cpuId() fall back to sched_getcpu()");
+        }
         if (RseqAbi.OWNER != Owner.GLIBC && RseqMemory.refcount(slot) == 0) {
             throw new IllegalStateException(name + " is only defined while the thread is registered: " + howToRegister());
         }

@@ -24,13 +24,31 @@ public final class RseqAbi {
 
     public static final int SIGNATURE = ARCH.rseqSignature();
 
-    // Field offsets of struct rseq. node_id and mm_cid (Linux 6.3) postdate the system
-    // headers the binding was generated from, so they are kept here with the kernel's values.
+    // Field offsets of struct rseq. node_id and mm_cid (Linux 6.3) and slice_ctrl (7.0) postdate
+    // the system headers the binding was generated from, so they are kept here with the kernel's
+    // values (include/uapi/linux/rseq.h of Linux 7.2; see native-headers/README.md).
     public static final long CPU_ID_START = rseq.cpu_id_start$offset();
     public static final long CPU_ID = rseq.cpu_id$offset();
     public static final long RSEQ_CS = rseq.rseq_cs$offset();
+    public static final long FLAGS = rseq.flags$offset();
     public static final long NODE_ID = 20;
     public static final long MM_CID = 24;
+    /** struct rseq_slice_ctrl: u8 request (user sets, user or kernel clears), u8 granted (kernel only), u16 reserved. */
+    public static final long SLICE_CTRL = 28;
+    public static final long SLICE_REQUEST = SLICE_CTRL;
+    public static final long SLICE_GRANTED = SLICE_CTRL + 1;
+    /** Feature size of a kernel that has slice_ctrl: a reserved byte at 32 makes it 33. */
+    public static final int SLICE_FEATURE_SIZE = 33;
+
+    /** Bits the kernel sets in {@code flags} (read-only to user space since Linux 7.0). */
+    public static final int FLAG_SLICE_EXT_AVAILABLE = 1 << 4;
+    public static final int FLAG_SLICE_EXT_ENABLED = 1 << 5;
+
+    /** prctl(2) option and arguments for time-slice extensions (include/uapi/linux/prctl.h). */
+    public static final int PR_RSEQ_SLICE_EXTENSION = 79;
+    public static final int PR_RSEQ_SLICE_EXTENSION_GET = 1;
+    public static final int PR_RSEQ_SLICE_EXTENSION_SET = 2;
+    public static final int PR_RSEQ_SLICE_EXT_ENABLE = 1;
 
     /** Size of the original (Linux 4.18) ABI, which every rseq kernel fills. */
     public static final int ORIGINAL_FEATURE_SIZE = 20;
@@ -59,6 +77,19 @@ public final class RseqAbi {
     public static final Owner OWNER = !AVAILABLE ? Owner.NONE : GLIBC_SIZE > 0 ? Owner.GLIBC : Owner.RSEQ4J;
 
     /**
+     * Why glibc's area cannot be found from Java, or empty when it can (always, unless glibc owns
+     * rseq on an architecture whose thread pointer is read by a stub in executable memory, and a
+     * W^X policy refuses that memory: aarch64 under such a seccomp filter or LSM). Readers then
+     * fall back to {@code sched_getcpu()} and the per-CPU structures to atomics.
+     */
+    public static final String GLIBC_AREA_UNREACHABLE = glibcAreaUnreachable();
+
+    /** Address of the calling thread's glibc area; only when OWNER is GLIBC and the area is reachable. */
+    public static long glibcArea() {
+        return ARCH.threadPointer() + GLIBC_OFFSET;
+    }
+
+    /**
      * Length rseq4j registers its own areas with: the original 32 bytes, or the feature size
      * where a newer kernel fills more (it then requires at least that much).
      */
@@ -71,6 +102,19 @@ public final class RseqAbi {
     public static final int USABLE_SIZE = OWNER == Owner.GLIBC
             ? Math.min(FEATURE_SIZE, GLIBC_SIZE == ORIGINAL_FEATURE_SIZE ? 32 : GLIBC_SIZE)
             : FEATURE_SIZE;
+
+    private static String glibcAreaUnreachable() {
+        if (OWNER != Owner.GLIBC) {
+            return "";
+        }
+        try {
+            ARCH.threadPointer();
+            return "";
+        } catch (IllegalStateException refused) {
+            Throwable cause = refused.getCause() != null ? refused.getCause() : refused;
+            return refused.getMessage() + ": " + cause.getMessage();
+        }
+    }
 
     private static int probeErrno() {
         int rc = Syscalls.rseq(0, 0, 0, SIGNATURE);

@@ -1,6 +1,8 @@
 package io.github.rseq4j.internal;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.MemorySegment;
@@ -15,6 +17,9 @@ public final class RseqMemory {
 
     private static final MemorySegment ALL = Native.ALL_MEMORY;
     private static final VarHandle INT = JAVA_INT.varHandle();
+    private static final VarHandle BYTE = JAVA_BYTE.varHandle();
+    /** Aligned (offset 28 of a 32-byte aligned area): unaligned handles have no opaque mode. */
+    private static final VarHandle SHORT = JAVA_SHORT.varHandle();
 
     /**
      * An area no kernel registration points at: cpu_id reads RSEQ_CPU_ID_UNINITIALIZED, which
@@ -31,6 +36,29 @@ public final class RseqMemory {
     /** Opaque read of a 32-bit field the kernel updates behind the JIT's back. */
     public static int readField(long address) {
         return (int) INT.getOpaque(ALL, address);
+    }
+
+    /**
+     * Opaque store of {@code slice_ctrl.request}, the one byte of slice_ctrl user space may write
+     * ({@code granted} is the kernel's: a debug kernel kills writers of it).
+     */
+    public static void sliceRequest(long area, boolean request) {
+        BYTE.setOpaque(ALL, area + RseqAbi.SLICE_REQUEST, (byte) (request ? 1 : 0));
+    }
+
+    /** Opaque read of {@code slice_ctrl.granted}. */
+    public static boolean sliceGranted(long area) {
+        return (byte) BYTE.getOpaque(ALL, area + RseqAbi.SLICE_GRANTED) != 0;
+    }
+
+    /**
+     * Clears {@code request} and answers whether {@code granted} is set. The read covers the byte
+     * just stored, so neither the JIT nor the CPU can move it before the store: a grant needs
+     * {@code request} set, so none can arrive after the read without being seen.
+     */
+    public static boolean endSliceRequest(long area) {
+        sliceRequest(area, false);
+        return (short) SHORT.getOpaque(ALL, area + RseqAbi.SLICE_CTRL) != 0;
     }
 
     /** Plain read of a slot's registration count; only its owner thread writes it. */

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Assumptions;
 class AbortInjectionTest {
 
     private static final int DELAY = 5_000;
-    private static final int REPS = 20_000;
+    private static final int REPS = Workers.repetitions(20_000);
     private static SectionLibrary delayed;
 
     @BeforeAll

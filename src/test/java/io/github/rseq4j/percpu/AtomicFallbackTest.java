@@ -7,6 +7,7 @@ import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqSupport;
+import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.doctor.Doctor;
 import io.github.rseq4j.testing.ForkedJvm;
@@ -50,23 +51,30 @@ class AtomicFallbackTest {
             check(PerCpuSections.MODE == PerCpuSections.Mode.ATOMIC, "mode is " + PerCpuSections.MODE);
             check(support.perCpuImplementation() == PerCpuImplementation.ATOMICS, "probe says " + support);
             check(!support.perCpuFallbackReason().isEmpty(), "no reason given: " + support);
+            // aarch64 finds glibc's area through a tpidr_el0 stub in executable memory: the
+            // readers must fall back to sched_getcpu() rather than throw.
+            int cpu = RseqThread.currentCpu();
+            check(cpu >= 0 && cpu < Runtime.getRuntime().availableProcessors() * 64, "currentCpu() " + cpu);
+            if (args[0].equals("deny-exec")) {
+                check(RseqThread.current().cpuId() >= 0, "cpuId() " + RseqThread.current().cpuId());
+            }
 
-            int threads = Workers.THREADS;
-            Scenarios.spinlock(threads, 20_000, Scenarios.PLAIN);
-            Scenarios.list(threads, 20_000, Scenarios.PLAIN);
-            Scenarios.buffer(threads, 20_000, Scenarios.PLAIN);
-            Scenarios.memcpyBuffer(threads, 20_000, Scenarios.PLAIN);
-            Scenarios.increment(threads, 20_000, Scenarios.PLAIN);
-            Scenarios.longArray(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
-            Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            int threads = Workers.THREADS, repetitions = Workers.repetitions(20_000), few = Workers.repetitions(2_000);
+            Scenarios.spinlock(threads, repetitions, Scenarios.PLAIN);
+            Scenarios.list(threads, repetitions, Scenarios.PLAIN);
+            Scenarios.buffer(threads, repetitions, Scenarios.PLAIN);
+            Scenarios.memcpyBuffer(threads, repetitions, Scenarios.PLAIN);
+            Scenarios.increment(threads, repetitions, Scenarios.PLAIN);
+            Scenarios.longArray(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.pool(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
             check(!PerCpuIndexing.MM_CID.isAvailable(), "mm_cid claimed available without sections");
             check(new PerCpuCounter(PerCpuIndexing.MM_CID).indexing() == PerCpuIndexing.CPU_ID, "no mm_cid fallback");
-            Scenarios.longArray(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
-            Scenarios.pool(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
-            Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
-            Scenarios.histogram(threads, 20_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
-            Scenarios.listPopAny(threads, 2_000, Scenarios.PLAIN);
-            Scenarios.bufferPopAny(threads, 2_000, Scenarios.PLAIN);
+            Scenarios.longArray(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.pool(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.histogram(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.CPU_ID);
+            Scenarios.histogram(threads, repetitions, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
+            Scenarios.listPopAny(threads, few, Scenarios.PLAIN);
+            Scenarios.bufferPopAny(threads, few, Scenarios.PLAIN);
 
             ByteArrayOutputStream json = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(json, true, StandardCharsets.UTF_8);

@@ -18,14 +18,14 @@ class BasicPercpuOpsTest {
 
     @Test
     void spinlockProtectedSumsAreExact() {
-        Scenarios.spinlock(200, 5_000, Scenarios.PLAIN);
+        Scenarios.spinlock(200, Workers.repetitions(5_000), Scenarios.PLAIN);
     }
 
     /** Push N distinct values from many threads, then pop them all: the multiset is unchanged. */
     @Test
     void listConservesEveryElement() {
         PerCpuList list = new PerCpuList();
-        int threads = 200, per = 1_000;
+        int threads = 200, per = Workers.repetitions(1_000);
         Workers.run(threads, i -> {
             for (int r = 0; r < per; r++) {
                 list.push((long) i * per + r);

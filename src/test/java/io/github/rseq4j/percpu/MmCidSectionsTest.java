@@ -5,6 +5,7 @@ import static io.github.rseq4j.percpu.Cells.LINE;
 import static io.github.rseq4j.percpu.Cells.invoke;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.Owner;
@@ -51,6 +52,20 @@ class MmCidSectionsTest {
             tls = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT);
         }
         return tls;
+    }
+
+    /**
+     * Where the kernel (before 6.3) or the libc does not keep mm_cid current, mm_cid-indexed
+     * sections are refused: they would index every thread to the same stale cell. Runs in the VM
+     * lane's 5.10 and 6.1 guests.
+     */
+    @Test
+    void refusedWithoutMmCid() {
+        Assumptions.assumeTrue(RseqAbi.USABLE_SIZE < MM_CID_END, "mm_cid is kept current here (usable area size "
+                + RseqAbi.USABLE_SIZE + "); the refusal is checked on kernels before 6.3 (vmtest/run.sh --kernel 5.10)");
+        UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
+                () -> SectionLibrary.link(SectionConfig.register(IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT));
+        assertTrue(refused.getMessage().contains("Linux 6.3"), refused.getMessage());
     }
 
     /** How a section call gets its last, optional argument and the thread's current mm_cid. */

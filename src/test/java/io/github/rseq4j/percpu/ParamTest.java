@@ -20,27 +20,27 @@ class ParamTest {
 
     @Test
     void spinlock() {
-        Scenarios.spinlock(THREADS, 200_000, Scenarios.PLAIN);
+        Scenarios.spinlock(THREADS, Workers.repetitions(200_000), Scenarios.PLAIN);
     }
 
     @Test
     void list() {
-        Scenarios.list(THREADS, 100_000, Scenarios.PLAIN);
+        Scenarios.list(THREADS, Workers.repetitions(100_000), Scenarios.PLAIN);
     }
 
     @Test
     void buffer() {
-        Scenarios.buffer(THREADS, 100_000, Scenarios.PLAIN);
+        Scenarios.buffer(THREADS, Workers.repetitions(100_000), Scenarios.PLAIN);
     }
 
     @Test
     void memcpyBuffer() {
-        Scenarios.memcpyBuffer(THREADS, 100_000, Scenarios.PLAIN);
+        Scenarios.memcpyBuffer(THREADS, Workers.repetitions(100_000), Scenarios.PLAIN);
     }
 
     @Test
     void increment() {
-        Scenarios.increment(THREADS, 200_000, Scenarios.PLAIN);
+        Scenarios.increment(THREADS, Workers.repetitions(200_000), Scenarios.PLAIN);
     }
 
     @Test
@@ -82,7 +82,7 @@ class ParamTest {
             RseqBarrier.abortAll();
             RseqBarrier.abortOn((int) (barriers.getAndIncrement() % Runtime.getRuntime().availableProcessors()));
         }, () -> {
-            Scenarios.list(THREADS, 10_000, Scenarios.PLAIN);
+            Scenarios.list(THREADS, Workers.repetitions(10_000), Scenarios.PLAIN);
             return null;
         });
         assertTrue(barriers.get() > 0);

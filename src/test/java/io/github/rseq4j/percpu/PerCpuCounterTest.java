@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class PerCpuCounterTest {
 
     private static final int THREADS = 12;
-    private static final int PER_THREAD = 200_000;
+    private static final int PER_THREAD = Workers.repetitions(200_000);
 
     @Test
     void glibcModeUsesSectionsOnEveryThreadKind() throws Exception {

@@ -14,6 +14,17 @@ final class Workers {
     /** The kernel's run_param_test.sh runs 6 threads per allowed CPU. */
     static final int THREADS = 6 * Runtime.getRuntime().availableProcessors();
 
+    /**
+     * Factor applied to repetition counts, from the system property {@code rseq4j.test.repetitions}
+     * (default 1): the VM lane's smoke runs under emulation at 0.1.
+     */
+    private static final double REPETITION_FACTOR = Double.parseDouble(System.getProperty("rseq4j.test.repetitions", "1"));
+
+    /** {@code repetitions} scaled by {@code rseq4j.test.repetitions}, at least 1. */
+    static int repetitions(int repetitions) {
+        return Math.max(1, (int) (repetitions * REPETITION_FACTOR));
+    }
+
     /** Runs {@code body(i)} for i in [0, threads) on as many platform threads and waits for all. */
     static void run(int threads, IntConsumer body) {
         AtomicReference<Throwable> failure = new AtomicReference<>();

@@ -11,6 +11,7 @@ import static io.github.rseq4j.selftests.TestSupport.onNewThread;
 import static io.github.rseq4j.selftests.TestSupport.rawRegister;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
@@ -22,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Port of tools/testing/selftests/rseq/basic_test.c: pinned to each allowed CPU in turn,
@@ -58,6 +60,10 @@ class BasicTest {
                 // are not kept current; the library must say so instead of returning junk.
                 assertThrows(UnsupportedOperationException.class, handle::nodeId);
                 assertThrows(UnsupportedOperationException.class, handle::mmCid);
+                for (Executable reader : new Executable[] {RseqThread::currentNode, RseqThread::currentMmCid}) {
+                    String message = assertThrows(UnsupportedOperationException.class, reader).getMessage();
+                    assertTrue(message.contains("Linux 6.3"), message);
+                }
             }
         }
     }

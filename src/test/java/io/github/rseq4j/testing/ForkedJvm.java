@@ -20,7 +20,11 @@ public final class ForkedJvm {
     /** Environment that turns glibc's own rseq registration off, so rseq4j owns rseq. */
     public static final Map<String, String> GLIBC_RSEQ_OFF = Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0");
 
-    private static final long TIMEOUT_SECONDS = 120;
+    /**
+     * How long a child may run: 120 s, or {@code rseq4j.test.forkTimeoutSeconds} (the VM lane's
+     * emulated guests run JVMs several times slower).
+     */
+    private static final long TIMEOUT_SECONDS = Long.getLong("rseq4j.test.forkTimeoutSeconds", 120);
 
     /** What the child printed (stdout and stderr interleaved) and how it exited. */
     public record Result(int exitCode, String output) {
@@ -58,6 +62,9 @@ public final class ForkedJvm {
         List<String> command = new ArrayList<>(wrapper);
         command.add(java());
         command.add("--enable-native-access=ALL-UNNAMED");
+        // The test knobs (repetitions, timeouts) apply to the children too.
+        System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("rseq4j.test."))
+                .sorted().forEach(name -> command.add("-D" + name + "=" + System.getProperty(name)));
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

@@ -25,6 +25,8 @@ public record Aarch64() implements Arch {
 
     @Override public long mprotectSyscall() { return 226; }
 
+    @Override public long prctlSyscall() { return 167; }
+
     /** Also a {@code brk #0x45e0} instruction, so a stray jump to it traps. */
     @Override public int rseqSignature() { return 0xd428bc00; }
 

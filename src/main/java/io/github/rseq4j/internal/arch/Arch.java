@@ -28,6 +28,13 @@ public sealed interface Arch permits X86_64, Aarch64 {
 
     long tgkillSyscall();
 
+    long prctlSyscall();
+
+    /** {@code rseq_slice_yield()} (Linux 7.0): 471 in every architecture's table. */
+    default long rseqSliceYieldSyscall() {
+        return 471;
+    }
+
     /** The 32-bit word the kernel checks right before every abort handler. */
     int rseqSignature();
 

@@ -19,6 +19,8 @@ public record X86_64() implements Arch {
 
     @Override public long mprotectSyscall() { return 10; }
 
+    @Override public long prctlSyscall() { return 157; }
+
     /** Also the displacement of the {@code ud1} that precedes each abort handler. */
     @Override public int rseqSignature() { return 0x53053053; }
 

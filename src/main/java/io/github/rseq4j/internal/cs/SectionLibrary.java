@@ -1,5 +1,6 @@
 package io.github.rseq4j.internal.cs;
 
+import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.ExecutableMemory;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
@@ -52,8 +53,17 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
      * Emits, relocates and maps all operations for {@code config}.
      *
      * @throws io.github.rseq4j.RseqException if the system refuses executable memory
+     * @throws UnsupportedOperationException if the kernel does not keep the index field current
      */
     public static SectionLibrary link(SectionConfig config, int strideShift) {
+        int indexEnd = config.indexField().offset() + Integer.BYTES;
+        if (!RseqAbi.covers(indexEnd)) {
+            // The field would read a stale value (0 on glibc's area), putting threads on
+            // different CPUs in one cell: lost updates, not just contention.
+            throw new UnsupportedOperationException(config.indexField() + "-indexed sections need Linux 6.3 or later "
+                    + "(the field ends at byte " + indexEnd + "); this kernel and libc keep " + RseqAbi.USABLE_SIZE
+                    + " bytes of struct rseq current");
+        }
         SectionTemplates templates = SectionTemplates.forCurrentArchitecture(config);
         Map<Operation, EmittedSection> sections = new EnumMap<>(Operation.class);
         long size = 0;

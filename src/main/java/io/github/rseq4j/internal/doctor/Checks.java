@@ -20,6 +20,7 @@ final class Checks {
     static final String OWNER = "owner";
     static final String FEATURE_SIZE = "feature size";
     static final String MM_CID = "mm_cid within [0, threads)";
+    static final String SLICE_EXTENSION = "time-slice extension";
 
     /** Bytes of struct rseq up to the end of mm_cid (Linux 6.3). */
     private static final int MM_CID_END = (int) RseqAbi.MM_CID + Integer.BYTES;
@@ -42,7 +43,8 @@ final class Checks {
                 needingRseq(RegistrationCheck.NAME, rseq, () -> RegistrationCheck.run(rseq)),
                 needingRseq(CpuChecks.CPU_ID, rseq, () -> CpuChecks.cpuId(probes.get())),
                 needingRseq(CpuChecks.NODE_ID, rseq, () -> CpuChecks.nodeId(rseq, probes.get())),
-                needingRseq(MM_CID, rseq, () -> mmCid(rseq, samples.get())));
+                needingRseq(MM_CID, rseq, () -> mmCid(rseq, samples.get())),
+                needingRseq(SLICE_EXTENSION, rseq, () -> sliceExtension(rseq)));
         List<ThreadSample> threads = samples.orElse(new ThreadSampler.Samples(List.of(), 0)).threads();
         return new Report(platform, rseq, threads, checks);
     }
@@ -88,6 +90,14 @@ final class Checks {
         return Check.ok(FEATURE_SIZE, rseq.hasMmCid()
                 ? sizes + ": cpu_id_start, cpu_id, node_id and mm_cid"
                 : sizes + ": " + missingFields(rseq));
+    }
+
+    /** An optional kernel feature: its absence is a note with the fix, never a problem. */
+    private static Check sliceExtension(RseqSupport rseq) {
+        return Check.ok(SLICE_EXTENSION, rseq.hasSliceExtension()
+                ? "available: the kernel grants RseqSlice requests a short extension instead of preempting (Linux 7.0, "
+                        + "CONFIG_RSEQ_SLICE_EXTENSION, runtime gate rseq_slice_ext on)"
+                : "unavailable, RseqSlice.request() does nothing: " + rseq.sliceExtensionReason());
     }
 
     private static Check mmCid(RseqSupport rseq, ThreadSampler.Samples samples) {

@@ -69,5 +69,7 @@ final class JsonReport {
         json.name("perCpuImplementation").value(known ? rseq.perCpuImplementation().name() : null);
         json.name("perCpuSlots").value(known ? PerCpuSections.slotsLine() : null);
         json.name("perCpuIndexing").value(known ? Doctor.indexing() : null);
+        json.name("sliceExtension").value(known && rseq.hasSliceExtension());
+        json.name("sliceExtensionReason").value(known && !rseq.hasSliceExtension() ? rseq.sliceExtensionReason() : null);
     }
 }

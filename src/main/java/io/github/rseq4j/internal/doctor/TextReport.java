@@ -70,6 +70,7 @@ final class TextReport {
         fact(text, "per-CPU ops", PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()));
         fact(text, "per-CPU slots", PerCpuSections.slotsLine());
         fact(text, "per-CPU index", Doctor.indexing());
+        fact(text, "time slices", rseq.hasSliceExtension() ? "extensions available (RseqSlice)" : "no extensions");
     }
 
     private static String owner(RseqSupport rseq) {

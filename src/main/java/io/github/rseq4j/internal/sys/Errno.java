@@ -11,6 +11,7 @@ public final class Errno {
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
+    public static final int ENXIO = 6;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
@@ -18,6 +19,8 @@ public final class Errno {
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
     public static final int ENOSYS = 38;
+    /** Kernel-internal "not supported" that a few calls leak to user space (prctl of rseq slices). */
+    public static final int ENOTSUPP = 524;
 
     private static final String[] NAMES = new String[39];
 
@@ -26,6 +29,7 @@ public final class Errno {
         NAMES[ENOENT] = "ENOENT";
         NAMES[ESRCH] = "ESRCH";
         NAMES[EINTR] = "EINTR";
+        NAMES[ENXIO] = "ENXIO";
         NAMES[EAGAIN] = "EAGAIN";
         NAMES[ENOMEM] = "ENOMEM";
         NAMES[EACCES] = "EACCES";
@@ -48,6 +52,9 @@ public final class Errno {
     }
 
     private static String symbol(int errno) {
+        if (errno == ENOTSUPP) {
+            return "ENOTSUPP";
+        }
         return errno > 0 && errno < NAMES.length ? NAMES[errno] : null;
     }
 }

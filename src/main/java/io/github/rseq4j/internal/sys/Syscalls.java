@@ -21,13 +21,24 @@ public final class Syscalls {
 
     private static final MethodHandle SYSCALL = Native.downcallWithErrno(
             RseqNative.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(1));
 
+    /** {@code syscall(471)} with no argument, errno not captured: see {@link #rseqSliceYield()}. */
+    private static final MethodHandle SLICE_YIELD = Native.downcall(
+            RseqNative.syscall.address(), FunctionDescriptor.of(JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
+
+    /** A system call with four arguments; the fifth and sixth are 0 (syscall() passes all six). */
     public static long call(long number, long a0, long a1, long a2, long a3) {
+        return call(number, a0, a1, a2, a3, 0);
+    }
+
+    /** A system call with five arguments; the sixth is 0. */
+    public static long call(long number, long a0, long a1, long a2, long a3, long a4) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.CALL_STATE);
-            long result = (long) SYSCALL.invokeExact(state, number, a0, a1, a2, a3);
+            long result = (long) SYSCALL.invokeExact(state, number, a0, a1, a2, a3, a4, 0L);
             return result == -1 ? -Native.errno(state) : result;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -37,6 +48,25 @@ public final class Syscalls {
     /** rseq(2): 0, or -errno. */
     public static int rseq(long area, int length, int flags, int signature) {
         return (int) call(Arch.current().rseqSyscall(), area, length, flags, Integer.toUnsignedLong(signature));
+    }
+
+    /** prctl(2) with all four further arguments (unused ones 0, which some options check): result or -errno. */
+    public static long prctl(int option, long a1, long a2, long a3, long a4) {
+        return call(Arch.current().prctlSyscall(), option, a1, a2, a3, a4);
+    }
+
+    /**
+     * rseq_slice_yield(2) (Linux 7.0): 1 if the thread gave the CPU back inside a granted time-slice
+     * extension, 0 if no extension was granted or it had been revoked already (expired, another
+     * system call, preempted); -1 on kernels without it (errno ENOSYS, not captured). A critical downcall: the call never blocks
+     * (the kernel reschedules on the way in, before this returns) and it sets no errno we need.
+     */
+    public static int rseqSliceYield() {
+        try {
+            return (int) (long) SLICE_YIELD.invokeExact(Arch.current().rseqSliceYieldSyscall());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     /**

@@ -27,7 +27,8 @@ final class ReportAssertions {
     private ReportAssertions() {}
 
     static final List<String> REQUIRED_CHECKS = List.of("rseq available", "owner", "feature size", "registration",
-            "cpu_id matches sched_getcpu on every allowed CPU", "node_id matches getcpu", "mm_cid within [0, threads)");
+            "cpu_id matches sched_getcpu on every allowed CPU", "node_id matches getcpu", "mm_cid within [0, threads)",
+            "time-slice extension");
 
     /** The owner a JVM started with this environment gets on a glibc 2.35+ system. */
     static String defaultOwner() {
@@ -72,6 +73,9 @@ final class ReportAssertions {
             assertNull(json.get("glibcRseqSize"), context);
             assertNull(json.get("glibcRseqOffset"), context);
         }
+
+        boolean slices = (Boolean) json.get("sliceExtension");
+        assertEquals(slices, json.get("sliceExtensionReason") == null, "a missing feature must say why; " + context);
 
         assertThreads(list(json, "threads"), usable, context);
         assertChecks(list(json, "checks"), context);

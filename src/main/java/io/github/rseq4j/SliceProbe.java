@@ -1,0 +1,156 @@
+package io.github.rseq4j;
+
+import io.github.rseq4j.internal.RseqAbi;
+import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Syscalls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Whether the kernel grants time-slice extensions (Linux 7.0) to this process's threads, decided
+ * once. Kept apart from {@link RseqSlice} so that making a thread's slice state never waits for
+ * the probe, which may register a thread of its own. All fields are {@code static final}.
+ *
+ * <p>The decisive test is {@code prctl(PR_RSEQ_SLICE_EXTENSION, GET)} and, when that reads 0,
+ * {@code SET} with the same value 0, on a registered thread: both have no effect, and the kernel
+ * checks its build option, its boot-time gate ({@code rseq_slice_ext=} on the command line) and the
+ * thread's registration (longer than the original 32 bytes) before it answers.
+ */
+final class SliceProbe {
+    private SliceProbe() {}
+
+    /** Kernel command-line parameter that turns the feature off at boot ("0", "off", "n"...). */
+    static final String GATE_PARAMETER = "rseq_slice_ext";
+
+    /** The value of {@code rseq_slice_ext=} on the kernel command line, if any. */
+    static final Optional<String> GATE = bootParameter(GATE_PARAMETER);
+
+    /** "y", "not set", or empty when the kernel's configuration cannot be read. */
+    static final Optional<String> CONFIG = kernelConfig("CONFIG_RSEQ_SLICE_EXTENSION");
+
+    /** 0 when extensions are granted, else the errno of the prctl probe (or -1 when it was not made). */
+    static final int ERRNO = probe();
+
+    static final boolean AVAILABLE = ERRNO == 0;
+
+    /** Empty when available, else why not and what to do. */
+    static final String REASON = AVAILABLE ? "" : explain(ERRNO);
+
+    private static int probe() {
+        if (!RseqAbi.AVAILABLE || RseqAbi.FEATURE_SIZE < RseqAbi.SLICE_FEATURE_SIZE) {
+            return -1;
+        }
+        if (RseqAbi.OWNER == Owner.GLIBC) {
+            return Prober.probeCallingThread();
+        }
+        // rseq4j registers on demand: probe on a thread of our own, registered for the purpose.
+        Prober prober = new Prober();
+        Thread thread = Thread.ofPlatform().name("rseq4j-slice-probe").start(prober);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return prober.errno.get();
+    }
+
+    /**
+     * The prober thread's task. A class of its own, never a lambda or method of SliceProbe: the
+     * prober runs while SliceProbe is being initialized, and touching SliceProbe would make it
+     * wait for that initialization, which waits for the prober (found in the VM lane: a hang).
+     */
+    private static final class Prober implements Runnable {
+        final AtomicInteger errno = new AtomicInteger(-1);
+
+        @Override
+        public void run() {
+            try (RseqThread.Registration ignored = RseqThread.register()) {
+                errno.set(probeCallingThread());
+            } catch (RseqException e) {
+                errno.set(e.errno());
+            }
+        }
+
+        /** 0 if the calling thread's registration can have extensions, else the errno; changes nothing. */
+        static int probeCallingThread() {
+            long enabled = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
+            if (enabled != 0) {
+                return enabled > 0 ? 0 : (int) -enabled;
+            }
+            long unchanged = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0);
+            return (int) -unchanged;
+        }
+    }
+
+    private static String explain(int errno) {
+        if (!RseqAbi.AVAILABLE) {
+            return "rseq is unavailable: " + RseqAbi.unavailableReason();
+        }
+        if (errno == -1 || errno == Errno.EINVAL) {
+            return "time-slice extensions need Linux 7.0 or later (rseq feature size " + RseqAbi.SLICE_FEATURE_SIZE
+                    + "; this kernel's is " + RseqAbi.FEATURE_SIZE + ")";
+        }
+        if (errno != Errno.ENOTSUPP) {
+            return "prctl(PR_RSEQ_SLICE_EXTENSION) failed with " + Errno.describe(errno)
+                    + (errno == Errno.ENOSYS || errno == Errno.EPERM ? ": a seccomp filter blocks prctl" : "");
+        }
+        if (CONFIG.isPresent() && !CONFIG.get().equals("y")) {
+            return "the kernel was built without CONFIG_RSEQ_SLICE_EXTENSION (Debian's 7.x kernels are); boot a "
+                    + "kernel built with it (vmtest/build-slice-kernel.sh builds one)";
+        }
+        if (GATE.isPresent() && isOff(GATE.get())) {
+            return "the kernel was booted with " + GATE_PARAMETER + "=" + GATE.get()
+                    + ", which turns extensions off; remove it from the kernel command line";
+        }
+        if (RseqAbi.OWNER == Owner.GLIBC) {
+            return "glibc registered the original 32-byte rseq area (__rseq_size " + RseqAbi.GLIBC_SIZE + "), and the "
+                    + "kernel extends only longer registrations; start the JVM with GLIBC_TUNABLES=glibc.pthread.rseq=0 "
+                    + "so that rseq4j registers " + RseqAbi.REGISTRATION_LENGTH + " bytes (threads then register "
+                    + "through RseqThread.register() or RseqThread.ofPlatform())";
+        }
+        return "the kernel refuses them (ENOTSUPP): built without CONFIG_RSEQ_SLICE_EXTENSION, or booted with "
+                + GATE_PARAMETER + "=0";
+    }
+
+    /**
+     * Whether the kernel reads a boolean parameter as off, as its kstrtobool() does: by the first
+     * character (0, n, f) or the first two (of). Anything it cannot parse leaves the gate on.
+     */
+    static boolean isOff(String value) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        return lower.startsWith("0") || lower.startsWith("n") || lower.startsWith("f") || lower.startsWith("of");
+    }
+
+    private static Optional<String> bootParameter(String name) {
+        try {
+            Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(name) + "=(\\S*)")
+                    .matcher(Files.readString(Path.of("/proc/cmdline")));
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (IOException | RuntimeException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /** From /proc/config.gz (CONFIG_IKCONFIG_PROC) or /boot/config-RELEASE (Debian and most distributions). */
+    private static Optional<String> kernelConfig(String option) {
+        for (Path file : new Path[] {Path.of("/proc/config.gz"), Path.of("/boot/config-" + System.getProperty("os.version"))}) {
+            try (InputStream raw = Files.newInputStream(file);
+                 InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+                String config = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return Optional.of(config.contains("\n" + option + "=y") ? "y" : "not set");
+            } catch (IOException | RuntimeException unreadable) {
+                // try the next place
+            }
+        }
+        return Optional.empty();
+    }
+}
