@@ -315,7 +315,8 @@ public final class PerCpuBuffer {
      * is empty, each other CPU in turn. A section commits only on the CPU it runs on, so this moves the
      * calling thread to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU,
      * then its mask is restored) and pops there: the slow path for when the local buffer runs dry. Records
-     * on CPUs outside the thread's mask (a cpuset) are found only by {@link #drain}. With
+     * on CPUs outside the thread's mask (a cpuset), and with {@link PerCpuIndexing#MM_CID} those under
+     * concurrency ids the thread does not get on its way, are found only by {@link #drain}. With
      * {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
      *
      * @return a value; empty only if every buffer this thread can reach was empty when it looked
