@@ -40,6 +40,10 @@ import java.util.function.Consumer;
  * Threads that cannot run sections use a locked slot: the shared slot (unregistered threads, or a CPU number
  * outside the slots), or in {@link PerCpuImplementation#ATOMICS} mode their CPU's slot.
  *
+ * <p>Indexing: a buffer made with {@link PerCpuIndexing#MM_CID} has a slot per concurrency id (CPUs the process
+ * may use) instead of per possible CPU; "CPU" above then means the thread's concurrency id. An id past the
+ * slots, checked in Java and again inside the section, takes the shared slot under its monitor.
+ *
  * <p>Records are at most {@link #MAX_RECORD_BYTES} bytes: the copy runs inside a critical downcall and inside
  * the section, so its length bounds how long the thread delays safepoints (and so every thread's GC) per
  * attempt, and how likely a preemption is to abort the attempt. Unbounded, a 16 MiB record took 7.6 s against
@@ -57,17 +61,20 @@ public final class PerCpuBuffer {
     private static final int DONE = 1, NOT_DONE = 0, NO_SECTION = -1;
 
     private final int capacity;
+    private final PerCpuIndexing indexing;
+    /** Section slots; the shared slot is number {@code slots}. */
+    private final int slots;
     private final int recordBytes;
     /** Bytes of one slot's records, whole lines. */
     private final long slotBytes;
     /** Counts, one per slot a line apart; CPU slots written only by sections, locked slots under monitors. */
-    private final MemorySegment counts = PerCpuSlots.allocate(Long.BYTES);
+    private final MemorySegment counts;
     /** Records, {@link #slotBytes} per slot; published by the count's release store. */
     private final MemorySegment records;
     /** Addresses of the two segments, immutable. */
-    private final long countBase = counts.address(), recordBase;
+    private final long countBase, recordBase;
     /** Monitors of the locked slots; immutable. */
-    private final Object[] monitors = new Object[PerCpuSlots.SLOTS];
+    private final Object[] monitors;
 
     /**
      * A buffer of {@code long}s, {@code capacityPerCpu} per CPU slot.
@@ -80,6 +87,18 @@ public final class PerCpuBuffer {
     }
 
     /**
+     * A buffer of {@code long}s, {@code capacityPerCpu} per slot, indexed by {@code indexing}, or by cpu_id where
+     * that is unavailable.
+     *
+     * @param capacityPerCpu records each slot (and the shared slot) holds, positive
+     * @param indexing       which number of the running thread picks its slot
+     * @throws IllegalArgumentException if {@code capacityPerCpu} is not positive
+     */
+    public PerCpuBuffer(int capacityPerCpu, PerCpuIndexing indexing) {
+        this(capacityPerCpu, Long.BYTES, indexing);
+    }
+
+    /**
      * A buffer of {@code recordBytes}-byte records, {@code capacityPerCpu} per CPU slot.
      *
      * @param capacityPerCpu records each CPU (and the shared slot) holds, positive
@@ -89,6 +108,21 @@ public final class PerCpuBuffer {
      * @throws ArithmeticException if the slot size overflows a {@code long}
      */
     public PerCpuBuffer(int capacityPerCpu, int recordBytes) {
+        this(capacityPerCpu, recordBytes, PerCpuIndexing.CPU_ID);
+    }
+
+    /**
+     * A buffer of {@code recordBytes}-byte records, {@code capacityPerCpu} per slot, indexed by {@code indexing},
+     * or by cpu_id where that is unavailable.
+     *
+     * @param capacityPerCpu records each slot (and the shared slot) holds, positive
+     * @param recordBytes    bytes of one record, positive
+     * @param indexing       which number of the running thread picks its slot
+     * @throws IllegalArgumentException if either number is not positive, or {@code recordBytes} is above
+     *                                  {@link #MAX_RECORD_BYTES}
+     * @throws ArithmeticException if the slot size overflows a {@code long}
+     */
+    public PerCpuBuffer(int capacityPerCpu, int recordBytes, PerCpuIndexing indexing) {
         if (capacityPerCpu < 1 || recordBytes < 1) {
             throw new IllegalArgumentException("capacity and record size must be positive: " + capacityPerCpu
                     + ", " + recordBytes);
@@ -100,12 +134,26 @@ public final class PerCpuBuffer {
         }
         this.capacity = capacityPerCpu;
         this.recordBytes = recordBytes;
+        this.indexing = indexing.active();
+        this.slots = this.indexing.slots();
         this.slotBytes = PerCpuSlots.lines(Math.multiplyExact((long) capacityPerCpu, recordBytes));
-        this.records = PerCpuSlots.allocate(slotBytes);
+        this.counts = PerCpuSlots.allocate(Long.BYTES, this.indexing);
+        this.records = PerCpuSlots.allocate(slotBytes, this.indexing);
+        this.countBase = counts.address();
         this.recordBase = records.address();
+        this.monitors = new Object[slots + 1];
         for (int i = 0; i < monitors.length; i++) {
             monitors[i] = new Object();
         }
+    }
+
+    /**
+     * The indexing this buffer uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
+    public PerCpuIndexing indexing() {
+        return indexing;
     }
 
     /**
@@ -148,8 +196,8 @@ public final class PerCpuBuffer {
 
     private int pushLong(long value, long area) {
         for (;;) {
-            int cpu = RseqThread.currentCpu();
-            if (!PerCpuSlots.covers(cpu)) {
+            int cpu = PerCpuSlots.index(indexing);
+            if (Integer.compareUnsigned(cpu, slots) >= 0) {
                 return NO_SECTION;
             }
             long count = count(cpu);
@@ -157,7 +205,7 @@ public final class PerCpuBuffer {
             if (n == capacity) {
                 return NOT_DONE;
             }
-            int rc = PerCpuSlots.cmpeqvStorevStorev(count, n, record(cpu, n), value, n + 1, cpu, area);
+            int rc = PerCpuSlots.cmpeqvStorevStorev(indexing, count, n, record(cpu, n), value, n + 1, cpu, area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
                 return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
             }
@@ -186,8 +234,8 @@ public final class PerCpuBuffer {
 
     private int pushRecord(long src, long area) {
         for (;;) {
-            int cpu = RseqThread.currentCpu();
-            if (!PerCpuSlots.covers(cpu)) {
+            int cpu = PerCpuSlots.index(indexing);
+            if (Integer.compareUnsigned(cpu, slots) >= 0) {
                 return NO_SECTION;
             }
             long count = count(cpu);
@@ -195,7 +243,7 @@ public final class PerCpuBuffer {
             if (n == capacity) {
                 return NOT_DONE;
             }
-            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, record(cpu, n), src, recordBytes, n + 1, cpu,
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, record(cpu, n), src, recordBytes, n + 1, cpu,
                     area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
                 return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
@@ -234,10 +282,10 @@ public final class PerCpuBuffer {
         long area = PerCpuSlots.area();
         int popped = area == NO_SECTIONS ? NO_SECTION : popSection(dst, area);
         if (popped == NO_SECTION) {
-            popped = popLocked(PerCpuSlots.lockedSlot(), dst) ? DONE : NOT_DONE;
+            popped = popLocked(PerCpuSlots.lockedSlot(indexing), dst) ? DONE : NOT_DONE;
         }
-        if (popped != DONE && get(count(PerCpuSlots.SHARED)) != 0) { // racy peek; the pop locks
-            popped = popLocked(PerCpuSlots.SHARED, dst) ? DONE : NOT_DONE;
+        if (popped != DONE && get(count(slots)) != 0) { // racy peek; the pop locks
+            popped = popLocked(slots, dst) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(this);
         return popped == DONE;
@@ -245,8 +293,8 @@ public final class PerCpuBuffer {
 
     private int popSection(long dst, long area) {
         for (;;) {
-            int cpu = RseqThread.currentCpu();
-            if (!PerCpuSlots.covers(cpu)) {
+            int cpu = PerCpuSlots.index(indexing);
+            if (Integer.compareUnsigned(cpu, slots) >= 0) {
                 return NO_SECTION;
             }
             long count = count(cpu);
@@ -254,8 +302,8 @@ public final class PerCpuBuffer {
             if (n == 0) {
                 return NOT_DONE;
             }
-            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(count, n, dst, record(cpu, n - 1), recordBytes, n - 1, cpu,
-                    area);
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, dst, record(cpu, n - 1), recordBytes, n - 1,
+                    cpu, area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
                 return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
             }
@@ -267,7 +315,8 @@ public final class PerCpuBuffer {
      * is empty, each other CPU in turn. A section commits only on the CPU it runs on, so this moves the
      * calling thread to each CPU of its affinity mask in turn (two {@code sched_setaffinity} calls a CPU,
      * then its mask is restored) and pops there: the slow path for when the local buffer runs dry. Records
-     * on CPUs outside the thread's mask (a cpuset) are found only by {@link #drain}. With
+     * on CPUs outside the thread's mask (a cpuset), and with {@link PerCpuIndexing#MM_CID} those under
+     * concurrency ids the thread does not get on its way, are found only by {@link #drain}. With
      * {@link PerCpuImplementation#ATOMICS} it takes each slot's lock instead.
      *
      * @return a value; empty only if every buffer this thread can reach was empty when it looked
@@ -299,7 +348,7 @@ public final class PerCpuBuffer {
         boolean popped = popInto(dst);
         if (!popped) {
             if (PerCpuSections.MODE == Mode.ATOMIC) {
-                for (int slot = 0; slot < PerCpuSlots.SLOTS && !popped; slot++) {
+                for (int slot = 0; slot <= slots && !popped; slot++) {
                     popped = popLocked(slot, dst);
                 }
             } else {
@@ -317,7 +366,7 @@ public final class PerCpuBuffer {
      */
     public long size() {
         long size = 0;
-        for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
+        for (int slot = 0; slot <= slots; slot++) {
             size += get(count(slot));
         }
         Reference.reachabilityFence(this);
@@ -334,7 +383,7 @@ public final class PerCpuBuffer {
      */
     public long drain(Consumer<MemorySegment> action) {
         long drained = 0;
-        for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
+        for (int slot = 0; slot <= slots; slot++) {
             synchronized (monitors[slot]) {
                 for (long n = get(count(slot)); n > 0; n--, drained++) {
                     action.accept(records.asSlice(record(slot, n - 1) - recordBase, recordBytes).asReadOnly());
@@ -347,7 +396,7 @@ public final class PerCpuBuffer {
     }
 
     private boolean pushLocked(long src) {
-        int slot = PerCpuSlots.lockedSlot();
+        int slot = PerCpuSlots.lockedSlot(indexing);
         synchronized (monitors[slot]) {
             long n = get(count(slot));
             if (n == capacity) {

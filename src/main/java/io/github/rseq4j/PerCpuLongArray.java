@@ -19,11 +19,10 @@ import java.util.Objects;
  * and element offset is added to the base in Java and the section adds {@code index * 64} for the running
  * CPU: one linked {@code add} serves every array length, and no two CPUs ever write the same line.
  *
- * <p>With {@link PerCpuIndexing#CPU_ID} the section reads the CPU number itself. With
- * {@link PerCpuIndexing#MM_CID} the thread reads its concurrency id, checks it against the slots, reads the
- * cell and commits the sum with a compare-and-store section that also checks the id is still the same. A
- * thread that cannot run sections, or whose id lies past the slots, adds atomically to the shared slot, which
- * no section touches; where no section runs at all, every add is atomic, to its CPU's cell.
+ * <p>The section reads the index itself, the CPU number or, with {@link PerCpuIndexing#MM_CID}, the
+ * concurrency id, and checks it against the slots before it adds. A thread that cannot run sections, or whose
+ * index the section finds past the slots, adds atomically to the shared slot, which no section touches; where
+ * no section runs at all, every add is atomic, to its CPU's cell.
  *
  * <p>{@link #sum} is not an atomic snapshot (as with LongAdder); once updates stop it is exact.
  * {@link #sumThenReset()} hands out each update exactly once across calls. Memory: {@link #nativeBytes()},
@@ -110,8 +109,7 @@ public final class PerCpuLongArray {
      */
     public void add(int index, long delta) {
         long element = elementOffset(Objects.checkIndex(index, length));
-        if (MODE == Mode.TLS && indexing == PerCpuIndexing.CPU_ID
-                && PerCpuSlots.add(base + element, delta, 0) == SectionTemplates.COMMITTED) {
+        if (MODE == Mode.TLS && PerCpuSlots.add(indexing, base + element, delta, 0) == SectionTemplates.COMMITTED) {
             Reference.reachabilityFence(this);
             return;
         }
@@ -119,7 +117,7 @@ public final class PerCpuLongArray {
     }
 
     /**
-     * A retry after an abort or migration, mm_cid indexing, a thread in REGISTER or ATOMIC mode, or one whose
+     * A retry after an abort or migration, a thread in REGISTER or ATOMIC mode, or one whose
      * index the section found out of range (its area is not registered): that one adds atomically to the
      * shared slot, which no section touches.
      */
@@ -127,38 +125,16 @@ public final class PerCpuLongArray {
         long area = PerCpuSlots.area();
         if (area == PerCpuSlots.NO_SECTIONS) {
             CELL.getAndAdd(cells, PerCpuSlots.lockedSlot(indexing) * PerCpuSlots.LINE + element, delta);
-        } else if (indexing == PerCpuIndexing.CPU_ID) {
-            for (int rc; (rc = PerCpuSlots.add(base + element, delta, area)) != SectionTemplates.COMMITTED;) {
+        } else {
+            for (int rc; (rc = PerCpuSlots.add(indexing, base + element, delta, area)) != SectionTemplates.COMMITTED;) {
                 if (rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
                     CELL.getAndAdd(cells, slots * PerCpuSlots.LINE + element, delta);
                     break;
                 }
                 Thread.onSpinWait();
             }
-        } else {
-            addByMmCid(element, delta, area);
         }
         Reference.reachabilityFence(this);
-    }
-
-    private void addByMmCid(long element, long delta, long area) {
-        for (;;) {
-            int cid = PerCpuSlots.index(PerCpuIndexing.MM_CID);
-            if (cid < 0 || cid >= slots) {
-                CELL.getAndAdd(cells, slots * PerCpuSlots.LINE + element, delta);
-                return;
-            }
-            long cell = base + element + cid * PerCpuSlots.LINE;
-            long old = PerCpuSlots.get(cell);
-            int rc = PerCpuSlots.cmpeqvStorev(PerCpuIndexing.MM_CID, cell, old, old + delta, cid, area);
-            if (rc == SectionTemplates.COMMITTED) {
-                return;
-            }
-            if (rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                CELL.getAndAdd(cells, slots * PerCpuSlots.LINE + element, delta);
-                return;
-            }
-        }
     }
 
     /** Byte offset of element {@code index} in slot 0. */

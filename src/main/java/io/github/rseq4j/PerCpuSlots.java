@@ -72,7 +72,10 @@ final class PerCpuSlots {
 
     /** The mm_cid-indexed handles, linked when the first structure asks for them. */
     private static final class ByMmCid {
+        static final MethodHandle ADD = PerCpuSections.byMmCid().add();
         static final MethodHandle CMPEQV_STOREV = PerCpuSections.byMmCid().cmpeqvStorev();
+        static final MethodHandle CMPEQV_STOREV_STOREV = PerCpuSections.byMmCid().cmpeqvStorevStorev();
+        static final MethodHandle CMPEQV_TRYMEMCPY_STOREV = PerCpuSections.byMmCid().cmpeqvTrymemcpyStorev();
         static final MethodHandle CMPNEV_STOREOFFP_LOAD = PerCpuSections.byMmCid().cmpnevStoreoffpLoad();
     }
 
@@ -205,10 +208,12 @@ final class PerCpuSlots {
 
     // Section calls: one shape per mode; area is ignored in TLS mode.
 
-    /** {@code base[cpu_id * LINE] += value}, the cpu read inside the section. */
-    static int add(long base, long value, long area) {
+    /** {@code base[index * LINE] += value}, the {@code indexing} index read and range-checked inside the section. */
+    static int add(PerCpuIndexing indexing, long base, long value, long area) {
+        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? ADD : ByMmCid.ADD;
         try {
-            return MODE == Mode.TLS ? (int) ADD.invokeExact(base, value) : (int) ADD.invokeExact(base, value, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(base, value)
+                    : (int) handle.invokeExact(base, value, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -225,21 +230,24 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpeqvStorevStorev(long v, long expect, long v2, long newv2, long newv, int cpu, long area) {
+    static int cmpeqvStorevStorev(PerCpuIndexing indexing, long v, long expect, long v2, long newv2, long newv,
+            int cpu, long area) {
+        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPEQV_STOREV_STOREV : ByMmCid.CMPEQV_STOREV_STOREV;
         try {
-            return MODE == Mode.TLS ? (int) CMPEQV_STOREV_STOREV.invokeExact(v, expect, v2, newv2, newv, cpu)
-                    : (int) CMPEQV_STOREV_STOREV.invokeExact(v, expect, v2, newv2, newv, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, v2, newv2, newv, cpu)
+                    : (int) handle.invokeExact(v, expect, v2, newv2, newv, cpu, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
     }
 
-    static int cmpeqvTrymemcpyStorev(long v, long expect, long dst, long src, long len, long newv, int cpu,
-            long area) {
+    static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, long dst, long src, long len,
+            long newv, int cpu, long area) {
+        MethodHandle handle =
+                indexing == PerCpuIndexing.CPU_ID ? CMPEQV_TRYMEMCPY_STOREV : ByMmCid.CMPEQV_TRYMEMCPY_STOREV;
         try {
-            return MODE == Mode.TLS
-                    ? (int) CMPEQV_TRYMEMCPY_STOREV.invokeExact(v, expect, dst, src, len, newv, cpu)
-                    : (int) CMPEQV_TRYMEMCPY_STOREV.invokeExact(v, expect, dst, src, len, newv, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu)
+                    : (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

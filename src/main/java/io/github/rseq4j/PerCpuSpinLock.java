@@ -14,13 +14,13 @@ import java.util.concurrent.locks.LockSupport;
  * on, with no atomic instruction, and returns its slot, so the caller guards per-slot data sized by
  * {@link #slots()} (librseq's {@code percpu_lock}).
  *
- * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing 1: not
- * atomic against other CPUs, only against other sections on {@code c}. The other writer of that word is the
- * holder's release store of 0, which cannot race: while the word is 1 the compare fails. A CAS from another
- * CPU could race (both would see 0 and both would hold), so threads that cannot run sections (unregistered
- * threads in REGISTER mode) never touch CPU words: they CAS the extra slot {@link PerCpuSlots#SHARED}, which
- * no section touches, and guard that slot's data. In ATOMIC mode no section runs, so every writer of every
- * word is a CAS or the holder's release store.
+ * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing the holder's
+ * mark (not 0): not atomic against other CPUs, only against other sections on {@code c}. The other writer of that
+ * word is the holder's release store of 0, which cannot race: while the word is not 0 the compare fails. A CAS
+ * from another CPU could race (both would see 0 and both would hold), so threads that cannot run sections
+ * (unregistered threads in REGISTER mode) never touch CPU words: they CAS the extra slot
+ * {@link PerCpuSlots#SHARED}, which no section touches, and guard that slot's data. In ATOMIC mode no section
+ * runs, so every writer of every word is a CAS or the holder's release store.
  *
  * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
  *
@@ -30,6 +30,11 @@ import java.util.concurrent.locks.LockSupport;
  * holds the holder's thread id, so an unlock on another thread leaves the holder's request alone (it stays
  * open on the holder's thread: unlock on the locking thread where extensions matter). Elsewhere a hold costs
  * one more branch on a constant.
+ *
+ * <p>Indexing: a lock made with {@link PerCpuIndexing#MM_CID} takes the word of the thread's concurrency id
+ * instead of its CPU, so per-slot data needs only {@link #slotCount()} entries (CPUs the process may use plus
+ * the shared slot). A concurrency id past them, checked in Java and again inside the section, takes the shared
+ * slot by CAS, as an unregistered thread does.
  *
  * <p>Virtual threads: a holder that parks (blocks) while holding gives up its carrier, and spinners that kept
  * their carriers busy would leave it none to resume on: a deadlock once spinners occupy every carrier
@@ -41,18 +46,53 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PerCpuSpinLock {
 
-    /** A lock with every slot free. */
-    public PerCpuSpinLock() {}
-
     private static final VarHandle WORD = PerCpuSlots.LONG;
 
+    private final PerCpuIndexing indexing;
+    /** Section slots; the shared slot is number {@code sectionSlots}. */
+    private final int sectionSlots;
     /**
      * One word per slot, a line apart: 0 free, else held ({@link #holder()}); taken by a section or CAS, freed by
      * a release store.
      */
-    private final MemorySegment words = PerCpuSlots.allocate(Long.BYTES);
+    private final MemorySegment words;
     /** Address of {@link #words}, immutable. */
-    private final long base = words.address();
+    private final long base;
+
+    /** A lock indexed by {@link PerCpuIndexing#CPU_ID}, with every slot free. */
+    public PerCpuSpinLock() {
+        this(PerCpuIndexing.CPU_ID);
+    }
+
+    /**
+     * A lock indexed by {@code indexing}, or by cpu_id where that is unavailable, with every slot free.
+     *
+     * @param indexing which number of the running thread picks its slot
+     */
+    public PerCpuSpinLock(PerCpuIndexing indexing) {
+        this.indexing = indexing.active();
+        this.sectionSlots = this.indexing.slots();
+        this.words = PerCpuSlots.allocate(Long.BYTES, this.indexing);
+        this.base = words.address();
+    }
+
+    /**
+     * The indexing this lock uses.
+     *
+     * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
+     */
+    public PerCpuIndexing indexing() {
+        return indexing;
+    }
+
+    /**
+     * Number of slots this lock's {@link #lock()} may return: its indexing's slots plus the shared slot.
+     *
+     * @return {@link #slots()} for a cpu_id lock; the allowed CPUs plus one for an mm_cid lock, never more
+     */
+    public int slotCount() {
+        return sectionSlots + 1;
+    }
 
     /**
      * Number of slots {@link #lock()} may return: per-slot data must have this many entries, one per
@@ -60,7 +100,8 @@ public final class PerCpuSpinLock {
      * cannot run sections: in {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode every unregistered or
      * virtual thread takes it, so for those threads the lock is one global lock. Register the threads
      * that take the lock often ({@link RseqThread#register()}, {@link RseqThread#ofPlatform()}), or keep
-     * glibc's registration on; {@link RseqSupport#perCpuImplementation()} says which mode runs.
+     * glibc's registration on; {@link RseqSupport#perCpuImplementation()} says which mode runs. An
+     * {@link PerCpuIndexing#MM_CID} lock returns fewer: {@link #slotCount()}.
      *
      * @return the number of possible CPUs plus one
      */
@@ -72,12 +113,13 @@ public final class PerCpuSpinLock {
      * Spins until it holds the lock of the calling thread's CPU (or, for a thread that cannot run sections,
      * its fallback slot); memory effects as a monitor enter.
      *
-     * @return the slot now held, in {@code [0, slots())}; pass it to {@link #unlock(int)}
+     * @return the slot now held, in {@code [0, slotCount())}; pass it to {@link #unlock(int)}
      */
     public int lock() {
         long area = PerCpuSlots.area();
         long holder = holder();
-        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot(), holder) : lockSection(area, holder);
+        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot(indexing), holder)
+                : lockSection(area, holder);
         if (SliceProbe.AVAILABLE) {
             RseqSlice.request(); // ended by unlock() on this thread
         }
@@ -92,18 +134,18 @@ public final class PerCpuSpinLock {
 
     private int lockSection(long area, long holder) {
         for (;;) {
-            int cpu = RseqThread.currentCpu();
-            if (!PerCpuSlots.covers(cpu)) {
-                return lockAtomic(PerCpuSlots.SHARED, holder);
+            int index = PerCpuSlots.index(indexing);
+            if (Integer.compareUnsigned(index, sectionSlots) >= 0) {
+                return lockAtomic(sectionSlots, holder);
             }
-            // 1: held, 2: aborted, 3: migrated since currentCpu(); all just retry. 4: no usable cpu_id.
-            switch (PerCpuSlots.cmpeqvStorev(PerCpuIndexing.CPU_ID, base + cpu * PerCpuSlots.LINE, 0, holder, cpu, area)) {
+            // 1: held, 2: aborted, 3: migrated since the index was read; all just retry. 4: no usable index.
+            switch (PerCpuSlots.cmpeqvStorev(indexing, base + index * PerCpuSlots.LINE, 0, holder, index, area)) {
                 case SectionTemplates.COMMITTED -> {
                     VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
-                    return cpu;
+                    return index;
                 }
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return lockAtomic(PerCpuSlots.SHARED, holder);
+                    return lockAtomic(sectionSlots, holder);
                 }
                 default -> spinWait();
             }
@@ -135,10 +177,10 @@ public final class PerCpuSpinLock {
      * before this thread gives back an extended slice.
      *
      * @param slot the slot {@link #lock()} returned
-     * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, slots())}
+     * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, slotCount())}
      */
     public void unlock(int slot) {
-        long offset = Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE;
+        long offset = Objects.checkIndex(slot, slotCount()) * PerCpuSlots.LINE;
         if (SliceProbe.AVAILABLE) {
             boolean ownHold = (long) WORD.getOpaque(words, offset) == Thread.currentThread().threadId();
             WORD.setRelease(words, offset, 0L);
@@ -154,11 +196,11 @@ public final class PerCpuSpinLock {
     /**
      * Whether {@code slot} is held right now (a racy snapshot, for tests and monitoring).
      *
-     * @param slot a slot in {@code [0, slots())}
+     * @param slot a slot in {@code [0, slotCount())}
      * @return true if held
      * @throws IndexOutOfBoundsException if {@code slot} is out of range
      */
     public boolean isLocked(int slot) {
-        return (long) WORD.getOpaque(words, Objects.checkIndex(slot, PerCpuSlots.SLOTS) * PerCpuSlots.LINE) != 0;
+        return (long) WORD.getOpaque(words, Objects.checkIndex(slot, slotCount()) * PerCpuSlots.LINE) != 0;
     }
 }

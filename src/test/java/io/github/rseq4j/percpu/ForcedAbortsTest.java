@@ -74,6 +74,10 @@ class ForcedAbortsTest {
             withAborts("histogram", () -> Scenarios.histogram(threads, REPS, wrap, PerCpuIndexing.CPU_ID));
             withAborts("pool", () -> Scenarios.pool(threads, REPS, wrap, PerCpuIndexing.CPU_ID));
             if (PerCpuIndexing.MM_CID.isAvailable()) {
+                withAborts("mm_cid spinlock", () -> Scenarios.spinlock(threads, REPS, wrap, PerCpuIndexing.MM_CID));
+                withAborts("mm_cid buffer", () -> Scenarios.buffer(threads, REPS, wrap, PerCpuIndexing.MM_CID));
+                withAborts("mm_cid memcpy buffer",
+                        () -> Scenarios.memcpyBuffer(threads, REPS, wrap, PerCpuIndexing.MM_CID));
                 withAborts("mm_cid increment", () -> Scenarios.increment(threads, REPS, wrap, PerCpuIndexing.MM_CID));
                 withAborts("mm_cid long array",
                         () -> Scenarios.longArray(threads, REPS, wrap, PerCpuIndexing.MM_CID));

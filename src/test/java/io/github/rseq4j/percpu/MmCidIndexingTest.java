@@ -51,6 +51,9 @@ class MmCidIndexingTest {
                 largest.accumulateAndGet(RseqThread.currentMmCid(), Math::max);
             };
             int threads = Workers.THREADS;
+            Scenarios.spinlock(threads, 100_000, watch, PerCpuIndexing.MM_CID);
+            Scenarios.buffer(threads, 50_000, watch, PerCpuIndexing.MM_CID);
+            Scenarios.memcpyBuffer(threads, 50_000, watch, PerCpuIndexing.MM_CID);
             Scenarios.increment(threads, 100_000, watch, PerCpuIndexing.MM_CID);
             Scenarios.longArray(threads, 100_000, watch, PerCpuIndexing.MM_CID);
             Scenarios.list(threads, 50_000, watch, PerCpuIndexing.MM_CID);

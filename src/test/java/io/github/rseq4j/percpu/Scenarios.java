@@ -44,9 +44,14 @@ final class Scenarios {
      * guarded region the slot's word must read held and no other worker may be recorded as its holder.
      */
     static void spinlock(int threads, int reps, Wrap wrap) {
-        PerCpuSpinLock lock = new PerCpuSpinLock();
-        long[] counts = new long[PerCpuSpinLock.slots()];
-        int[] holders = new int[PerCpuSpinLock.slots()];
+        spinlock(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void spinlock(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuSpinLock lock = new PerCpuSpinLock(indexing);
+        assertEquals(indexing.isAvailable() ? indexing : PerCpuIndexing.CPU_ID, lock.indexing(), "active indexing");
+        long[] counts = new long[lock.slotCount()];
+        int[] holders = new int[lock.slotCount()];
         run(threads, wrap, i -> {
             for (int r = 0; r < reps; r++) {
                 int slot = lock.lock();
@@ -100,7 +105,12 @@ final class Scenarios {
 
     /** As {@link #list} with the bounded buffer of longs; a full buffer's push is retried after a pop. */
     static void buffer(int threads, int reps, Wrap wrap) {
-        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4);
+        buffer(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void buffer(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4, indexing);
+        assertEquals(indexing.isAvailable() ? indexing : PerCpuIndexing.CPU_ID, buffer.indexing(), "active indexing");
         long[][] popped = new long[threads][];
         run(threads, wrap, i -> {
             long[] mine = new long[reps];
@@ -181,7 +191,11 @@ final class Scenarios {
 
     /** 16-byte records {value, ~value} through the memcpy sections: conserved and never torn. */
     static void memcpyBuffer(int threads, int reps, Wrap wrap) {
-        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4, 16);
+        memcpyBuffer(threads, reps, wrap, PerCpuIndexing.CPU_ID);
+    }
+
+    static void memcpyBuffer(int threads, int reps, Wrap wrap, PerCpuIndexing indexing) {
+        PerCpuBuffer buffer = new PerCpuBuffer(threads * 4, 16, indexing);
         long[][] popped = new long[threads][];
         AtomicLong torn = new AtomicLong();
         run(threads, wrap, i -> {

@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -21,6 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>the descriptor's address is stored to the area's {@code rseq_cs} field exactly once, before start_ip
  *       (storing it later leaves the index load unprotected);
  *   <li>the index field is loaded exactly once, after start_ip;
+ *   <li>that loaded index is compared with the slot count {@link SectionConfig#indexLimit()} (an immediate, or
+ *       on aarch64 a movz/movk constant above 4095), and an unsigned at-or-above branch leaves for
+ *       {@code index_out_of_range}, before any store and before the index is changed;
  *   <li>in templates that take an expected index, that loaded index is compared with the expected-index
  *       argument, and the branch leaves for {@code index_mismatch}, before any store of the section; then
  *       {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before any store;
@@ -101,11 +108,17 @@ class SectionOrderTest {
         /** Registers {@code l} writes (stores and compares write none). */
         Set<String> writes(Line l);
 
-        /** The operands a compare compares (order as written), or null if {@code l} is no compare. */
+        /** A compare's operands as [left, right], the flags being those of left - right; null for no compare. */
         List<String> compared(Line l);
 
         /** The target label of a branch taken when the compared values differ, or null. */
         String notEqualBranchTarget(Line l);
+
+        /** The target label of a branch taken when the first compared value is unsigned higher or same, or null. */
+        String unsignedAtLeastBranchTarget(Line l);
+
+        /** The value of an immediate operand, or null. */
+        Long immediate(String operand);
 
         /** Where integer argument {@code i} is at entry: a register name, or a stack slot. */
         Object argument(int i);
@@ -189,12 +202,22 @@ class SectionOrderTest {
 
         @Override
         public List<String> compared(Line l) {
-            return l.is("cmp") ? l.operands() : null;
+            return l.is("cmp") ? l.operands().reversed() : null; // AT&T: cmp right, left
         }
 
         @Override
         public String notEqualBranchTarget(Line l) {
             return l.is("jne") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public String unsignedAtLeastBranchTarget(Line l) {
+            return l.is("jae") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public Long immediate(String operand) {
+            return operand.startsWith("$") ? Long.decode(operand.substring(1)) : null;
         }
 
         @Override
@@ -293,6 +316,16 @@ class SectionOrderTest {
         }
 
         @Override
+        public String unsignedAtLeastBranchTarget(Line l) {
+            return l.is("b.hs") || l.is("b.cs") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public Long immediate(String operand) {
+            return operand.startsWith("#") ? Long.decode(operand.substring(1)) : null;
+        }
+
+        @Override
         public Object argument(int i) {
             return "x" + i;
         }
@@ -306,16 +339,15 @@ class SectionOrderTest {
             assertTrue(!prologue.isEmpty() && prologue.getFirst().is("mrs")
                     && prologue.getFirst().operands().get(1).equals("tpidr_el0"), "TLS prologue reads tpidr_el0");
             String area = register(prologue.getFirst().operands().get(0));
-            long scratch = 0, offset = 0;
+            Map<String, Long> constants = new HashMap<>();
+            long offset = 0;
             for (Line l : prologue.subList(1, prologue.size())) {
                 List<String> o = l.operands();
-                if (l.is("movz") || l.is("movk")) {
-                    long half = Long.decode(o.get(1).substring(1));
-                    int shift = o.size() > 2 ? Integer.parseInt(o.get(2).replace("lsl #", "")) : 0;
-                    scratch = (l.is("movz") ? 0 : scratch) | half << shift;
-                } else if ((l.is("add") || l.is("sub")) && register(o.get(0)).equals(area)
-                        && register(o.get(1)).equals(area)) {
-                    long v = o.get(2).startsWith("#") ? Long.decode(o.get(2).substring(1)) : scratch;
+                if (trackConstant(this, l, constants)) {
+                    continue;
+                }
+                if ((l.is("add") || l.is("sub")) && area.equals(register(o.get(0))) && area.equals(register(o.get(1)))) {
+                    Long v = immediate(o.get(2)) != null ? immediate(o.get(2)) : constants.get(register(o.get(2)));
                     offset += l.is("add") ? v : -v;
                 } else {
                     fail("unexpected TLS prologue instruction " + l);
@@ -338,6 +370,25 @@ class SectionOrderTest {
     void armsBeforeStartLoadsIndexAfterChecksItAndCommitsLast(GnuAs.Arch arch, Operation op, SectionConfig config) {
         EmittedSection section = arch.templates(config).emit(op, 6);
         assertOrder(arch == GnuAs.Arch.X86_64 ? X86 : A64, op, config, section.listing());
+    }
+
+    /** Limits too large for an aarch64 compare immediate: movz only, and movz plus movk. */
+    static Stream<Arguments> largeLimits() {
+        List<Arguments> all = new ArrayList<>();
+        for (GnuAs.Arch arch : GnuAs.Arch.values()) {
+            for (int limit : new int[] {4096, 0x12345}) {
+                for (Operation op : Operation.values()) {
+                    all.add(Arguments.of(arch, op, SectionConfig.register(SectionConfig.IndexField.MM_CID, limit)));
+                }
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("largeLimits")
+    void checksLargeIndexLimits(GnuAs.Arch arch, Operation op, SectionConfig config) {
+        armsBeforeStartLoadsIndexAfterChecksItAndCommitsLast(arch, op, config);
     }
 
     /** All the order assertions on one listing; see the class comment. */
@@ -377,6 +428,30 @@ class SectionOrderTest {
         assertTrue(load > startInBody, "the index load follows start_ip:\n" + listing);
         String index = isa.loadDestination(body.get(load));
 
+        // 3. The index range: (u32) idx >= indexLimit leaves for index_out_of_range before the index is used.
+        Map<String, Long> constants = new HashMap<>();
+        int range = -1;
+        for (int i = load + 1; i < body.size() && range < 0; i++) {
+            Line l = body.get(i);
+            trackConstant(isa, l, constants);
+            List<String> operands = isa.compared(l);
+            if (operands != null && index.equals(isa.register(operands.get(0)))) {
+                String limit = operands.get(1);
+                Long value = isa.immediate(limit) != null ? isa.immediate(limit) : constants.get(isa.register(limit));
+                if (value != null && value == config.indexLimit()) {
+                    range = i;
+                }
+            }
+        }
+        assertTrue(range > 0, "no compare of the loaded index " + index + " with the limit " + config.indexLimit()
+                + ":\n" + listing);
+        assertEquals(".Lindex_out_of_range", isa.unsignedAtLeastBranchTarget(body.get(range + 1)),
+                "an index at or above the limit (unsigned) leaves for index_out_of_range:\n" + listing);
+        for (Line l : body.subList(load + 1, range)) {
+            assertFalse(isa.writes(l).contains(index), "index overwritten before its range check by " + l);
+            assertFalse(isa.isStore(l), "store before the index range check: " + l);
+        }
+
         // 4. The commit: last before post_commit.
         int commit = body.size() - 1;
         Line commitLine = body.get(commit);
@@ -392,7 +467,7 @@ class SectionOrderTest {
             assertEquals(isa.argument(0), target.base(), "commit writes *v: " + commitLine);
         }
 
-        // 3. The index compare, when the operation takes an expected index: after the load, before any store.
+        // 5. The index compare, when the operation takes an expected index: after the load, before any store.
         if (op != Operation.ADD) {
             Object expected = isa.argument(op.baseArity() - 1);
             int compare = -1;
@@ -439,6 +514,20 @@ class SectionOrderTest {
                     "a failed value compare leaves for compare_failed");
         }
         assertNotNull(index);
+    }
+
+    /** Follows aarch64 movz/movk, which build constants too large for an immediate; true if {@code l} is one. */
+    private static boolean trackConstant(Isa isa, Line l, Map<String, Long> constants) {
+        if (!(l.is("movz") || l.is("movk"))) {
+            return false;
+        }
+        List<String> o = l.operands();
+        String reg = isa.register(o.get(0));
+        long half = isa.immediate(o.get(1));
+        int shift = o.size() > 2 ? Integer.parseInt(o.get(2).replace("lsl #", "")) : 0;
+        long before = l.is("movz") ? 0 : constants.getOrDefault(reg, 0L);
+        constants.put(reg, before & ~(0xffffL << shift) | half << shift);
+        return true;
     }
 
     private static int labelIndex(List<Line> lines, String label) {
