@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.RseqSlice;
 import io.github.rseq4j.RseqSupport;
@@ -178,23 +179,27 @@ class SliceExtensionTest {
     static void holderRequests() {
         assumeAvailable();
         try (RseqThread.Registration registration = RseqThread.register()) {
-            PerCpuSpinLock lock = new PerCpuSpinLock();
-            int slot = lock.lock();
-            RseqSlice scope = RseqSlice.request();
-            scope.close();
-            assertTrue(scope.isRequesting(), "the holder's request must stay open until unlock(); refusal: "
-                    + scope.refusal());
-            lock.unlock(slot);
-            assertFalse(scope.isRequesting(), "unlock() on the holder's thread ends its request");
-            assertEquals(0, requestByte(registration.thread()), "the request byte after unlock()");
+            for (PerCpuIndexing indexing : PerCpuIndexing.values()) {
+                PerCpuSpinLock lock = new PerCpuSpinLock(indexing);
+                String which = " (" + lock.indexing() + " lock)";
+                int slot = lock.lock();
+                RseqSlice scope = RseqSlice.request();
+                scope.close();
+                assertTrue(scope.isRequesting(), "the holder's request must stay open until unlock()" + which
+                        + "; refusal: " + scope.refusal());
+                lock.unlock(slot);
+                assertFalse(scope.isRequesting(), "unlock() on the holder's thread ends its request" + which);
+                assertEquals(0, requestByte(registration.thread()), "the request byte after unlock()" + which);
 
-            int[] held = new int[1];
-            onNewThread(() -> held[0] = lock.lock()); // that thread ends holding the lock
-            try (RseqSlice own = RseqSlice.request()) {
-                lock.unlock(held[0]);
-                assertTrue(own.isRequesting(), "unlocking another thread's hold must not end this thread's request");
+                int[] held = new int[1];
+                onNewThread(() -> held[0] = lock.lock()); // that thread ends holding the lock
+                try (RseqSlice own = RseqSlice.request()) {
+                    lock.unlock(held[0]);
+                    assertTrue(own.isRequesting(),
+                            "unlocking another thread's hold must not end this thread's request" + which);
+                }
+                assertFalse(lock.isLocked(held[0]));
             }
-            assertFalse(lock.isLocked(held[0]));
         }
     }
 
