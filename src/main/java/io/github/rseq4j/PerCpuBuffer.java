@@ -223,7 +223,7 @@ public final class PerCpuBuffer {
     public boolean push(MemorySegment record) {
         long src = nativeAddress(record, "record", false);
         long area = PerCpuSlots.area();
-        int pushed = area == NO_SECTIONS ? NO_SECTION : pushRecord(src, area);
+        int pushed = area == NO_SECTIONS ? NO_SECTION : copySection(src, area, true);
         if (pushed == NO_SECTION) {
             pushed = pushLocked(src) ? DONE : NOT_DONE;
         }
@@ -232,7 +232,11 @@ public final class PerCpuBuffer {
         return pushed == DONE;
     }
 
-    private int pushRecord(long src, long area) {
+    /**
+     * One record into ({@code push}) or out of this slot's buffer in one section: the copy between
+     * {@code other} and the slot's top record, committed by the store of the new count.
+     */
+    private int copySection(long other, long area, boolean push) {
         for (;;) {
             int cpu = PerCpuSlots.index(indexing);
             if (Integer.compareUnsigned(cpu, slots) >= 0) {
@@ -240,11 +244,12 @@ public final class PerCpuBuffer {
             }
             long count = count(cpu);
             long n = get(count);
-            if (n == capacity) {
+            if (n == (push ? capacity : 0)) {
                 return NOT_DONE;
             }
-            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, record(cpu, n), src, recordBytes, n + 1, cpu,
-                    area);
+            long top = record(cpu, push ? n : n - 1);
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, push ? top : other, push ? other : top,
+                    recordBytes, push ? n + 1 : n - 1, cpu, area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
                 return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
             }
@@ -280,7 +285,7 @@ public final class PerCpuBuffer {
 
     private boolean popInto(long dst) {
         long area = PerCpuSlots.area();
-        int popped = area == NO_SECTIONS ? NO_SECTION : popSection(dst, area);
+        int popped = area == NO_SECTIONS ? NO_SECTION : copySection(dst, area, false);
         if (popped == NO_SECTION) {
             popped = popLocked(PerCpuSlots.lockedSlot(indexing), dst) ? DONE : NOT_DONE;
         }
@@ -289,25 +294,6 @@ public final class PerCpuBuffer {
         }
         Reference.reachabilityFence(this);
         return popped == DONE;
-    }
-
-    private int popSection(long dst, long area) {
-        for (;;) {
-            int cpu = PerCpuSlots.index(indexing);
-            if (Integer.compareUnsigned(cpu, slots) >= 0) {
-                return NO_SECTION;
-            }
-            long count = count(cpu);
-            long n = get(count);
-            if (n == 0) {
-                return NOT_DONE;
-            }
-            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, dst, record(cpu, n - 1), recordBytes, n - 1,
-                    cpu, area);
-            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
-            }
-        }
     }
 
     /**
