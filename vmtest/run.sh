@@ -513,6 +513,7 @@ report_guest() {
     fi
     if [[ -f $res/doctor.rc && $(cat "$res/doctor.rc") != 0 ]]; then line+="; doctor exit $(cat "$res/doctor.rc")"; fi
     [[ -f $res/rseq_debug ]] && line+="; rseq_debug $(cat "$res/rseq_debug")"
+    [[ -f $res/slice_ext_nsec ]] && line+="; slice_ext_nsec $(cat "$res/slice_ext_nsec")"
     echo "$line" > "$out/summary"
     # A row for vmtest/results.md (see vmtest/README.md).
     local status=passed
