@@ -135,8 +135,16 @@ public final class RseqSlice implements AutoCloseable {
         if (!SliceProbe.AVAILABLE) {
             return;
         }
-        RseqThread handle = HandleCache.lookup(Thread.currentThread());
-        if (handle != null && handle.slice.depth > 0) {
+        Thread thread = Thread.currentThread();
+        RseqThread handle = HandleCache.lookup(thread);
+        if (handle == null) {
+            if (thread.isVirtual()) {
+                return;
+            }
+            // The cache slot may have gone to another thread since request(): the handle is still this thread's.
+            handle = RseqThread.current();
+        }
+        if (handle.slice.depth > 0) {
             handle.slice.close();
         }
     }

@@ -45,6 +45,9 @@ class SliceExtensionTest {
     /** Inner loop polls of {@code granted} per request; no clock read inside (it may be a system call). */
     private static final long POLLS_PER_REQUEST = 20_000_000L;
 
+    /** Slots of rseq4j's handle cache (HandleCache.SIZE): thread ids this far apart share one. */
+    private static final long HANDLE_CACHE_SIZE = 4096;
+
     /** Well within a forked JVM's timeout (120 s; 900 s in the VM lane), start-up included. */
     private static final long EXPERIMENT_NANOS = 30_000_000_000L;
 
@@ -176,7 +179,7 @@ class SliceExtensionTest {
      * inner scope shows it, as it cannot end the holder's request. Unlocking another thread's hold ends
      * nothing of the unlocking thread's.
      */
-    static void holderRequests() {
+    static void holderRequests() throws InterruptedException {
         assumeAvailable();
         try (RseqThread.Registration registration = RseqThread.register()) {
             for (PerCpuIndexing indexing : PerCpuIndexing.values()) {
@@ -200,6 +203,21 @@ class SliceExtensionTest {
                 }
                 assertFalse(lock.isLocked(held[0]));
             }
+
+            // A thread whose id shares this thread's slot in the handle cache takes the slot during the hold.
+            PerCpuSpinLock lock = new PerCpuSpinLock();
+            int slot = lock.lock();
+            long id = Thread.currentThread().threadId();
+            Thread evicter;
+            do {
+                evicter = Thread.ofPlatform().unstarted(RseqThread::current);
+            } while ((evicter.threadId() - id) % HANDLE_CACHE_SIZE != 0);
+            evicter.start();
+            evicter.join();
+            lock.unlock(slot);
+            RseqSlice after = RseqSlice.request();
+            after.close();
+            assertFalse(after.isRequesting(), "unlock() must end the holder's request after its handle left the cache");
         }
     }
 
