@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 
 /**
  * A bounded LIFO buffer of fixed-size records per CPU, filled and emptied by rseq sections (librseq's
@@ -263,9 +264,7 @@ public final class PerCpuBuffer {
      * @throws UnsupportedOperationException if records are not 8 bytes
      */
     public OptionalLong pop() {
-        requireLongRecords();
-        long scratch = PerCpuSlots.scratch();
-        return popInto(scratch) ? OptionalLong.of(get(scratch)) : OptionalLong.empty();
+        return popLong(this::popInto);
     }
 
     /**
@@ -278,9 +277,7 @@ public final class PerCpuBuffer {
      * @throws IllegalArgumentException if {@code dst} is not such a segment
      */
     public boolean pop(MemorySegment dst) {
-        boolean popped = popInto(nativeAddress(dst, "dst", true));
-        Reference.reachabilityFence(dst);
-        return popped;
+        return popRecord(dst, this::popInto);
     }
 
     private boolean popInto(long dst) {
@@ -310,9 +307,7 @@ public final class PerCpuBuffer {
      *                                       local buffer is empty and sections run
      */
     public OptionalLong popAny() {
-        requireLongRecords();
-        long scratch = PerCpuSlots.scratch();
-        return popAnyInto(scratch) ? OptionalLong.of(get(scratch)) : OptionalLong.empty();
+        return popLong(this::popAnyInto);
     }
 
     /**
@@ -325,7 +320,18 @@ public final class PerCpuBuffer {
      *                                       sections run
      */
     public boolean popAny(MemorySegment dst) {
-        boolean popped = popAnyInto(nativeAddress(dst, "dst", true));
+        return popRecord(dst, this::popAnyInto);
+    }
+
+    /** A {@code long} record popped by {@code pop} through the thread's scratch word. */
+    private OptionalLong popLong(LongPredicate pop) {
+        requireLongRecords();
+        long scratch = PerCpuSlots.scratch();
+        return pop.test(scratch) ? OptionalLong.of(get(scratch)) : OptionalLong.empty();
+    }
+
+    private boolean popRecord(MemorySegment dst, LongPredicate pop) {
+        boolean popped = pop.test(nativeAddress(dst, "dst", true));
         Reference.reachabilityFence(dst);
         return popped;
     }
