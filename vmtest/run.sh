@@ -317,7 +317,9 @@ busybox_for() {
 # vmtest/guest.sh never rebuilds a root image.
 INIT='#!/bin/busybox sh
 /bin/busybox mount -t devtmpfs dev /dev
-/bin/busybox mount -t ext4 -o rw /dev/vdb /work || { echo "vmtest: no work disk"; /bin/busybox poweroff -f; }
+# QEMU runs with -no-reboot, so a reset ends it on every kernel (poweroff halts for good on one
+# without a power-off driver).
+/bin/busybox mount -t ext4 -o rw /dev/vdb /work || { echo "vmtest: no work disk"; /bin/busybox reboot -f; }
 # Run the script from memory, so that /work can be unmounted cleanly at the end.
 /bin/busybox cp /work/guest.sh /dev/guest.sh
 exec /bin/busybox sh /dev/guest.sh'
