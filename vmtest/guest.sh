@@ -46,7 +46,7 @@ cat $R/doctor.json
 
 cd /tmp
 # shellcheck disable=SC2086
-$JAVA $props -cp /work/junit.jar:/work/classes:/work/test-classes \
+$JAVA $props -cp '/work/junit.jar:/work/classes:/work/test-classes:/work/lib/*' \
     org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree \
     --scan-class-path /work/test-classes --include-classname "$TESTS" --reports-dir $R/junit \
     > $R/junit.log 2>&1

@@ -430,6 +430,16 @@ build_classes() {
     JAVA_HOME=${JAVA_HOME:-$HOST_JDK} mvn -B -q test-compile >&2
 }
 
+# The test classes' own dependencies (e.g. HdrHistogram) for the guest's class path; JUnit itself
+# comes from the console launcher's standalone jar.
+TEST_LIBS=$OUT_ROOT/test-libs
+copy_test_libs() {
+    rm -rf "$TEST_LIBS"
+    JAVA_HOME=${JAVA_HOME:-$HOST_JDK} mvn -B -q dependency:copy-dependencies -DincludeScope=test \
+        -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
+        -DoutputDirectory="$TEST_LIBS" >&2
+}
+
 # run_guest ARCH KERNEL USERLAND TESTS TIMEOUT PROPERTIES...
 run_guest() {
     local arch=$1 kernel=$2 suite=$3 pattern=$4 limit=$5
@@ -458,6 +468,7 @@ run_guest() {
     work=$out/work
     cp -r target/classes "$work/classes"
     cp -r target/test-classes "$work/test-classes"
+    cp -r "$TEST_LIBS" "$work/lib"
     cp "$jar" "$work/junit.jar"
     cp vmtest/guest.sh "$work/guest.sh"
     {
@@ -536,6 +547,7 @@ json_field() { [[ -f $2 ]] && sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\)\"\{0,1\
 need_tools
 build_classes
 mkdir -p "$OUT_ROOT" "$CACHE"
+copy_test_libs
 
 run_list() {
     local file=$1 row_arch row_kernel row_suite row_tests row_timeout row_props
