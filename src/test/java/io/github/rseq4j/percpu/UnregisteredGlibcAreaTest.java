@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Test;
  */
 class UnregisteredGlibcAreaTest {
 
+    private static final int RSEQ_FLAG_UNREGISTER = 1;
+
     @Test
     void anUnregisteredThreadStaysExactAndInBounds() {
         ForkedJvm.Result r = ForkedJvm.run(Child.class, Map.of());
@@ -104,8 +106,6 @@ class UnregisteredGlibcAreaTest {
     private static int reregisterGlibcArea(long area, int length) {
         return Syscalls.rseq(area, length, 0, RseqAbi.SIGNATURE);
     }
-
-    private static final int RSEQ_FLAG_UNREGISTER = 1;
 
     public static final class Child {
         private static final int ROUNDS = 20_000;
