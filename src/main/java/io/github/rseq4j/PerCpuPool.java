@@ -100,6 +100,7 @@ public final class PerCpuPool<T> {
      *
      * @return an object the caller holds until {@link #release}; never null
      * @throws NullPointerException if the factory returns null
+     * @throws IllegalStateException if the factory returns a pooled object it returned before
      */
     @SuppressWarnings("unchecked")
     public T acquire() {

@@ -116,6 +116,7 @@ class PerCpuArgumentsTest {
         assertEquals(0, array.sum(8));
         // Two groups of eight elements: two lines per slot.
         assertEquals(2 * (array.indexing().slots() + 1) * 64L, array.nativeBytes());
+        assertEquals((array.indexing().slots() + 1) * 64L, new PerCpuLongArray(8).nativeBytes(), "eight: one line");
     }
 
     @Test

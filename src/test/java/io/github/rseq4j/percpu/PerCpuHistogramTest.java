@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuHistogram;
+import io.github.rseq4j.PerCpuIndexing;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
@@ -77,5 +78,42 @@ class PerCpuHistogramTest {
         assertThrows(IllegalArgumentException.class, () -> h.recordValues(1, -1));
         assertThrows(IllegalArgumentException.class, () -> new PerCpuHistogram(10, 6));
         assertThrows(IllegalArgumentException.class, () -> h.snapshot().percentile(100.5));
+    }
+
+    @Test
+    void constructorAcceptsItsLimits() {
+        PerCpuHistogram h = new PerCpuHistogram(1, 5);
+        assertEquals(1, h.highestTrackableValue());
+        assertEquals(5, h.significantDigits());
+        assertEquals(PerCpuIndexing.CPU_ID, h.indexing());
+        assertEquals(2, h.buckets(), "0 and 1");
+        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, h.nativeBytes(), "two buckets: a line per slot");
+        assertEquals(0, new PerCpuHistogram(1, 0).significantDigits());
+        assertThrows(IllegalArgumentException.class, () -> new PerCpuHistogram(0, 2));
+        assertThrows(IllegalArgumentException.class, () -> new PerCpuHistogram(1, -1));
+    }
+
+    /** Without a significant digit every power of two is one bucket: 0, 1, 2-3, 4-7, ... */
+    @Test
+    void zeroDigitsMeanOneBucketPerPowerOfTwo() {
+        PerCpuHistogram h = new PerCpuHistogram(1024, 0);
+        assertEquals(12, h.buckets());
+        for (int b = 1; b < h.buckets(); b++) {
+            assertEquals(1L << (b - 1), h.lowestValueIn(b), "bucket " + b);
+        }
+    }
+
+    @Test
+    void highestTrackableValueZeroCountsAndEmptySnapshots() {
+        PerCpuHistogram h = new PerCpuHistogram(1_000_000, 2);
+        assertEquals(0, h.snapshot().percentile(50), "empty");
+        assertEquals(0, h.snapshot().max(), "empty");
+        h.recordValues(7, 0);
+        assertEquals(0, h.snapshot().count(), "a count of 0");
+        h.record(1_000_000);
+        PerCpuHistogram.Snapshot s = h.snapshot();
+        assertEquals(1, s.bucketCounts()[h.buckets() - 1], "the highest trackable value is in the last bucket");
+        assertEquals(1_000_000, s.max());
+        assertEquals(1_000_000, s.percentile(100));
     }
 }

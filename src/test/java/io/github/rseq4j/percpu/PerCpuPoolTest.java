@@ -1,19 +1,32 @@
 package io.github.rseq4j.percpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuPool;
+import io.github.rseq4j.internal.sys.Affinity;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The pool from virtual threads: 10,000 tasks on a few carriers share a handful of objects, never two at once. */
+/**
+ * The pool from virtual threads (10,000 tasks on a few carriers share a handful of objects, never two at once),
+ * and its bookkeeping: full stacks, the identity table, what it reports.
+ */
 class PerCpuPoolTest {
 
     private static final int TASKS = 10_000;
@@ -53,5 +66,65 @@ class PerCpuPoolTest {
         assertEquals(0, doubleHeld.get(), "objects handed to two holders at once");
         assertEquals((long) TASKS * USES_PER_TASK, made.stream().mapToLong(p -> p.uses).sum(), "uses");
         assertTrue(made.size() < TASKS, "no object was ever reused: " + made.size());
+    }
+
+    /** A stack is full at capacity / slots objects: the next release goes to the shared slot, for every CPU. */
+    @Test
+    void aReleaseToAFullStackReachesOtherCpus() {
+        BitSet cpus = Affinity.allowed();
+        assumeTrue(cpus.cardinality() >= 2, "needs two CPUs to run on");
+        int first = cpus.nextSetBit(0);
+        int second = cpus.nextSetBit(first + 1);
+        PerCpuPool<Object> pool = new PerCpuPool<>(PerCpuIndexing.CPU_ID.slots(), Object::new); // one per stack
+        Object[] made = new Object[2];
+        Affinity.runPinned(first, () -> {
+            made[0] = pool.acquire();
+            made[1] = pool.acquire();
+            pool.release(made[0]);
+            pool.release(made[1]); // the first CPU's stack is full
+        });
+        Affinity.runPinned(second, () -> assertSame(made[1], pool.acquire(), "from the shared slot"));
+        assertEquals(2, pool.objectsCreated());
+    }
+
+    /** An object found past another in the identity table (same hash slot) is still known to be pooled. */
+    @Test
+    void objectsWithCollidingHashesAreBothPooled() {
+        Iterator<Object> colliding = collidingPair().iterator();
+        PerCpuPool<Object> pool = new PerCpuPool<>(2, colliding::next);
+        Object a = pool.acquire();
+        Object b = pool.acquire();
+        pool.release(b);
+        assertThrows(IllegalStateException.class, () -> pool.release(b), "released twice");
+        pool.release(a);
+        assertThrows(IllegalStateException.class, () -> pool.release(a), "released twice");
+    }
+
+    /** Two new objects whose identity hashes agree in their low ten bits: one slot in any table up to 1024. */
+    private static List<Object> collidingPair() {
+        Map<Integer, Object> byLowBits = new HashMap<>();
+        for (;;) {
+            Object o = new Object();
+            Object other = byLowBits.putIfAbsent(System.identityHashCode(o) & 1023, o);
+            if (other != null) {
+                return List.of(other, o);
+            }
+        }
+    }
+
+    @Test
+    void aFactoryThatRepeatsAnObjectIsCaught() {
+        Object same = new Object();
+        PerCpuPool<Object> pool = new PerCpuPool<>(2, () -> same);
+        pool.acquire();
+        assertThrows(IllegalStateException.class, pool::acquire);
+    }
+
+    @Test
+    void reportsCapacityIndexingAndMemory() {
+        PerCpuPool<Object> pool = new PerCpuPool<>(3, Object::new);
+        assertEquals(3, pool.capacity());
+        assertEquals(PerCpuIndexing.CPU_ID, pool.indexing());
+        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L + 3 * 64L, pool.nativeBytes(), "heads and nodes");
     }
 }

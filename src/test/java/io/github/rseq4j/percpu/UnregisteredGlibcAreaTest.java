@@ -1,12 +1,16 @@
 package io.github.rseq4j.percpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.PerCpuList;
+import io.github.rseq4j.PerCpuLongArray;
 import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.RseqAbi;
@@ -17,6 +21,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
@@ -28,9 +33,11 @@ import org.junit.jupiter.api.Test;
  * {@code rseq(..., RSEQ_FLAG_UNREGISTER)}: its cpu_id reads -1, which must never become an address. That thread
  * and registered threads then use every structure and reader at once; the results must be exact and the JVM
  * alive. Forked, since the child re-registers the area before the thread ends but a crash must not take the
- * test JVM with it.
+ * test JVM with it. The long array's adds alone also run in-process, where PIT mutates them.
  */
 class UnregisteredGlibcAreaTest {
+
+    private static final int RSEQ_FLAG_UNREGISTER = 1;
 
     @Test
     void anUnregisteredThreadStaysExactAndInBounds() {
@@ -39,8 +46,68 @@ class UnregisteredGlibcAreaTest {
         assertTrue(r.exitCode() == 0 && r.output().contains("ALL EXACT"), r.describe());
     }
 
+    /**
+     * The sections refuse cpu_id -1 before touching a cell ({@link IndexRangeTest}), so an unregistered thread's
+     * adds go to the shared slot, atomically: each counts once, in its own element, next to the registered
+     * thread's adds to its CPU's slot.
+     */
+    @Test
+    void anUnregisteredThreadsLongArrayAddsLandInTheSharedSlot() throws InterruptedException {
+        assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "glibc does not own rseq here");
+        int length = 11; // two groups of eight
+        PerCpuLongArray array = new PerCpuLongArray(length);
+        long[] expected = new long[length];
+        for (int i = 0; i < length; i++) {
+            array.add(i, 100);
+            expected[i] = 100 + i + 1;
+        }
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        Thread.ofPlatform().start(() -> {
+            long area = glibcArea();
+            int registered = unregisterGlibcArea(area);
+            try {
+                if (registered == 0) {
+                    failures.add("could not unregister glibc's area");
+                    return;
+                }
+                if (MemorySegment.ofAddress(area).reinterpret(8).get(ValueLayout.JAVA_INT, RseqAbi.CPU_ID) != -1) {
+                    failures.add("cpu_id not -1 after unregistering");
+                }
+                for (int i = 0; i < length; i++) {
+                    array.add(i, i + 1);
+                }
+            } catch (Throwable e) {
+                failures.add(e.toString());
+            } finally {
+                if (registered > 0 && reregisterGlibcArea(area, registered) != 0) {
+                    failures.add("re-registration failed");
+                }
+            }
+        }).join();
+        assertEquals(List.of(), failures);
+        assertArrayEquals(expected, array.sums());
+    }
+
+    private static long glibcArea() {
+        return RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET;
+    }
+
+    /** Unregisters glibc's area of the calling thread; returns the length it was registered with, or 0. */
+    private static int unregisterGlibcArea(long area) {
+        for (int length : new int[] {RseqAbi.REGISTRATION_LENGTH, 32, RseqAbi.GLIBC_SIZE}) {
+            if (Syscalls.rseq(area, length, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE) == 0) {
+                return length;
+            }
+        }
+        return 0;
+    }
+
+    /** Gives the thread back to glibc as it left it: registered, same length and signature. Returns rseq's rc. */
+    private static int reregisterGlibcArea(long area, int length) {
+        return Syscalls.rseq(area, length, 0, RseqAbi.SIGNATURE);
+    }
+
     public static final class Child {
-        private static final int RSEQ_FLAG_UNREGISTER = 1;
         private static final int ROUNDS = 20_000;
         private static final int THREADS = 3; // the unregistered one and two registered ones
 
@@ -63,8 +130,11 @@ class UnregisteredGlibcAreaTest {
             for (int t = 0; t < THREADS; t++) {
                 boolean unregister = t == 0;
                 threads.add(new Thread(() -> {
-                    long area = RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET;
-                    int length = unregister ? unregisterGlibcArea(area, failures) : 0;
+                    long area = glibcArea();
+                    int length = unregister ? unregisterGlibcArea(area) : 0;
+                    if (unregister && length == 0) {
+                        failures.add("could not unregister glibc's area (sched_getcpu " + Libc.schedGetcpu() + ")");
+                    }
                     try (Arena arena = Arena.ofConfined()) {
                         if (unregister) {
                             int cpu = RseqThread.currentCpu();
@@ -117,8 +187,7 @@ class UnregisteredGlibcAreaTest {
                         failures.add(Thread.currentThread() + ": " + e);
                     } finally {
                         if (length > 0) {
-                            // Give the thread back to glibc as it left it: registered, same length and signature.
-                            int rc = Syscalls.rseq(area, length, 0, RseqAbi.SIGNATURE);
+                            int rc = reregisterGlibcArea(area, length);
                             if (rc != 0) {
                                 failures.add("re-registration failed: " + rc);
                             }
@@ -148,17 +217,6 @@ class UnregisteredGlibcAreaTest {
                 System.exit(1);
             }
             System.out.println("ALL EXACT");
-        }
-
-        /** Unregisters glibc's area of the calling thread; returns the length it was registered with. */
-        private static int unregisterGlibcArea(long area, List<String> failures) {
-            for (int length : new int[] {RseqAbi.REGISTRATION_LENGTH, 32, RseqAbi.GLIBC_SIZE}) {
-                if (Syscalls.rseq(area, length, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE) == 0) {
-                    return length;
-                }
-            }
-            failures.add("could not unregister glibc's area (sched_getcpu " + Libc.schedGetcpu() + ")");
-            return 0;
         }
 
         private static void check(List<String> failures, String what, long got, long want) {
