@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * popAny(): what pop() on one CPU cannot see, popAny() finds on another, leaving the thread's CPU mask as it
@@ -24,27 +26,29 @@ import org.junit.jupiter.api.Test;
 class PopAnyTest {
 
     /**
-     * The values sit on the last allowed CPU and the caller starts on the first, so popAny() must find the
-     * local slot empty, visit an empty CPU, and go on to the one that holds them.
+     * The values sit on one end of the thread's mask and the caller starts on the other, so popAny() finds the
+     * local slot empty and moves. On the last CPU, it must pass an empty CPU first; on the first, it must stop
+     * there and not go on to the (empty) caller's CPU.
      */
-    @Test
-    void findsWhatAnotherCpuHolds() throws Exception {
+    @ParameterizedTest(name = "values on the {0} allowed CPU")
+    @ValueSource(strings = {"last", "first"})
+    void findsWhatAnotherCpuHolds(String end) throws Exception {
         BitSet allowed = Affinity.allowed();
         Assumptions.assumeTrue(allowed.cardinality() >= 2, "needs two allowed CPUs, this thread has " + allowed);
-        int first = allowed.nextSetBit(0);
-        int last = allowed.length() - 1;
+        int holder = end.equals("first") ? allowed.nextSetBit(0) : allowed.length() - 1;
+        int caller = end.equals("first") ? allowed.length() - 1 : allowed.nextSetBit(0);
         PerCpuList list = new PerCpuList();
         PerCpuBuffer buffer = new PerCpuBuffer(4);
         PerCpuBuffer records = new PerCpuBuffer(4, 24);
         try (Arena arena = Arena.ofShared()) {
             MemorySegment record = arena.allocate(24).fill((byte) 44), out = arena.allocate(24);
-            onPlatformThread(() -> Affinity.runPinned(last, () -> {
+            onPlatformThread(() -> Affinity.runPinned(holder, () -> {
                 list.push(42);
                 assertTrue(buffer.push(43));
                 assertTrue(records.push(record));
             }));
             onPlatformThread(() -> {
-                Affinity.runPinned(first, () -> {
+                Affinity.runPinned(caller, () -> {
                     assertEquals(OptionalLong.empty(), list.pop(), "pop() sees only this CPU");
                     assertEquals(OptionalLong.empty(), buffer.pop(), "pop() sees only this CPU");
                     assertFalse(records.pop(out), "pop(dst) sees only this CPU");
@@ -54,11 +58,11 @@ class PopAnyTest {
                     assertFalse(records.popAny(out), "popAny(dst) stays inside the thread's mask");
                     assertEquals(pinned, Affinity.allowed());
                 });
-                // With the whole mask again; runPinned leaves the thread on `first` (and popAny() on `last`).
+                // With the whole mask again; runPinned leaves the thread on `caller` (and popAny() on `holder`).
                 assertEquals(OptionalLong.of(42), list.popAny());
-                Affinity.runPinned(first, () -> {});
+                Affinity.runPinned(caller, () -> {});
                 assertEquals(OptionalLong.of(43), buffer.popAny());
-                Affinity.runPinned(first, () -> {});
+                Affinity.runPinned(caller, () -> {});
                 assertTrue(records.popAny(out));
                 assertEquals(-1, record.mismatch(out), "the record's bytes");
                 assertEquals(allowed, Affinity.allowed(), "popAny() must restore the thread's CPU mask");
