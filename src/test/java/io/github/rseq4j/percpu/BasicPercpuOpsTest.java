@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.PerCpuSpinLock;
+import io.github.rseq4j.internal.sys.Affinity;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,6 +37,7 @@ class BasicPercpuOpsTest {
         });
         List<Long> out = new ArrayList<>();
         assertEquals((long) threads * per, list.drain(out::add));
+        assertEquals((long) threads * per, out.size(), "values handed to drain's action");
         Scenarios.assertDistinctRange(out.stream().mapToLong(Long::longValue).toArray());
         assertEquals(0, list.drain(v -> {}));
     }
@@ -71,6 +76,52 @@ class BasicPercpuOpsTest {
                 return;
             }
         }
+    }
+
+    /**
+     * 24-byte records through the memcpy sections, pinned to up to two CPUs: each CPU holds its own records, full
+     * at capacity, popped top first with their exact bytes; drain then takes every record, slot by slot, top
+     * first, as read-only views.
+     */
+    @Test
+    void recordBufferKeepsEachCpusRecords() {
+        int[] cpus = Affinity.allowed().stream().limit(2).toArray();
+        PerCpuBuffer buffer = new PerCpuBuffer(2, 24);
+        assertEquals(2, buffer.capacityPerCpu());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(24), out = arena.allocate(24), expected = arena.allocate(24);
+            for (int c = 0; c < cpus.length; c++) {
+                long base = 10L * c;
+                Affinity.runPinned(cpus[c], () -> {
+                    assertTrue(buffer.push(record(in, base + 1)));
+                    assertTrue(buffer.push(record(in, base + 2)));
+                    assertFalse(buffer.push(record(in, base + 3)), "third push into a capacity-2 CPU buffer");
+                });
+            }
+            assertEquals(2L * cpus.length, buffer.size());
+            Affinity.runPinned(cpus[0], () -> {
+                assertTrue(buffer.pop(out));
+                assertEquals(-1, record(expected, 2).mismatch(out), "this CPU's top record");
+            });
+            List<Long> drained = new ArrayList<>();
+            assertEquals(2L * cpus.length - 1, buffer.drain(r -> {
+                assertTrue(r.isReadOnly());
+                assertEquals(-1, record(expected, r.get(ValueLayout.JAVA_LONG, 0)).mismatch(r), "torn record");
+                drained.add(r.get(ValueLayout.JAVA_LONG, 0));
+            }));
+            assertEquals(cpus.length == 1 ? List.of(1L) : List.of(1L, 12L, 11L), drained);
+            assertEquals(0, buffer.size());
+            assertEquals(0, buffer.drain(r -> drained.add(-1L)));
+            Affinity.runPinned(cpus[0], () -> assertFalse(buffer.pop(out), "pop(dst) from an empty buffer"));
+        }
+    }
+
+    /** Fills {@code into} with the 24-byte record of {@code value}: every byte depends on it. */
+    private static MemorySegment record(MemorySegment into, long value) {
+        into.set(ValueLayout.JAVA_LONG, 0, value);
+        into.set(ValueLayout.JAVA_LONG, 8, ~value);
+        into.set(ValueLayout.JAVA_LONG, 16, value * 0x9E3779B97F4A7C15L);
+        return into;
     }
 
     @Test

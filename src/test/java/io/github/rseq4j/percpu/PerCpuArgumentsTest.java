@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.PerCpuIndexing;
+import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.PerCpuLongArray;
 import io.github.rseq4j.PerCpuPool;
 import io.github.rseq4j.PerCpuSpinLock;
@@ -38,13 +39,19 @@ class PerCpuArgumentsTest {
     void recordBufferRefusesSegmentsItCannotSafelyUse() {
         PerCpuBuffer buffer = new PerCpuBuffer(4, 16);
         assertThrows(UnsupportedOperationException.class, () -> buffer.push(1L), "long form on 16-byte records");
+        assertThrows(UnsupportedOperationException.class, buffer::pop, "long form on 16-byte records");
+        assertThrows(UnsupportedOperationException.class, buffer::popAny, "long form on 16-byte records");
         assertThrows(IllegalArgumentException.class, () -> buffer.push(MemorySegment.ofArray(new byte[16])), "heap");
         try (Arena arena = Arena.ofConfined()) {
-            assertThrows(IllegalArgumentException.class, () -> buffer.push(arena.allocate(8)), "too short");
+            IllegalArgumentException tooShort =
+                    assertThrows(IllegalArgumentException.class, () -> buffer.push(arena.allocate(8)), "too short");
+            assertFalse(tooShort.getMessage().contains("writable"), tooShort.getMessage());
             MemorySegment record = arena.allocate(16);
             record.set(ValueLayout.JAVA_LONG, 0, 42);
             assertTrue(buffer.push(record));
-            assertThrows(IllegalArgumentException.class, () -> buffer.pop(record.asReadOnly()), "read-only dst");
+            IllegalArgumentException readOnly = assertThrows(IllegalArgumentException.class,
+                    () -> buffer.pop(record.asReadOnly()), "read-only dst");
+            assertTrue(readOnly.getMessage().contains("writable"), readOnly.getMessage());
         }
         MemorySegment closed;
         try (Arena arena = Arena.ofConfined()) {
@@ -152,6 +159,10 @@ class PerCpuArgumentsTest {
             assertFalse(PerCpuIndexing.MM_CID.unavailableReason().isEmpty());
         }
         assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, new PerCpuCounter().nativeBytes());
+        assertEquals(counter.indexing(), new PerCpuList(PerCpuIndexing.MM_CID).indexing());
+        assertEquals(counter.indexing(), new PerCpuBuffer(1, PerCpuIndexing.MM_CID).indexing());
+        // A list's two heads (elements, free nodes) share a line per slot.
+        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, new PerCpuList().nativeBytes());
         System.out.printf("nativeBytes per counter: cpu_id %d, mm_cid %d%n", new PerCpuCounter().nativeBytes(),
                 counter.nativeBytes());
     }
