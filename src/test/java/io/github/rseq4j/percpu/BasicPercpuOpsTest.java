@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.PerCpuSpinLock;
+import io.github.rseq4j.testing.Pinned;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -80,5 +81,16 @@ class BasicPercpuOpsTest {
         assertTrue(lock.isLocked(slot));
         lock.unlock(slot);
         assertFalse(lock.isLocked(slot));
+    }
+
+    /** A thread that runs sections takes its CPU's word, not the shared slot of threads that cannot. */
+    @Test
+    void spinlockTakesTheSlotOfTheHoldersCpu() {
+        PerCpuSpinLock lock = new PerCpuSpinLock();
+        Pinned.onACpuRunningSections(cpu -> {
+            int slot = lock.lock();
+            lock.unlock(slot);
+            assertEquals(cpu, slot);
+        });
     }
 }
