@@ -32,7 +32,7 @@ class PerCpuSlotsTest {
 
     @Test
     void aLockedSlotIsAlwaysAValidIndex() {
-        int slot = PerCpuSlots.lockedSlot();
+        int slot = PerCpuSlots.lockedSlot(PerCpuIndexing.CPU_ID);
         assertTrue(slot >= 0 && slot < PerCpuSlots.SLOTS, "slot " + slot);
         if (PerCpuSections.MODE != PerCpuSections.Mode.ATOMIC) {
             assertEquals(PerCpuSlots.SHARED, slot);
@@ -82,7 +82,7 @@ class PerCpuSlotsTest {
     @Test
     void addLandsOnTheRunningCpusCell() {
         Pinned.onACpuRunningSections(cpu -> {
-            MemorySegment cells = PerCpuSlots.allocate(Long.BYTES);
+            MemorySegment cells = PerCpuSlots.allocate(Long.BYTES, PerCpuIndexing.CPU_ID);
             assertEquals(SectionTemplates.COMMITTED,
                     unlessAborted(() -> PerCpuSlots.add(PerCpuIndexing.CPU_ID, cells.address(), 5, PerCpuSlots.area())));
             for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {

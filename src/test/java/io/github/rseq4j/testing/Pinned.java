@@ -17,11 +17,12 @@ public final class Pinned {
 
     /**
      * Runs {@code body} with the number of the CPU the calling thread is pinned to, then restores its mask and
-     * registration. Skipped in ATOMIC mode, where no section runs.
+     * registration. The highest allowed CPU, so that a slot number that is wrongly 0 does not pass by chance.
+     * Skipped in ATOMIC mode, where no section runs.
      */
     public static void onACpuRunningSections(IntConsumer body) {
         assumeTrue(PerCpuSections.MODE != Mode.ATOMIC, "no section runs in ATOMIC mode");
-        int cpu = Affinity.allowed().nextSetBit(0);
+        int cpu = Affinity.allowed().length() - 1;
         try (var _ = PerCpuSections.MODE == Mode.REGISTER ? RseqThread.register() : null) {
             Affinity.runPinned(cpu, () -> body.accept(cpu));
         }
