@@ -83,12 +83,10 @@ final class PerCpuSlots {
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LINE, LINE));
 
-    /** {@code bytesPerSlot} rounded up to whole lines, for every slot; zeroed, line-aligned, freed by GC. */
-    static MemorySegment allocate(long bytesPerSlot) {
-        return allocate(bytesPerSlot, PerCpuIndexing.CPU_ID);
-    }
-
-    /** As {@link #allocate(long)} for the slots of {@code indexing}, its shared slot included. */
+    /**
+     * {@code bytesPerSlot} rounded up to whole lines, for every slot of {@code indexing}, its shared slot included;
+     * zeroed, line-aligned, freed by GC.
+     */
     static MemorySegment allocate(long bytesPerSlot, PerCpuIndexing indexing) {
         return Arena.ofAuto().allocate((indexing.slots() + 1L) * lines(bytesPerSlot), LINE);
     }
@@ -126,14 +124,10 @@ final class PerCpuSlots {
         };
     }
 
-    /** The slot a thread without sections uses: its CPU's in ATOMIC mode, else {@link #SHARED}. */
-    static int lockedSlot() {
-        return lockedSlot(PerCpuIndexing.CPU_ID);
-    }
-
     /**
-     * As {@link #lockedSlot()} in a structure indexed by {@code indexing} (always CPU_ID in ATOMIC mode, where a
-     * CPU number outside the slots, or a {@code sched_getcpu()} of -1, maps to {@link #SHARED}).
+     * The slot a thread without sections uses in a structure indexed by {@code indexing}: its shared slot, or in
+     * ATOMIC mode (always CPU_ID there) its CPU's, where a CPU number outside the slots, or a
+     * {@code sched_getcpu()} of -1, maps to {@link #SHARED}.
      */
     static int lockedSlot(PerCpuIndexing indexing) {
         if (MODE != Mode.ATOMIC) {

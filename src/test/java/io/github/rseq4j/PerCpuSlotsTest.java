@@ -3,8 +3,18 @@ package io.github.rseq4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.rseq4j.internal.PerCpuSections;
+import io.github.rseq4j.internal.cs.SectionTemplates;
+import io.github.rseq4j.internal.sys.Affinity;
+import io.github.rseq4j.testing.Pinned;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 class PerCpuSlotsTest {
@@ -22,10 +32,76 @@ class PerCpuSlotsTest {
 
     @Test
     void aLockedSlotIsAlwaysAValidIndex() {
-        int slot = PerCpuSlots.lockedSlot();
+        int slot = PerCpuSlots.lockedSlot(PerCpuIndexing.CPU_ID);
         assertTrue(slot >= 0 && slot < PerCpuSlots.SLOTS, "slot " + slot);
         if (PerCpuSections.MODE != PerCpuSections.Mode.ATOMIC) {
             assertEquals(PerCpuSlots.SHARED, slot);
         }
+    }
+
+    /** Each section call returns the section's status: with another CPU's index it stores nothing. */
+    @Test
+    void sectionsCommitOnlyUnderTheRunningCpusIndex() {
+        assumeTrue(PerCpuSlots.CPUS >= 2, "needs a second CPU number");
+        Pinned.onACpuRunningSections(cpu -> {
+            long area = PerCpuSlots.area();
+            PerCpuIndexing byCpu = PerCpuIndexing.CPU_ID;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment words = arena.allocate(3 * Long.BYTES, Long.BYTES);
+                long v = words.address(), v2 = v + Long.BYTES, dst = v + 2 * Long.BYTES;
+                long src = arena.allocate(Long.BYTES, Long.BYTES).fill((byte) 9).address();
+                for (int index : new int[] {(cpu + 1) % PerCpuSlots.CPUS, cpu}) {
+                    boolean own = index == cpu;
+                    int status = own ? SectionTemplates.COMMITTED : SectionTemplates.INDEX_MISMATCH;
+                    words.fill((byte) 0);
+                    assertEquals(status, unlessAborted(() -> PerCpuSlots.cmpeqvStorev(byCpu, v, 0, 1, index, area)));
+                    assertEquals(own ? 1 : 0, PerCpuSlots.get(v), "cmpeqv-storev with index " + index);
+                    words.fill((byte) 0);
+                    assertEquals(status, unlessAborted(
+                            () -> PerCpuSlots.cmpeqvStorevStorev(byCpu, v, 0, v2, 2, 1, index, area)));
+                    assertEquals(own ? 2 : 0, PerCpuSlots.get(v2), "cmpeqv-storev-storev with index " + index);
+                    words.fill((byte) 0);
+                    assertEquals(status, unlessAborted(
+                            () -> PerCpuSlots.cmpeqvTrymemcpyStorev(byCpu, v, 0, dst, src, 8, 1, index, area)));
+                    assertEquals(own ? PerCpuSlots.get(src) : 0, PerCpuSlots.get(dst),
+                            "cmpeqv-trymemcpy-storev with index " + index);
+                }
+            }
+        });
+    }
+
+    private static int unlessAborted(IntSupplier section) {
+        int status;
+        while ((status = section.getAsInt()) == SectionTemplates.ABORTED) {
+            Thread.onSpinWait(); // preempted inside the section: run it again
+        }
+        return status;
+    }
+
+    /** The section's own index picks the cell: the pinned CPU's, no other. */
+    @Test
+    void addLandsOnTheRunningCpusCell() {
+        Pinned.onACpuRunningSections(cpu -> {
+            MemorySegment cells = PerCpuSlots.allocate(Long.BYTES, PerCpuIndexing.CPU_ID);
+            assertEquals(SectionTemplates.COMMITTED,
+                    unlessAborted(() -> PerCpuSlots.add(PerCpuIndexing.CPU_ID, cells.address(), 5, PerCpuSlots.area())));
+            for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
+                assertEquals(slot == cpu ? 5 : 0, PerCpuSlots.get(cells.address() + slot * PerCpuSlots.LINE),
+                        "slot " + slot + " after an add pinned to CPU " + cpu);
+            }
+        });
+    }
+
+    /** Visits every allowed CPU in order until the action answers true, and says whether it did; the mask comes back. */
+    @Test
+    void onEachAllowedCpuVisitsEveryAllowedCpuAndRestoresTheMask() {
+        assumeTrue(PerCpuSections.MODE != PerCpuSections.Mode.ATOMIC, "not for ATOMIC mode");
+        BitSet allowed = Affinity.allowed();
+        List<Integer> visited = new ArrayList<>();
+        assertFalse(PerCpuSlots.onEachAllowedCpu(() -> !visited.add(RseqThread.currentCpu())));
+        assertEquals(allowed.stream().filter(PerCpuSlots::covers).boxed().toList(), visited);
+        assertEquals(allowed, Affinity.allowed());
+        assertTrue(PerCpuSlots.onEachAllowedCpu(() -> true));
+        assertEquals(allowed, Affinity.allowed());
     }
 }

@@ -11,6 +11,7 @@ import io.github.rseq4j.internal.sys.Affinity;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import io.github.rseq4j.testing.Pinned;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -131,5 +132,16 @@ class BasicPercpuOpsTest {
         assertTrue(lock.isLocked(slot));
         lock.unlock(slot);
         assertFalse(lock.isLocked(slot));
+    }
+
+    /** A thread that runs sections takes its CPU's word, not the shared slot of threads that cannot. */
+    @Test
+    void spinlockTakesTheSlotOfTheHoldersCpu() {
+        PerCpuSpinLock lock = new PerCpuSpinLock();
+        Pinned.onACpuRunningSections(cpu -> {
+            int slot = lock.lock();
+            lock.unlock(slot);
+            assertEquals(cpu, slot);
+        });
     }
 }
