@@ -56,7 +56,10 @@ class AtomicFallbackTest {
             int cpu = RseqThread.currentCpu();
             check(cpu >= 0 && cpu < Runtime.getRuntime().availableProcessors() * 64, "currentCpu() " + cpu);
             if (args[0].equals("deny-exec")) {
-                check(RseqThread.current().cpuId() >= 0, "cpuId() " + RseqThread.current().cpuId());
+                // Registered first: where rseq4j owns rseq, an unregistered thread's cpuId() is -1.
+                try (var _ = RseqThread.register()) {
+                    check(RseqThread.current().cpuId() >= 0, "cpuId() " + RseqThread.current().cpuId());
+                }
             }
 
             int threads = Workers.THREADS, repetitions = Workers.repetitions(20_000), few = Workers.repetitions(2_000);

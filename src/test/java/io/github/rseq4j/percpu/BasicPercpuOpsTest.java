@@ -89,7 +89,7 @@ class BasicPercpuOpsTest {
         int[] cpus = Affinity.allowed().stream().limit(2).toArray();
         PerCpuBuffer buffer = new PerCpuBuffer(2, 24);
         assertEquals(2, buffer.capacityPerCpu());
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); var _ = Pinned.registerIfNeeded()) {
             MemorySegment in = arena.allocate(24), out = arena.allocate(24), expected = arena.allocate(24);
             for (int c = 0; c < cpus.length; c++) {
                 long base = 10L * c;

@@ -7,6 +7,7 @@ import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.testing.ForkedJvm;
+import io.github.rseq4j.testing.Pinned;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,8 +48,10 @@ class MmCidIndexingTest {
             }
             AtomicInteger largest = new AtomicInteger();
             Scenarios.Wrap watch = (worker, body) -> {
-                body.run();
-                largest.accumulateAndGet(RseqThread.currentMmCid(), Math::max);
+                try (var _ = Pinned.registerIfNeeded()) {
+                    body.run();
+                    largest.accumulateAndGet(RseqThread.currentMmCid(), Math::max);
+                }
             };
             int threads = Workers.THREADS;
             Scenarios.spinlock(threads, 100_000, watch, PerCpuIndexing.MM_CID);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.internal.sys.Affinity;
+import io.github.rseq4j.testing.Pinned;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.BitSet;
@@ -106,7 +107,7 @@ class PopAnyTest {
     private static void onPlatformThread(Runnable action) throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread.ofPlatform().start(() -> {
-            try {
+            try (var _ = Pinned.registerIfNeeded()) {
                 action.run();
                 done.complete(null);
             } catch (Throwable t) {

@@ -23,8 +23,16 @@ public final class Pinned {
     public static void onACpuRunningSections(IntConsumer body) {
         assumeTrue(PerCpuSections.MODE != Mode.ATOMIC, "no section runs in ATOMIC mode");
         int cpu = Affinity.allowed().length() - 1;
-        try (var _ = PerCpuSections.MODE == Mode.REGISTER ? RseqThread.register() : null) {
+        try (var _ = registerIfNeeded()) {
             Affinity.runPinned(cpu, () -> body.accept(cpu));
         }
+    }
+
+    /**
+     * Registers the calling thread where sections need it (REGISTER mode: rseq4j owns rseq, as with glibc before
+     * 2.35), for try-with-resources; null elsewhere. Without it such a thread takes the shared slot.
+     */
+    public static RseqThread.Registration registerIfNeeded() {
+        return PerCpuSections.MODE == Mode.REGISTER ? RseqThread.register() : null;
     }
 }
