@@ -11,8 +11,8 @@ import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Libc;
-import io.github.rseq4j.internal.sys.Syscalls;
 import io.github.rseq4j.testing.ForkedJvm;
+import io.github.rseq4j.testing.GlibcArea;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -40,7 +40,6 @@ class UnregisteredGlibcAreaTest {
     }
 
     public static final class Child {
-        private static final int RSEQ_FLAG_UNREGISTER = 1;
         private static final int ROUNDS = 20_000;
         private static final int THREADS = 3; // the unregistered one and two registered ones
 
@@ -63,8 +62,11 @@ class UnregisteredGlibcAreaTest {
             for (int t = 0; t < THREADS; t++) {
                 boolean unregister = t == 0;
                 threads.add(new Thread(() -> {
-                    long area = RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET;
-                    int length = unregister ? unregisterGlibcArea(area, failures) : 0;
+                    long area = RseqAbi.glibcArea();
+                    int length = unregister ? GlibcArea.unregister(area) : 0;
+                    if (unregister && length == 0) {
+                        failures.add("could not unregister glibc's area (sched_getcpu " + Libc.schedGetcpu() + ")");
+                    }
                     try (Arena arena = Arena.ofConfined()) {
                         if (unregister) {
                             int cpu = RseqThread.currentCpu();
@@ -118,7 +120,7 @@ class UnregisteredGlibcAreaTest {
                     } finally {
                         if (length > 0) {
                             // Give the thread back to glibc as it left it: registered, same length and signature.
-                            int rc = Syscalls.rseq(area, length, 0, RseqAbi.SIGNATURE);
+                            int rc = GlibcArea.reregister(area, length);
                             if (rc != 0) {
                                 failures.add("re-registration failed: " + rc);
                             }
@@ -148,17 +150,6 @@ class UnregisteredGlibcAreaTest {
                 System.exit(1);
             }
             System.out.println("ALL EXACT");
-        }
-
-        /** Unregisters glibc's area of the calling thread; returns the length it was registered with. */
-        private static int unregisterGlibcArea(long area, List<String> failures) {
-            for (int length : new int[] {RseqAbi.REGISTRATION_LENGTH, 32, RseqAbi.GLIBC_SIZE}) {
-                if (Syscalls.rseq(area, length, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE) == 0) {
-                    return length;
-                }
-            }
-            failures.add("could not unregister glibc's area (sched_getcpu " + Libc.schedGetcpu() + ")");
-            return 0;
         }
 
         private static void check(List<String> failures, String what, long got, long want) {
