@@ -3,7 +3,10 @@ package io.github.rseq4j.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.Owner;
 import io.github.rseq4j.internal.sys.Libc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -68,5 +71,37 @@ class AreaPoolTest {
         pool.acquire(Thread.currentThread(), Libc.gettid());
         assertEquals(64, pool.slotsCreated());
         assertEquals(1, pool.slotsLeased(), "the ended thread's leases were reclaimed");
+    }
+
+    /**
+     * The count a thread left behind means a registration of the slot only where rseq4j owns rseq; under
+     * glibc the kernel never had the slot, so it comes back even while the tid still names a live thread.
+     */
+    @Test
+    void aCountLeftBehindPinsTheSlotOnlyWhereRseq4jRegisters() throws InterruptedException {
+        AreaPool pool = new AreaPool();
+        Thread ended = Thread.ofPlatform().start(() -> {});
+        ended.join();
+        for (int i = 0; i < 64; i++) {
+            RseqMemory.refcount(pool.acquire(ended, Libc.gettid()), 1);
+        }
+        pool.acquire(Thread.currentThread(), Libc.gettid());
+        assertEquals(RseqAbi.OWNER == Owner.RSEQ4J ? 128 : 64, pool.slotsCreated(), "owner " + RseqAbi.OWNER);
+    }
+
+    /** A slab is the pool's own memory: nothing allocated after it lies in its slots. */
+    @Test
+    void laterAllocationsLieOutsideTheSlots() {
+        AreaPool pool = new AreaPool();
+        long first = pool.acquire(Thread.currentThread(), Libc.gettid());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment later = arena.allocate(64 * AreaPool.SLOT_SIZE);
+            long start = later.address(), end = start + later.byteSize();
+            for (int i = 0; i < 64; i++) {
+                long slot = i == 0 ? first : pool.acquire(Thread.currentThread(), Libc.gettid());
+                assertTrue(slot + AreaPool.SLOT_SIZE <= start || slot >= end,
+                        "slot 0x" + Long.toHexString(slot) + " inside a later allocation at 0x" + Long.toHexString(start));
+            }
+        }
     }
 }
