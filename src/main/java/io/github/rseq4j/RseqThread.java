@@ -137,7 +137,8 @@ public final class RseqThread {
      * @return the concurrency id, never negative
      * @throws UnsupportedOperationException before Linux 6.3, whose rseq area has no {@code mm_cid}
      * @throws IllegalStateException when rseq4j owns rseq and the thread is not registered (or
-     *                               is virtual), or rseq is unavailable
+     *                               is virtual), rseq is unavailable, or glibc's area was
+     *                               unregistered behind glibc's back
      */
     public static int currentMmCid() {
         requireField("mm_cid", RseqAbi.MM_CID);
@@ -646,6 +647,12 @@ public final class RseqThread {
     private static String howToRegister() {
         if (!RseqAbi.AVAILABLE) {
             return "rseq is unavailable: " + RseqAbi.unavailableReason();
+        }
+        if (RseqAbi.OWNER == Owner.GLIBC) {
+            return GLIBC_AREAS
+                    ? "glibc owns rseq, but this thread's area was unregistered behind glibc's back (by a raw rseq(2) "
+                            + "call); only the code that did so can register it again"
+                    : "glibc's rseq area is out of reach (" + RseqAbi.GLIBC_AREA_UNREACHABLE + ")";
         }
         return Thread.currentThread().isVirtual()
                 ? "rseq4j owns rseq in this process and a virtual thread cannot register; use a platform thread "

@@ -37,4 +37,16 @@ class HandleCacheTest {
         assertSame(mine, RseqThread.current(), "after a miss the thread-local still answers");
         assertSame(mine, HandleCache.lookup(Thread.currentThread()), "and the entry is back");
     }
+
+    /** A virtual thread's reads go to its carrier of the moment, so it never gets an entry (nor a handle). */
+    @Test
+    void virtualThreadsAreNeverEntered() throws Exception {
+        AtomicReference<RseqThread> seen = new AtomicReference<>();
+        Thread virtual = Thread.ofVirtual().start(() -> {
+            RseqThread.currentCpu();
+            seen.set(HandleCache.lookup(Thread.currentThread()));
+        });
+        virtual.join();
+        assertNull(seen.get());
+    }
 }

@@ -15,8 +15,8 @@ import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Libc;
-import io.github.rseq4j.internal.sys.Syscalls;
 import io.github.rseq4j.testing.ForkedJvm;
+import io.github.rseq4j.testing.GlibcArea;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -36,8 +36,6 @@ import org.junit.jupiter.api.Test;
  * test JVM with it. The long array's adds alone also run in-process, where PIT mutates them.
  */
 class UnregisteredGlibcAreaTest {
-
-    private static final int RSEQ_FLAG_UNREGISTER = 1;
 
     @Test
     void anUnregisteredThreadStaysExactAndInBounds() {
@@ -63,8 +61,8 @@ class UnregisteredGlibcAreaTest {
         }
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
         Thread.ofPlatform().start(() -> {
-            long area = glibcArea();
-            int registered = unregisterGlibcArea(area);
+            long area = RseqAbi.glibcArea();
+            int registered = GlibcArea.unregister(area);
             try {
                 if (registered == 0) {
                     failures.add("could not unregister glibc's area");
@@ -79,32 +77,13 @@ class UnregisteredGlibcAreaTest {
             } catch (Throwable e) {
                 failures.add(e.toString());
             } finally {
-                if (registered > 0 && reregisterGlibcArea(area, registered) != 0) {
+                if (registered > 0 && GlibcArea.reregister(area, registered) != 0) {
                     failures.add("re-registration failed");
                 }
             }
         }).join();
         assertEquals(List.of(), failures);
         assertArrayEquals(expected, array.sums());
-    }
-
-    private static long glibcArea() {
-        return RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET;
-    }
-
-    /** Unregisters glibc's area of the calling thread; returns the length it was registered with, or 0. */
-    private static int unregisterGlibcArea(long area) {
-        for (int length : new int[] {RseqAbi.REGISTRATION_LENGTH, 32, RseqAbi.GLIBC_SIZE}) {
-            if (Syscalls.rseq(area, length, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE) == 0) {
-                return length;
-            }
-        }
-        return 0;
-    }
-
-    /** Gives the thread back to glibc as it left it: registered, same length and signature. Returns rseq's rc. */
-    private static int reregisterGlibcArea(long area, int length) {
-        return Syscalls.rseq(area, length, 0, RseqAbi.SIGNATURE);
     }
 
     public static final class Child {
@@ -130,8 +109,8 @@ class UnregisteredGlibcAreaTest {
             for (int t = 0; t < THREADS; t++) {
                 boolean unregister = t == 0;
                 threads.add(new Thread(() -> {
-                    long area = glibcArea();
-                    int length = unregister ? unregisterGlibcArea(area) : 0;
+                    long area = RseqAbi.glibcArea();
+                    int length = unregister ? GlibcArea.unregister(area) : 0;
                     if (unregister && length == 0) {
                         failures.add("could not unregister glibc's area (sched_getcpu " + Libc.schedGetcpu() + ")");
                     }
@@ -187,7 +166,8 @@ class UnregisteredGlibcAreaTest {
                         failures.add(Thread.currentThread() + ": " + e);
                     } finally {
                         if (length > 0) {
-                            int rc = reregisterGlibcArea(area, length);
+                            // Give the thread back to glibc as it left it: registered, same length and signature.
+                            int rc = GlibcArea.reregister(area, length);
                             if (rc != 0) {
                                 failures.add("re-registration failed: " + rc);
                             }
