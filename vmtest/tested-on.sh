@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates README.md's "Tested on" table from vmtest/results.md: for each arch, kernel and
-# userland, the newest whole-suite row, else the newest subset row (marked as such). Run after
+# userland, the newest whole-suite row, else the newest subset row (marked as such), with the
+# failures' explanation from the row's result column. Run after
 # adding rows to vmtest/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,8 @@ table=$(awk -F'|' '
         if (key in best && rank < best[key]) next
         best[key] = rank
         scope = $13 ~ /^all/ ? "whole suite" : "subset"
-        row[key] = sprintf("| %s | %s | %s | %s | %s / %s | %d of %d, %s (%s skipped) | %s, %s |", $3, $4, $5, $6, $7, $8, $9 - $10 - $11, $9 - $11, scope, $11, $10 == 0 ? "passed" : $10 " failed", $2)
+        sub(/^FAILED:? */, "", $14)
+        row[key] = sprintf("| %s | %s | %s | %s | %s / %s | %d of %d, %s (%s skipped) | %s, %s |", $3, $4, $5, $6, $7, $8, $9 - $10 - $11, $9 - $11, scope, $11, $10 == 0 ? "passed" : $10 " failed: " $14, $2)
         if (!(key in seen)) { order[n++] = key; seen[key] = 1 }
     }
     END { for (i = 0; i < n; i++) print row[order[i]] }' vmtest/results.md)

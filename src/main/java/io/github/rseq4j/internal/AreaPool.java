@@ -111,7 +111,8 @@ public final class AreaPool {
     private void addSlab() {
         MemorySegment slab = Arena.global().allocate(SLOT_SIZE * SLOTS_PER_SLAB, SLOT_ALIGNMENT);
         for (int i = SLOTS_PER_SLAB - 1; i >= 0; i--) {
-            free.push(slab.address() + i * SLOT_SIZE);
+            // asSlice: a slot's address comes from a bounds-checked slice, never from arithmetic alone.
+            free.push(slab.asSlice(i * SLOT_SIZE, SLOT_SIZE).address());
         }
         slotsCreated += SLOTS_PER_SLAB;
     }
