@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuIndexing;
-import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionLibrary;
 import io.github.rseq4j.testing.ForkedJvm;
+import io.github.rseq4j.testing.Pinned;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -58,9 +58,9 @@ class ForcedAbortsTest {
                 throw new AssertionError("the delay property did not reach PerCpuSections: " + PerCpuSections.DELAY);
             }
             System.out.println(PerCpuSections.describe());
-            // REGISTER mode: every worker registers, so every call site runs sections.
-            Scenarios.Wrap wrap = wanted == Mode.TLS ? Scenarios.PLAIN : (worker, body) -> {
-                try (var _ = RseqThread.register()) {
+            // Every worker runs sections, so every call site can be aborted.
+            Scenarios.Wrap wrap = (worker, body) -> {
+                try (var _ = Pinned.registerIfNeeded()) {
                     body.run();
                 }
             };

@@ -2,6 +2,7 @@ package io.github.rseq4j.percpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -24,8 +25,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * {@code rseq(..., RSEQ_FLAG_UNREGISTER)}: its cpu_id reads -1, which must never become an address. That thread
  * and registered threads then use every structure and reader at once; the results must be exact and the JVM
  * alive. Forked, since the child re-registers the area before the thread ends but a crash must not take the
- * test JVM with it. The long array's adds alone also run in-process, where PIT mutates them.
+ * test JVM with it. The long array's adds and the buffer's shared slot also run in-process, where PIT mutates
+ * them.
  */
 class UnregisteredGlibcAreaTest {
 
@@ -51,7 +55,6 @@ class UnregisteredGlibcAreaTest {
      */
     @Test
     void anUnregisteredThreadsLongArrayAddsLandInTheSharedSlot() throws InterruptedException {
-        assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "glibc does not own rseq here");
         int length = 11; // two groups of eight
         PerCpuLongArray array = new PerCpuLongArray(length);
         long[] expected = new long[length];
@@ -59,6 +62,62 @@ class UnregisteredGlibcAreaTest {
             array.add(i, 100);
             expected[i] = 100 + i + 1;
         }
+        assertEquals(List.of(), onAnUnregisteredThread(failures -> {
+            for (int i = 0; i < length; i++) {
+                array.add(i, i + 1);
+            }
+        }));
+        assertArrayEquals(expected, array.sums());
+    }
+
+    /**
+     * An unregistered thread's pushes fill the shared slot under its monitor, up to its capacity and no further,
+     * and its pops take that slot's top; a registered thread whose own CPU's buffer is empty then pops the
+     * rest from the shared slot.
+     */
+    @Test
+    void anUnregisteredThreadsBufferUsesTheSharedSlot() throws InterruptedException {
+        PerCpuBuffer longs = new PerCpuBuffer(3);
+        PerCpuBuffer records = new PerCpuBuffer(2, 24);
+        assertEquals(List.of(), onAnUnregisteredThread(failures -> {
+            try (Arena arena = Arena.ofConfined()) {
+                for (long v = 1; v <= 3; v++) {
+                    expect(failures, "push " + v, true, longs.push(v));
+                }
+                expect(failures, "push into a full shared slot", false, longs.push(4));
+                expect(failures, "pop", OptionalLong.of(3), longs.pop());
+                MemorySegment record = arena.allocate(24, 8);
+                for (long v = 1; v <= 3; v++) {
+                    fill(record, v);
+                    expect(failures, "record push " + v, v <= 2, records.push(record));
+                }
+                record.fill((byte) 0);
+                expect(failures, "record pop", true, records.pop(record));
+                expect(failures, "popped record", 2L, first(record));
+                expect(failures, "record's other words", true, whole(record));
+            }
+        }));
+        assertEquals(2, longs.size());
+        assertEquals(OptionalLong.of(2), longs.pop());
+        assertEquals(OptionalLong.of(1), longs.pop());
+        assertEquals(OptionalLong.empty(), longs.pop());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(24, 8);
+            assertTrue(records.pop(out));
+            assertEquals(1, first(out));
+            assertTrue(whole(out));
+            assertFalse(records.pop(out));
+        }
+    }
+
+    /**
+     * Runs {@code body} on a new platform thread whose glibc area is unregistered (and registered again after),
+     * after checking that its cpu_id reads -1.
+     *
+     * @return what went wrong, empty if nothing did
+     */
+    private static List<String> onAnUnregisteredThread(Consumer<List<String>> body) throws InterruptedException {
+        assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "glibc does not own rseq here");
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
         Thread.ofPlatform().start(() -> {
             long area = RseqAbi.glibcArea();
@@ -71,9 +130,7 @@ class UnregisteredGlibcAreaTest {
                 if (MemorySegment.ofAddress(area).reinterpret(8).get(ValueLayout.JAVA_INT, RseqAbi.CPU_ID) != -1) {
                     failures.add("cpu_id not -1 after unregistering");
                 }
-                for (int i = 0; i < length; i++) {
-                    array.add(i, i + 1);
-                }
+                body.accept(failures);
             } catch (Throwable e) {
                 failures.add(e.toString());
             } finally {
@@ -82,8 +139,29 @@ class UnregisteredGlibcAreaTest {
                 }
             }
         }).join();
-        assertEquals(List.of(), failures);
-        assertArrayEquals(expected, array.sums());
+        return failures;
+    }
+
+    private static void expect(List<String> failures, String what, Object want, Object got) {
+        if (!want.equals(got)) {
+            failures.add(what + ": " + got + ", expected " + want);
+        }
+    }
+
+    /** A 24-byte record {@code v, 2v, 3v}, so that a torn copy shows. */
+    private static void fill(MemorySegment record, long v) {
+        for (int i = 0; i < 3; i++) {
+            record.set(ValueLayout.JAVA_LONG, 8L * i, (i + 1) * v);
+        }
+    }
+
+    private static long first(MemorySegment record) {
+        return record.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    private static boolean whole(MemorySegment record) {
+        long v = first(record);
+        return record.get(ValueLayout.JAVA_LONG, 8) == 2 * v && record.get(ValueLayout.JAVA_LONG, 16) == 3 * v;
     }
 
     public static final class Child {
@@ -148,16 +226,14 @@ class UnregisteredGlibcAreaTest {
                                 failures.add("buffer full");
                             }
                             buffered.addAndGet(longs.pop().orElse(0));
-                            record.set(ValueLayout.JAVA_LONG, 0, i);
-                            record.set(ValueLayout.JAVA_LONG, 8, 2L * i);
-                            record.set(ValueLayout.JAVA_LONG, 16, 3L * i);
+                            fill(record, i);
                             if (!records.push(record)) {
                                 failures.add("record buffer full");
                             }
                             out.fill((byte) 0);
                             records.pop(out);
-                            long a = out.get(ValueLayout.JAVA_LONG, 0);
-                            if (out.get(ValueLayout.JAVA_LONG, 8) != 2 * a || out.get(ValueLayout.JAVA_LONG, 16) != 3 * a) {
+                            long a = first(out);
+                            if (!whole(out)) {
                                 failures.add("torn record " + a);
                             }
                             recordSum.addAndGet(a);
