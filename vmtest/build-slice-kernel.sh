@@ -15,7 +15,7 @@
 #   ... the same with --append rseq_slice_ext=0
 # (--kernel 7.x also boots with rseq_debug=1: the kernel then kills a process that writes its fields.)
 #
-# Host tools: gcc, make, flex, bison, bc, perl, libelf-dev, xz (apt-get install flex bison libelf-dev bc).
+# Host tools: installed by need_tools below when missing (as root), else named.
 # Everything downloaded or built stays under $CACHE (default ~/.cache/rseq4j-kernel), never in the repository.
 set -euo pipefail
 
@@ -24,9 +24,9 @@ CACHE=${CACHE:-$HOME/.cache/rseq4j-kernel}
 JOBS=${JOBS:-2}
 NICE=${NICE:-10}
 
-for tool in gcc make flex bison bc perl xz; do
-  command -v "$tool" >/dev/null || { echo "missing host tool: $tool (apt-get install flex bison bc libelf-dev)" >&2; exit 2; }
-done
+# shellcheck source=vmtest/host-tools.sh
+. "$(dirname "$0")/host-tools.sh"
+need_tools gcc:gcc make:make flex:flex bison:bison bc:bc xz:xz-utils /usr/include/libelf.h:libelf-dev
 
 # A private APT configuration: the system's Debian entry with another suite, and its own
 # state, lists and cache, so that the host's APT state is untouched.

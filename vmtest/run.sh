@@ -90,22 +90,8 @@ deb_arch() { case $1 in x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) return 1
 
 # --- host tools --------------------------------------------------------------------------------
 
-need_tools() {
-    local missing=()
-    command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-    command -v qemu-system-aarch64 >/dev/null || missing+=(qemu-system-arm)
-    command -v mke2fs >/dev/null && command -v debugfs >/dev/null || missing+=(e2fsprogs)
-    command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || {
-        echo "vmtest needs a Debian-like host (apt-get, dpkg-deb)" >&2; exit 2; }
-    ((${#missing[@]})) || return 0
-    if [[ $(id -u) != 0 ]]; then
-        echo "vmtest needs: ${missing[*]} (apt-get install them, or run as root)" >&2; exit 2
-    fi
-    log "installing ${missing[*]} from the host's own suite"
-    apt-get -o DPkg::Lock::Timeout=600 update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=vmtest/host-tools.sh
+. vmtest/host-tools.sh
 
 # --- Debian packages through a private apt configuration ----------------------------------------
 
@@ -544,7 +530,8 @@ json_field() { [[ -f $2 ]] && sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",}]*\)\"\{0,1\
 
 # --- main ---------------------------------------------------------------------------------------
 
-need_tools
+need_tools qemu-system-x86_64:qemu-system-x86 qemu-system-aarch64:qemu-system-arm \
+    mke2fs:e2fsprogs debugfs:e2fsprogs cpio:cpio xz:xz-utils zstd:zstd
 build_classes
 mkdir -p "$OUT_ROOT" "$CACHE"
 copy_test_libs
