@@ -2,6 +2,7 @@ package io.github.rseq4j;
 
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Native;
 import io.github.rseq4j.internal.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,10 +44,12 @@ final class SliceProbe {
     static final boolean AVAILABLE = ERRNO == 0;
 
     /** Empty when available, else why not and what to do. */
-    static final String REASON = AVAILABLE ? "" : explain(ERRNO, Facts.ofThisProcess());
+    static final String REASON = AVAILABLE ? ""
+            : Native.accessDenied() ? Native.accessHint() : explain(ERRNO, Facts.ofThisProcess());
 
+    /** -1 where the probe cannot be made: rseq4j has no native access, rseq is unavailable, or the kernel predates 7.0. */
     private static int probe() {
-        if (!RseqAbi.AVAILABLE || RseqAbi.FEATURE_SIZE < RseqAbi.SLICE_FEATURE_SIZE) {
+        if (Native.accessDenied() || !RseqAbi.AVAILABLE || RseqAbi.FEATURE_SIZE < RseqAbi.SLICE_FEATURE_SIZE) {
             return -1;
         }
         if (RseqAbi.OWNER == Owner.GLIBC) {
