@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.testing.ForkedJvm;
 import io.github.rseq4j.testing.NativeAccessDeniedChild;
-import java.io.File;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -38,20 +35,14 @@ class NativeAccessDeniedTest {
 
     @Test
     void onTheClassPathEveryUseNamesAllUnnamed() {
-        assertEveryUseDenied(ForkedJvm.run(List.of(ForkedJvm.java(), DENY, "-cp", System.getProperty("java.class.path"),
-                NativeAccessDeniedChild.class.getName()), Map.of(), "class path, denied"),
-                "--enable-native-access=ALL-UNNAMED");
+        assertEveryUseDenied(ForkedJvm.run(ForkedJvm.deniedNativeAccess(false, NativeAccessDeniedChild.class.getName()),
+                Map.of(), "class path, denied"), "--enable-native-access=ALL-UNNAMED");
     }
 
     @Test
     void onTheModulePathEveryUseNamesTheModule() {
-        String classes = rseq4jClasses().toString();
-        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !Path.of(entry).toAbsolutePath().equals(Path.of(classes)))
-                .collect(Collectors.joining(File.pathSeparator));
         // The flag a class-path user would pass does not grant access to the named module.
-        ForkedJvm.Result result = ForkedJvm.run(List.of(ForkedJvm.java(), DENY, "--enable-native-access=ALL-UNNAMED",
-                "-p", classes, "--add-modules", "io.github.rseq4j", "-cp", classPath,
+        ForkedJvm.Result result = ForkedJvm.run(ForkedJvm.deniedNativeAccess(true,
                 NativeAccessDeniedChild.class.getName()), Map.of(), "module path, denied");
         assertEveryUseDenied(result, "--enable-native-access=io.github.rseq4j");
         assertTrue(result.output().contains("the class path's flag does not cover a named module"), result::describe);
@@ -106,7 +97,7 @@ class NativeAccessDeniedTest {
 
     private static List<Class<?>> apiClasses() throws IOException {
         List<Class<?>> classes = new ArrayList<>();
-        try (Stream<Path> files = Files.list(rseq4jClasses().resolve("io/github/rseq4j"))) {
+        try (Stream<Path> files = Files.list(ForkedJvm.rseq4jClasses().resolve("io/github/rseq4j"))) {
             for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
                 String name = file.getFileName().toString().replace(".class", "");
                 Class<?> type = load("io.github.rseq4j." + name);
@@ -122,14 +113,6 @@ class NativeAccessDeniedTest {
         try {
             return Class.forName(name, false, NativeAccessDeniedTest.class.getClassLoader());
         } catch (ClassNotFoundException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static Path rseq4jClasses() {
-        try {
-            return Path.of(RseqSupport.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
             throw new AssertionError(e);
         }
     }
