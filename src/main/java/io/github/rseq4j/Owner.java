@@ -8,7 +8,7 @@ public enum Owner {
     GLIBC,
     /** Nobody else registers; {@link RseqThread#register()} registers rseq4j's own area. */
     RSEQ4J,
-    /** rseq cannot be used: the kernel lacks it or a seccomp filter blocks it. */
+    /** rseq cannot be used: the kernel lacks it, a seccomp filter blocks it, or the JVM denies rseq4j native access. */
     NONE;
 
     /**

@@ -1,6 +1,7 @@
 package io.github.rseq4j;
 
 import io.github.rseq4j.internal.PerCpuSections;
+import io.github.rseq4j.internal.sys.Native;
 
 /**
  * Which number of the running thread picks a per-CPU structure's slot.
@@ -28,8 +29,10 @@ public enum PerCpuIndexing {
      * Number of slots a structure with this indexing gives the section-running threads.
      *
      * @return possible CPUs for {@code CPU_ID}; CPUs in the process's affinity mask, at first use, for {@code MM_CID}
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public int slots() {
+        Native.requireNativeAccess();
         return this == CPU_ID ? PerCpuSlots.CPUS : PerCpuSlots.MM_CIDS;
     }
 
@@ -37,6 +40,7 @@ public enum PerCpuIndexing {
      * Whether structures asked for this indexing get it here.
      *
      * @return true for {@code CPU_ID}, and for {@code MM_CID} where {@link #unavailableReason()} is empty
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public boolean isAvailable() {
         return unavailableReason().isEmpty();
@@ -46,8 +50,11 @@ public enum PerCpuIndexing {
      * Why this indexing falls back to {@link #CPU_ID} here.
      *
      * @return the reason, or empty when it is available
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public String unavailableReason() {
+        // Also the check of every structure's constructor, which asks its indexing (active()) first.
+        Native.requireNativeAccess();
         return this == CPU_ID ? "" : PerCpuSections.MM_CID_UNAVAILABLE;
     }
 

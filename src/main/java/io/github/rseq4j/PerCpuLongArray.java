@@ -5,6 +5,7 @@ import static io.github.rseq4j.internal.PerCpuSections.MODE;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
@@ -30,7 +31,7 @@ import java.util.Objects;
  */
 public final class PerCpuLongArray {
 
-    private static final VarHandle CELL = PerCpuSlots.LONG;
+    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle HANDED_OUT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int PER_LINE = (int) (PerCpuSlots.LINE / Long.BYTES);
 

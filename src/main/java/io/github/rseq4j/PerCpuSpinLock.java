@@ -3,7 +3,9 @@ package io.github.rseq4j;
 import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 
 import io.github.rseq4j.internal.cs.SectionTemplates;
+import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.Objects;
@@ -46,7 +48,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PerCpuSpinLock {
 
-    private static final VarHandle WORD = PerCpuSlots.LONG;
+    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
 
     private final PerCpuIndexing indexing;
     /** Section slots; the shared slot is number {@code sectionSlots}. */
@@ -104,8 +106,10 @@ public final class PerCpuSpinLock {
      * {@link PerCpuIndexing#MM_CID} lock returns fewer: {@link #slotCount()}.
      *
      * @return the number of possible CPUs plus one
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static int slots() {
+        Native.requireNativeAccess();
         return PerCpuSlots.SLOTS;
     }
 

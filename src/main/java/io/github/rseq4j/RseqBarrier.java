@@ -25,17 +25,15 @@ import io.github.rseq4j.internal.sys.Syscalls;
 public final class RseqBarrier {
     private RseqBarrier() {}
 
-    static {
-        Native.requireNativeAccess();
-    }
-
     /**
      * Declares the intent to use {@link #abortAll()}; idempotent, process-wide.
      *
      * @throws RseqException if the kernel lacks membarrier's rseq commands (Linux &lt; 5.10) or
      *                       membarrier is blocked, with the errno and what to do
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static void register() {
+        Native.requireNativeAccess();
         check("membarrier(REGISTER_PRIVATE_EXPEDITED_RSEQ)",
                 Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ(), 0, 0));
     }
@@ -44,8 +42,10 @@ public final class RseqBarrier {
      * Aborts every section in flight on any CPU running a thread of this process, before returning.
      *
      * @throws RseqException if {@link #register()} was not called (EPERM) or the kernel refuses
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static void abortAll() {
+        Native.requireNativeAccess();
         check("membarrier(PRIVATE_EXPEDITED_RSEQ)",
                 Syscalls.membarrier(RseqNative.MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ(), 0, 0));
     }
@@ -57,8 +57,10 @@ public final class RseqBarrier {
      * @param cpu a possible CPU
      * @throws IllegalArgumentException if {@code cpu} is not a possible CPU of this machine (the kernel would
      *                                  silently ignore it)
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static void abortOn(int cpu) {
+        Native.requireNativeAccess();
         if (cpu < 0 || cpu >= Cpus.POSSIBLE) {
             throw new IllegalArgumentException("cpu must be in [0, " + Cpus.POSSIBLE + "), the possible CPUs: " + cpu);
         }

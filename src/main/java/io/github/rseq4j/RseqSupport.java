@@ -2,12 +2,19 @@ package io.github.rseq4j;
 
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.RseqAbi;
+import io.github.rseq4j.internal.sys.Native;
 import java.util.Locale;
 
 /**
  * What rseq offers in this process, decided once when rseq4j is first used. Probing has no
  * side effect: it makes the system call {@code rseq(NULL, 0, 0, 0)}, which a kernel with rseq
  * rejects with EINVAL and one without (or a seccomp filter) with ENOSYS.
+ *
+ * <p>Where the JVM denies rseq4j native access ({@code --illegal-native-access=deny} without the
+ * {@code --enable-native-access} that names rseq4j), nothing can be probed: {@link #nativeAccess()} is false,
+ * {@link #reason()} names the flag to pass, and every other component is unknown: false, 0, empty,
+ * {@link Owner#NONE}, or null for {@link #perCpuImplementation()}. Every other entry point of rseq4j then
+ * throws {@link UnsatisfiedLinkError} with the same advice.
  *
  * @param available   whether the rseq system call can be used
  * @param owner       who registers the threads' areas
@@ -21,32 +28,44 @@ import java.util.Locale;
  * @param signature   the abort-handler signature (RSEQ_SIG) of this architecture
  * @param errno       0, or the errno that made rseq unavailable
  * @param reason      empty, or why rseq is unavailable and what to do
- * @param perCpuImplementation how {@link PerCpuCounter} and the other per-CPU structures run here
+ * @param perCpuImplementation how {@link PerCpuCounter} and the other per-CPU structures run here; null
+ *                    without native access, where they cannot be built
  * @param perCpuFallbackReason empty, or why the per-CPU structures run on
  *                    {@link PerCpuImplementation#ATOMICS} and what to do
  * @param sliceExtension whether the kernel grants time-slice extensions to {@link RseqSlice} requests here
  * @param sliceExtensionReason empty, or why {@link RseqSlice#request()} does nothing here and what to do
+ * @param nativeAccess whether the JVM lets rseq4j make FFM's restricted calls; when false nothing else was
+ *                    probed
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
                           int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature, int errno, String reason,
                           PerCpuImplementation perCpuImplementation, String perCpuFallbackReason,
-                          boolean sliceExtension, String sliceExtensionReason) {
+                          boolean sliceExtension, String sliceExtensionReason, boolean nativeAccess) {
 
-    private static final RseqSupport PROBED = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
-            RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH, RseqAbi.GLIBC_SIZE,
-            RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
-            RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
-            PerCpuSections.implementation(), PerCpuSections.FALLBACK_REASON,
-            SliceProbe.AVAILABLE, SliceProbe.REASON);
+    /** A class of its own, so that it is initialized, and the system probed, only with native access. */
+    private static final class Probed {
+        static final RseqSupport VALUE = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
+                RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH, RseqAbi.GLIBC_SIZE,
+                RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
+                RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
+                PerCpuSections.implementation(), PerCpuSections.FALLBACK_REASON,
+                SliceProbe.AVAILABLE, SliceProbe.REASON, true);
+    }
 
     /**
      * What rseq offers in this process. The first call (of this or any other rseq4j method)
-     * probes; later calls return the same record.
+     * probes; later calls return the same record. Never throws: without native access it
+     * returns a record whose {@link #nativeAccess()} is false, so an application can fall back.
      *
      * @return the probed support
      */
     public static RseqSupport probe() {
-        return PROBED;
+        return Native.accessDenied() ? withoutNativeAccess() : Probed.VALUE;
+    }
+
+    private static RseqSupport withoutNativeAccess() {
+        String hint = Native.accessHint();
+        return new RseqSupport(false, Owner.NONE, 0, 0, 0, 0, 0, 0, "", 0, 0, hint, null, hint, false, hint, false);
     }
 
     /**

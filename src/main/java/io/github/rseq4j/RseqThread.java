@@ -5,6 +5,7 @@ import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqMemory;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
+import io.github.rseq4j.internal.sys.Native;
 import io.github.rseq4j.internal.sys.Syscalls;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
@@ -63,10 +64,12 @@ public final class RseqThread {
 
     private static final ThreadLocal<RseqThread> CURRENT = ThreadLocal.withInitial(RseqThread::forCallingThread);
 
-    private static final boolean OWN_AREAS = RseqAbi.OWNER == Owner.RSEQ4J;
+    // Without native access these stay false and RseqAbi uninitialized: the static methods throw Native's error first.
+    private static final boolean OWN_AREAS = !Native.accessDenied() && RseqAbi.OWNER == Owner.RSEQ4J;
 
     /** glibc registered every thread and its areas can be read; else areas may read as unregistered. */
-    private static final boolean GLIBC_AREAS = RseqAbi.OWNER == Owner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty();
+    private static final boolean GLIBC_AREAS = !Native.accessDenied()
+            && RseqAbi.OWNER == Owner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty();
 
     private static final int RSEQ_FLAG_UNREGISTER = 1;
 
@@ -111,8 +114,10 @@ public final class RseqThread {
      * table</a> against {@link #cpuId()}.
      *
      * @return the CPU number; -1 only if {@code sched_getcpu()} fails
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static int currentCpu() {
+        Native.requireNativeAccess();
         int cpu = RseqMemory.readField(currentArea() + RseqAbi.CPU_ID);
         return cpu >= 0 ? cpu : Libc.schedGetcpu();
     }
@@ -122,8 +127,10 @@ public final class RseqThread {
      *
      * @return the node number, never negative
      * @throws UnsupportedOperationException before Linux 6.3, whose rseq area has no {@code node_id}
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static int currentNode() {
+        Native.requireNativeAccess();
         requireField("node_id", RseqAbi.NODE_ID);
         long area = currentArea();
         return hasRegistration(area) ? RseqMemory.readField(area + RseqAbi.NODE_ID) : Libc.currentNode();
@@ -139,8 +146,10 @@ public final class RseqThread {
      * @throws IllegalStateException when rseq4j owns rseq and the thread is not registered (or
      *                               is virtual), rseq is unavailable, or glibc's area was
      *                               unregistered behind glibc's back
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static int currentMmCid() {
+        Native.requireNativeAccess();
         requireField("mm_cid", RseqAbi.MM_CID);
         long area = currentArea();
         if (!hasRegistration(area)) {
@@ -202,6 +211,7 @@ public final class RseqThread {
      * @throws RseqException if the kernel refuses, with the errno and what to do
      * @throws UnsupportedOperationException on a virtual thread
      * @throws IllegalStateException if the count would overflow
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static Registration register() {
         RseqThread handle = current();
@@ -254,6 +264,7 @@ public final class RseqThread {
      *
      * @return the handle; the same object on every call from the thread
      * @throws UnsupportedOperationException on a virtual thread, which has no area of its own
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static RseqThread current() {
         Thread thread = Thread.currentThread();
@@ -266,6 +277,7 @@ public final class RseqThread {
                     + "shared carrier threads and may move between them at any blocking call. Use the static "
                     + "readers (RseqThread.currentCpu() etc.), which read the current carrier's area, or a platform thread");
         }
+        Native.requireNativeAccess();
         return platformHandle();
     }
 
@@ -275,6 +287,7 @@ public final class RseqThread {
      * daemon status and priority from the creating thread; {@link #ofPlatform()} sets them.
      *
      * @return a factory of such threads, safe for concurrent use
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static ThreadFactory threadFactory() {
         return ofPlatform().factory();
@@ -291,8 +304,10 @@ public final class RseqThread {
      * }
      *
      * @return a new builder
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static Builder ofPlatform() {
+        Native.requireNativeAccess();
         return new Builder();
     }
 

@@ -2,6 +2,7 @@ package io.github.rseq4j;
 
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Native;
 import io.github.rseq4j.internal.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,11 +32,11 @@ final class SliceProbe {
     /** Kernel command-line parameter that turns the feature off at boot ("0", "off", "n"...). */
     static final String GATE_PARAMETER = "rseq_slice_ext";
 
-    /** The value of {@code rseq_slice_ext=} on the kernel command line, if any. */
-    static final Optional<String> GATE = bootParameter(GATE_PARAMETER);
+    /** The kernel command line; empty when it cannot be read. */
+    private static final Optional<String> CMDLINE = readCmdline();
 
     /** "y", "not set", or empty when the kernel's configuration cannot be read. */
-    static final Optional<String> CONFIG = kernelConfig("CONFIG_RSEQ_SLICE_EXTENSION");
+    private static final Optional<String> CONFIG = kernelConfig("CONFIG_RSEQ_SLICE_EXTENSION");
 
     /** 0 when extensions are granted, else the errno of the prctl probe (or -1 when it was not made). */
     static final int ERRNO = probe();
@@ -43,10 +44,12 @@ final class SliceProbe {
     static final boolean AVAILABLE = ERRNO == 0;
 
     /** Empty when available, else why not and what to do. */
-    static final String REASON = AVAILABLE ? "" : explain(ERRNO);
+    static final String REASON = AVAILABLE ? ""
+            : Native.accessDenied() ? Native.accessHint() : explain(ERRNO, Facts.ofThisProcess());
 
+    /** -1 where the probe cannot be made: rseq4j has no native access, rseq is unavailable, or the kernel predates 7.0. */
     private static int probe() {
-        if (!RseqAbi.AVAILABLE || RseqAbi.FEATURE_SIZE < RseqAbi.SLICE_FEATURE_SIZE) {
+        if (Native.accessDenied() || !RseqAbi.AVAILABLE || RseqAbi.FEATURE_SIZE < RseqAbi.SLICE_FEATURE_SIZE) {
             return -1;
         }
         if (RseqAbi.OWNER == Owner.GLIBC) {
@@ -91,34 +94,87 @@ final class SliceProbe {
         }
     }
 
-    private static String explain(int errno) {
-        if (!RseqAbi.AVAILABLE) {
-            return "rseq is unavailable: " + RseqAbi.unavailableReason();
+    /**
+     * What the reason for missing extensions depends on, apart from the probe's errno: gathered once from this
+     * process, or made up by a test for a machine this one is not.
+     *
+     * @param rseqUnavailable empty when rseq is available, else why not
+     * @param featureSize     the kernel's rseq feature size
+     * @param owner           who registered the threads' areas
+     * @param glibcRseqSize   glibc's {@code __rseq_size}; 0 when glibc registered nothing
+     * @param registrationLength the length rseq4j registers its own areas with
+     * @param config          CONFIG_RSEQ_SLICE_EXTENSION as {@link #kernelConfig} read it; empty when unreadable
+     * @param cmdline         the kernel command line; empty when unreadable
+     */
+    record Facts(String rseqUnavailable, int featureSize, Owner owner, int glibcRseqSize, int registrationLength,
+                 Optional<String> config, Optional<String> cmdline) {
+
+        static Facts ofThisProcess() {
+            return new Facts(RseqAbi.unavailableReason(), RseqAbi.FEATURE_SIZE, RseqAbi.OWNER, RseqAbi.GLIBC_SIZE,
+                    RseqAbi.REGISTRATION_LENGTH, CONFIG, CMDLINE);
+        }
+
+        Optional<String> gate() {
+            return cmdline.flatMap(SliceProbe::gateIn);
+        }
+    }
+
+    static String explain(int errno, Facts facts) {
+        if (!facts.rseqUnavailable().isEmpty()) {
+            return "rseq is unavailable: " + facts.rseqUnavailable();
         }
         if (errno == -1 || errno == Errno.EINVAL) {
             return "time-slice extensions need Linux 7.0 or later (rseq feature size " + RseqAbi.SLICE_FEATURE_SIZE
-                    + "; this kernel's is " + RseqAbi.FEATURE_SIZE + ")";
+                    + "; this kernel's is " + facts.featureSize() + ")";
         }
         if (errno != Errno.ENOTSUPP) {
             return "prctl(PR_RSEQ_SLICE_EXTENSION) failed with " + Errno.describe(errno)
                     + (errno == Errno.ENOSYS || errno == Errno.EPERM ? ": a seccomp filter blocks prctl" : "");
         }
-        if (CONFIG.isPresent() && !CONFIG.get().equals("y")) {
+        if (facts.config().isPresent() && !facts.config().get().equals("y")) {
             return "the kernel was built without CONFIG_RSEQ_SLICE_EXTENSION (Debian's 7.x kernels are); boot a "
                     + "kernel built with it (vmtest/build-slice-kernel.sh builds one)";
         }
-        if (GATE.isPresent() && isOff(GATE.get())) {
-            return "the kernel was booted with " + GATE_PARAMETER + "=" + GATE.get()
+        Optional<String> gate = facts.gate();
+        if (gate.isPresent() && isOff(gate.get())) {
+            return "the kernel was booted with " + GATE_PARAMETER + "=" + gate.get()
                     + ", which turns extensions off; remove it from the kernel command line";
         }
-        if (RseqAbi.OWNER == Owner.GLIBC) {
-            return "glibc registered the original 32-byte rseq area (__rseq_size " + RseqAbi.GLIBC_SIZE + "), and the "
+        // glibc registers max(32, __rseq_size) bytes: only below 33 is its registration too short to extend.
+        if (facts.owner() == Owner.GLIBC && facts.glibcRseqSize() < RseqAbi.SLICE_FEATURE_SIZE) {
+            return "glibc registered the original 32-byte rseq area (__rseq_size " + facts.glibcRseqSize() + "), and the "
                     + "kernel extends only longer registrations; start the JVM with GLIBC_TUNABLES=glibc.pthread.rseq=0 "
-                    + "so that rseq4j registers " + RseqAbi.REGISTRATION_LENGTH + " bytes (threads then register "
+                    + "so that rseq4j registers " + facts.registrationLength() + " bytes (threads then register "
                     + "through RseqThread.register() or RseqThread.ofPlatform())";
         }
-        return "the kernel refuses them (ENOTSUPP): built without CONFIG_RSEQ_SLICE_EXTENSION, or booted with "
-                + GATE_PARAMETER + "=0";
+        return kernelRefuses(facts, gate);
+    }
+
+    /** ENOTSUPP for a registration long enough to extend: the kernel's build or boot, whichever was not ruled out. */
+    private static String kernelRefuses(Facts facts, Optional<String> gate) {
+        int registered = facts.owner() == Owner.GLIBC ? facts.glibcRseqSize() : facts.registrationLength();
+        String refused = "the kernel refuses them (ENOTSUPP) for this " + registered + "-byte registration, so its "
+                + "length is not the cause";
+        boolean configUnread = facts.config().isEmpty();
+        boolean gateUnread = facts.cmdline().isEmpty();
+        String build = "it was built without CONFIG_RSEQ_SLICE_EXTENSION (Debian's 7.x kernels are; 'zgrep "
+                + "CONFIG_RSEQ_SLICE_EXTENSION /proc/config.gz' or 'grep CONFIG_RSEQ_SLICE_EXTENSION "
+                + "/boot/config-$(uname -r)' shows it, neither is readable here; vmtest/build-slice-kernel.sh builds "
+                + "a kernel with it)";
+        String boot = "it was booted with " + GATE_PARAMETER + "=0 (/proc/cmdline shows it, unreadable here)";
+        if (configUnread && gateUnread) {
+            return refused + ": either " + build + " or " + boot;
+        }
+        if (configUnread) {
+            return refused + ", and it was not booted with " + GATE_PARAMETER + "=0 (/proc/cmdline): most likely "
+                    + build;
+        }
+        if (gateUnread) {
+            return refused + ", and it was built with CONFIG_RSEQ_SLICE_EXTENSION=y: most likely " + boot;
+        }
+        return refused + ", although it was built with CONFIG_RSEQ_SLICE_EXTENSION=y and not booted with "
+                + GATE_PARAMETER + "=0 (/proc/cmdline: " + gate.map(value -> GATE_PARAMETER + "=" + value)
+                .orElse("no " + GATE_PARAMETER + "=") + "); report this output at https://github.com/rseq4j/rseq4j/issues";
     }
 
     /**
@@ -130,14 +186,18 @@ final class SliceProbe {
         return lower.startsWith("0") || lower.startsWith("n") || lower.startsWith("f") || lower.startsWith("of");
     }
 
-    private static Optional<String> bootParameter(String name) {
+    private static Optional<String> readCmdline() {
         try {
-            Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(name) + "=(\\S*)")
-                    .matcher(Files.readString(Path.of("/proc/cmdline")));
-            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+            return Optional.of(Files.readString(Path.of("/proc/cmdline")));
         } catch (IOException | RuntimeException unreadable) {
             return Optional.empty();
         }
+    }
+
+    /** The value of {@code rseq_slice_ext=} on {@code cmdline}, if it is there. */
+    static Optional<String> gateIn(String cmdline) {
+        Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(GATE_PARAMETER) + "=(\\S*)").matcher(cmdline);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** From /proc/config.gz (CONFIG_IKCONFIG_PROC) or /boot/config-RELEASE (Debian and most distributions). */

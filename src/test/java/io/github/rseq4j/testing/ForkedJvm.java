@@ -2,6 +2,7 @@ package io.github.rseq4j.testing;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,40 @@ public final class ForkedJvm {
     public record Result(int exitCode, String output) {
         public String describe() {
             return "exit code " + exitCode + ", output:\n" + output;
+        }
+    }
+
+    /**
+     * A JVM that denies rseq4j native access, {@code main} on the class path and rseq4j with it, or, with
+     * {@code modulePath}, rseq4j as a named module on the module path: no {@code --enable-native-access} at all
+     * on the class path, only the class path's {@code ALL-UNNAMED} on the module path.
+     */
+    public static List<String> deniedNativeAccess(boolean modulePath, String main, String... args) {
+        List<String> command = new ArrayList<>(List.of(java(), "--illegal-native-access=deny"));
+        if (modulePath) {
+            Path rseq4j = rseq4jClasses();
+            String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                    .filter(entry -> !Path.of(entry).toAbsolutePath().equals(rseq4j))
+                    .collect(java.util.stream.Collectors.joining(File.pathSeparator));
+            command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-p", rseq4j.toString(), "--add-modules",
+                    "io.github.rseq4j", "-cp", classPath));
+            // A class of rseq4j's own packages must be started from its module.
+            command.addAll(main.startsWith("io.github.rseq4j.internal.") ? List.of("-m", "io.github.rseq4j/" + main)
+                    : List.of(main));
+        } else {
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
+        }
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** The directory of rseq4j's compiled main classes (a module: it holds module-info.class). */
+    public static Path rseq4jClasses() {
+        try {
+            return Path.of(ForkedJvm.class.getClassLoader().loadClass("io.github.rseq4j.RseqSupport")
+                    .getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+        } catch (ClassNotFoundException | URISyntaxException e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -6,6 +6,8 @@ import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Errno;
+import io.github.rseq4j.internal.sys.Native;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -16,6 +18,7 @@ import java.util.function.Supplier;
 final class Checks {
     private Checks() {}
 
+    static final String NATIVE_ACCESS = "native access";
     static final String AVAILABLE = "rseq available";
     static final String OWNER = "owner";
     static final String FEATURE_SIZE = "feature size";
@@ -27,6 +30,9 @@ final class Checks {
 
     static Report collect() {
         Platform platform = Platform.probe();
+        if (Native.accessDenied()) {
+            return withoutNativeAccess(platform, RseqSupport.probe());
+        }
         RseqSupport rseq;
         try {
             rseq = RseqSupport.probe();
@@ -47,6 +53,18 @@ final class Checks {
                 needingRseq(SLICE_EXTENSION, rseq, () -> sliceExtension(rseq)));
         List<ThreadSample> threads = samples.orElse(new ThreadSampler.Samples(List.of(), 0)).threads();
         return new Report(platform, rseq, threads, checks);
+    }
+
+    /** The one problem, and every check it keeps from running: nothing about rseq could be learned. */
+    static Report withoutNativeAccess(Platform platform, RseqSupport denied) {
+        Check problem = Check.problem(NATIVE_ACCESS, "denied: this JVM refuses rseq4j's FFM restricted calls, so rseq4j "
+                + "cannot call the kernel and nothing about rseq was checked", denied.reason());
+        List<Check> checks = new ArrayList<>(List.of(problem));
+        for (String name : List.of(AVAILABLE, OWNER, FEATURE_SIZE, RegistrationCheck.NAME, CpuChecks.CPU_ID,
+                CpuChecks.NODE_ID, MM_CID, SLICE_EXTENSION)) {
+            checks.add(Check.notRun(name, Platform.NOT_CHECKED, "fix \"" + NATIVE_ACCESS + "\" first"));
+        }
+        return new Report(platform, denied, List.of(), checks);
     }
 
     private static Check cannotLoad(Platform platform, Throwable e) {

@@ -49,13 +49,19 @@ final class JsonReport {
         return json.endObject() + "\n";
     }
 
-    /** All null but {@code available} and {@code owner} when rseq4j could not load. */
+    /**
+     * All null but {@code available} and {@code owner} when rseq4j could not load; all null but
+     * {@code nativeAccess} (false) and {@code unavailableReason} (the flag to pass) when the JVM denies rseq4j
+     * native access, since nothing else was checked.
+     */
     private static void rseq(JsonWriter json, RseqSupport rseq) {
-        boolean known = rseq != null;
-        json.name("available").value(known && rseq.available());
+        boolean denied = rseq != null && !rseq.nativeAccess();
+        boolean known = rseq != null && !denied;
+        json.name("nativeAccess").value(rseq == null ? null : rseq.nativeAccess());
+        json.name("available").value(denied ? null : known && rseq.available());
         json.name("unavailableErrno").value(known && !rseq.available() ? Errno.describe(rseq.errno()) : null);
-        json.name("unavailableReason").value(known && !rseq.available() ? rseq.reason() : null);
-        json.name("owner").value(known ? rseq.owner().label() : Owner.NONE.label());
+        json.name("unavailableReason").value(rseq != null && !rseq.available() ? rseq.reason() : null);
+        json.name("owner").value(denied ? null : known ? rseq.owner().label() : Owner.NONE.label());
         json.name("featureSize").value(known ? rseq.featureSize() : null);
         json.name("alignment").value(known ? rseq.alignment() : null);
         json.name("arch").value(known ? rseq.arch() : null);
@@ -69,7 +75,7 @@ final class JsonReport {
         json.name("perCpuImplementation").value(known ? rseq.perCpuImplementation().name() : null);
         json.name("perCpuSlots").value(known ? PerCpuSections.slotsLine() : null);
         json.name("perCpuIndexing").value(known ? Doctor.indexing() : null);
-        json.name("sliceExtension").value(known && rseq.hasSliceExtension());
+        json.name("sliceExtension").value(denied ? null : known && rseq.hasSliceExtension());
         json.name("sliceExtensionReason").value(known && !rseq.hasSliceExtension() ? rseq.sliceExtensionReason() : null);
     }
 }

@@ -57,9 +57,10 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter value(boolean value) {
+    /** A boolean, or null where it could not be checked. */
+    JsonWriter value(Boolean value) {
         beforeValue();
-        out.append(value);
+        out.append(value == null ? "null" : value.toString());
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.github.rseq4j.internal.doctor;
 import io.github.rseq4j.internal.binding.RseqNative;
 import io.github.rseq4j.internal.binding.utsname;
 import io.github.rseq4j.internal.sys.Libc;
+import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Function;
@@ -12,15 +13,26 @@ import java.util.function.Function;
  *
  * @param kernel  uname's release, e.g. "6.18.0"
  * @param machine uname's machine, e.g. "x86_64"
- * @param libc    "glibc 2.36", or "unknown (not glibc)"
+ * @param libc    "glibc 2.36", "unknown (not glibc)", or {@link #NOT_CHECKED} without native access
  */
 record Platform(String kernel, String machine, String libc, String jdk) {
 
     static final String UNKNOWN = "unknown";
 
+    /** What the doctor says of a fact it needs native access to learn, where the JVM denies it. */
+    static final String NOT_CHECKED = "not checked: native access denied";
+
+    /**
+     * Asks {@link Native} first, so that its restricted call is the process's first (the JDK's warning names it),
+     * and so that nothing here touches the binding where that is denied. The JVM's own {@code os.version} and
+     * {@code os.arch} need no native access: {@code uname}'s release, and the JDK's name of the machine.
+     */
     static Platform probe() {
-        return new Platform(uname(utsname::release), uname(utsname::machine), glibcOrUnknown(),
-                Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
+        String jdk = Runtime.version() + " (" + System.getProperty("java.vendor") + ")";
+        if (Native.accessDenied()) {
+            return new Platform(System.getProperty("os.version"), System.getProperty("os.arch"), NOT_CHECKED, jdk);
+        }
+        return new Platform(uname(utsname::release), uname(utsname::machine), glibcOrUnknown(), jdk);
     }
 
     private static String uname(Function<MemorySegment, MemorySegment> field) {

@@ -22,7 +22,10 @@ final class TextReport {
         fact(text, "libc", platform.libc());
         fact(text, "JDK", platform.jdk());
         RseqSupport rseq = report.rseq();
-        if (rseq != null) {
+        if (rseq != null && !rseq.nativeAccess()) {
+            fact(text, "native access", "DENIED: rseq4j cannot call the kernel");
+            fact(text, "rseq", Platform.NOT_CHECKED);
+        } else if (rseq != null) {
             facts(text, rseq);
         } else {
             fact(text, "rseq", "unknown: rseq4j cannot initialize here");

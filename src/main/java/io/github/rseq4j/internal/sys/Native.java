@@ -16,20 +16,36 @@ public final class Native {
     private Native() {}
 
     /**
-     * The first restricted call rseq4j makes, before any other class of it or of the binding can make one: so
-     * the JDK's warning (with {@code --illegal-native-access=warn}, the default) names this class, and a denial
-     * becomes one error that says which flag the user needs.
+     * Why this JVM refuses rseq4j's restricted calls, or null when it allows them. Found by the first restricted
+     * call rseq4j makes, before any other class of it or of the binding can make one: so the JDK's warning (with
+     * {@code --illegal-native-access=warn}, JDK 25's default) names this class. The denial is an
+     * {@link IllegalCallerException} from that call; it is kept rather than thrown, so that this class, and every
+     * class that checks with {@link #requireNativeAccess()} before it touches the binding, initializes either way
+     * and each use gets the same clear error (a failed class initialization would make every later use a
+     * {@link NoClassDefFoundError} that names only the class).
      */
-    private static final MemorySegment ALL_ADDRESSES = allAddresses();
-
-    private static final Linker LINKER = Linker.nativeLinker();
+    private static final IllegalCallerException DENIED;
 
     /**
      * The whole address space, for reading memory the kernel writes at addresses we learn at
      * run time (another owner's rseq area). Bounds are the caller's duty; the global scope
-     * means no liveness check on the hot path.
+     * means no liveness check on the hot path. Null when native access is denied.
      */
-    public static final MemorySegment ALL_MEMORY = ALL_ADDRESSES;
+    public static final MemorySegment ALL_MEMORY;
+
+    static {
+        MemorySegment all = null;
+        IllegalCallerException denied = null;
+        try {
+            all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+        } catch (IllegalCallerException e) {
+            denied = e;
+        }
+        ALL_MEMORY = all;
+        DENIED = denied;
+    }
+
+    private static final Linker LINKER = Linker.nativeLinker();
 
     /** Layout of the call state a downcall captures; only {@code errno} is used. */
     public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -37,23 +53,35 @@ public final class Native {
     private static final VarHandle ERRNO = CALL_STATE.varHandle(PathElement.groupElement("errno"));
 
     /**
-     * Runs this class's initialization, and so the native-access check, first: the public classes call it
-     * before anything that reaches the binding.
+     * Throws the clear error when this JVM denies rseq4j native access; otherwise nothing. Every public entry
+     * point calls it before it touches a class that needs native access, so such a class is never initialized,
+     * and never left failed, where access is denied. A constant check once compiled.
+     *
+     * @throws UnsatisfiedLinkError a new one on each call, naming the flag that grants access for the way rseq4j
+     *                              was loaded
      */
     public static void requireNativeAccess() {
-        // Nothing more: initializing Native is the check.
+        if (DENIED != null) {
+            throw denial();
+        }
     }
 
-    private static MemorySegment allAddresses() {
-        try {
-            return MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-        } catch (IllegalCallerException denied) {
-            // An Error, like a missing native library's: it leaves class initialization as it is, where a
-            // RuntimeException would reach the user wrapped in ExceptionInInitializerError.
-            UnsatisfiedLinkError error = new UnsatisfiedLinkError(nativeAccessHint(Native.class.getModule()));
-            error.initCause(denied);
-            throw error;
-        }
+    /** Whether this JVM denies rseq4j native access. */
+    public static boolean accessDenied() {
+        return DENIED != null;
+    }
+
+    /** What the user must do to grant native access; only meaningful when {@link #accessDenied()}. */
+    public static String accessHint() {
+        return nativeAccessHint(Native.class.getModule());
+    }
+
+    private static UnsatisfiedLinkError denial() {
+        // An Error, like a missing native library's, so code that catches RuntimeException to fall back does
+        // not hide a misconfigured JVM.
+        UnsatisfiedLinkError error = new UnsatisfiedLinkError(accessHint());
+        error.initCause(DENIED);
+        return error;
     }
 
     /** What a user whose JVM denies rseq4j native access must do, for the way rseq4j was loaded. */
@@ -61,11 +89,13 @@ public final class Native {
         String start = "rseq4j needs native access (it calls the kernel through the FFM API), and this JVM denies it "
                 + "(--illegal-native-access=deny). ";
         return module.isNamed()
-                ? start + "rseq4j is on the module path: run java with --enable-native-access=" + module.getName()
-                        + " (or add that module to the --enable-native-access list you already pass)."
-                : start + "rseq4j is on the class path: run java with --enable-native-access=ALL-UNNAMED, or, "
-                        + "for an executable JAR started with java -jar, put the line "
-                        + "'Enable-Native-Access: ALL-UNNAMED' in its manifest.";
+                ? start + "rseq4j is on the module path, as module " + module.getName() + ": run java with "
+                        + "--enable-native-access=" + module.getName() + " (or add it to the --enable-native-access "
+                        + "list you already pass; the class path's flag does not cover a named module)."
+                : start + "rseq4j is on the class path (in the unnamed module): run java with "
+                        + "--enable-native-access=ALL-UNNAMED, or, for an executable JAR started with java -jar, "
+                        + "put the line 'Enable-Native-Access: ALL-UNNAMED' in its manifest (rseq4j's own jar has "
+                        + "it, so java -jar rseq4j.jar needs no flag).";
     }
 
     public static MethodHandle downcall(MemorySegment function, FunctionDescriptor descriptor, Linker.Option... options) {

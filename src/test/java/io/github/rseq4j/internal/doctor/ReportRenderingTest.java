@@ -22,7 +22,7 @@ class ReportRenderingTest {
 
     private static final RseqSupport BLOCKED = new RseqSupport(false, Owner.NONE, 20, 20, 32, 32, 0, 0,
             "x86_64", 0x53053053, 38, "blocked by seccomp", PerCpuImplementation.ATOMICS, "rseq unavailable",
-            false, "rseq is unavailable: blocked by seccomp");
+            false, "rseq is unavailable: blocked by seccomp", true);
 
     private static final Report BLOCKED_REPORT = new Report(PLATFORM, BLOCKED,
             List.of(new ThreadSample("main", ThreadSample.FALLBACK, 3, null, null, null)),
@@ -87,6 +87,6 @@ class ReportRenderingTest {
     private static RseqSupport facts(int featureSize, int usableSize) {
         return new RseqSupport(true, Owner.GLIBC, featureSize, usableSize, 32, 32, 32, 2336L,
                 "x86_64", 0x53053053, 0, "", PerCpuImplementation.SECTIONS_ON_GLIBC_AREA, "",
-                false, "time-slice extensions need Linux 7.0 or later");
+                false, "time-slice extensions need Linux 7.0 or later", true);
     }
 }
