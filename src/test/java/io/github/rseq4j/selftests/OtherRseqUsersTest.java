@@ -22,7 +22,6 @@ import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.testing.ForkedJvm;
 import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.stream.Stream;
@@ -128,16 +127,11 @@ class OtherRseqUsersTest {
 
     /** rseq4j's classes loaded twice, as two applications in one JVM each bundling it would. */
     static void secondCopyInAnotherClassLoader() throws Exception {
-        URL classes = RseqThread.class.getProtectionDomain().getCodeSource().getLocation();
-        try (URLClassLoader first = new URLClassLoader("copy-a", new URL[] {classes}, ClassLoader.getPlatformClassLoader());
-                URLClassLoader second = new URLClassLoader("copy-b", new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
-            Method registerFirst = first.loadClass(RseqThread.class.getName()).getMethod("register");
-            Method registerSecond = second.loadClass(RseqThread.class.getName()).getMethod("register");
-            assertFalse(registerFirst.getDeclaringClass() == registerSecond.getDeclaringClass(), "two copies");
-            AutoCloseable registration = (AutoCloseable) registerFirst.invoke(null);
+        try (URLClassLoader first = copyOfRseq4j("copy-a"); URLClassLoader second = copyOfRseq4j("copy-b")) {
+            AutoCloseable registration = (AutoCloseable) call(first, RseqThread.class, "register");
             try {
-                Throwable refused = assertThrows(InvocationTargetException.class, () -> registerSecond.invoke(null))
-                        .getCause();
+                Throwable refused = assertThrows(InvocationTargetException.class,
+                        () -> call(second, RseqThread.class, "register")).getCause();
                 assertEquals(RseqException.class.getName(), refused.getClass().getName(), refused::toString);
                 String hint = refused.getMessage();
                 assertContains(hint, "EINVAL");
@@ -145,12 +139,32 @@ class OtherRseqUsersTest {
                 assertContains(hint, "rseq4j in class loader 'copy-a'");
                 assertContains(hint, "this one is rseq4j in class loader 'copy-b'");
                 assertFalse(hint.contains("set GLIBC_TUNABLES"), hint);
+                // The second copy's structures work on this thread all the same, through their shared slot.
+                Class<?> counterClass = second.loadClass(PerCpuCounter.class.getName());
+                Object counter = counterClass.getConstructor().newInstance();
+                for (int i = 0; i < 1000; i++) {
+                    counterClass.getMethod("increment").invoke(counter);
+                }
+                assertEquals(1000L, counterClass.getMethod("sum").invoke(counter), "the second copy's counter");
             } finally {
                 registration.close();
             }
             // The thread is free again: the second copy registers it.
-            ((AutoCloseable) registerSecond.invoke(null)).close();
+            ((AutoCloseable) call(second, RseqThread.class, "register")).close();
         }
+    }
+
+    /** A copy of rseq4j: its classes loaded again, from where this JVM loaded them, by a loader of their own. */
+    static URLClassLoader copyOfRseq4j(String name) {
+        URL classes = RseqThread.class.getProtectionDomain().getCodeSource().getLocation();
+        return new URLClassLoader(name, new URL[] {classes}, ClassLoader.getPlatformClassLoader());
+    }
+
+    /** Calls the public static no-argument {@code method} of {@code copy}'s version of {@code type}. */
+    static Object call(ClassLoader copy, Class<?> type, String method) throws ReflectiveOperationException {
+        Class<?> copied = copy.loadClass(type.getName());
+        assertFalse(copied == type, "the copy has classes of its own");
+        return copied.getMethod(method).invoke(null);
     }
 
     private static void assertContains(String text, String part) {
