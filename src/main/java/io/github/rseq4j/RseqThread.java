@@ -18,7 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>When glibc owns rseq (glibc 2.35 and later, by default) every thread is registered
  * already: {@link #register()} makes no system call and reads go to glibc's area. Otherwise
  * rseq4j registers an area of its own on the first {@code register()} of a thread and
- * unregisters it on the matching last {@link #unregister()}; calls nest.
+ * unregisters it on the matching last {@link #unregister()}; calls nest. A thread that another rseq
+ * user registered first (librseq, a native library, another copy of rseq4j in another class loader)
+ * cannot be registered again: {@code register()} then fails with EINVAL and says which of them this
+ * process shows, and the thread runs on rseq4j's fallbacks. An area unregistered behind rseq4j's back
+ * reads as unregistered ({@link #isRegistered()} false) until {@code register()} registers it again.
  *
  * <p>The static readers ({@link #currentCpu()} and friends) work on any thread, registered
  * or not, virtual or not. They are fastest on threads from {@link #ofPlatform()} or
