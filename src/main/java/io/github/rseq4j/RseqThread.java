@@ -3,6 +3,7 @@ package io.github.rseq4j;
 import io.github.rseq4j.internal.AreaPool;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqMemory;
+import io.github.rseq4j.internal.RseqUsers;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
 import io.github.rseq4j.internal.sys.Native;
@@ -18,7 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>When glibc owns rseq (glibc 2.35 and later, by default) every thread is registered
  * already: {@link #register()} makes no system call and reads go to glibc's area. Otherwise
  * rseq4j registers an area of its own on the first {@code register()} of a thread and
- * unregisters it on the matching last {@link #unregister()}; calls nest.
+ * unregisters it on the matching last {@link #unregister()}; calls nest. A thread that another rseq
+ * user registered first (librseq, a native library, another copy of rseq4j in another class loader)
+ * cannot be registered again: {@code register()} then fails with EINVAL and says which of them this
+ * process shows, and the thread runs on rseq4j's fallbacks. An area unregistered behind rseq4j's back
+ * reads as unregistered ({@link #isRegistered()} false) until {@code register()} registers it again.
  *
  * <p>The static readers ({@link #currentCpu()} and friends) work on any thread, registered
  * or not, virtual or not. They are fastest on threads from {@link #ofPlatform()} or
@@ -143,9 +148,10 @@ public final class RseqThread {
      *
      * @return the concurrency id, never negative
      * @throws UnsupportedOperationException before Linux 6.3, whose rseq area has no {@code mm_cid}
-     * @throws IllegalStateException when rseq4j owns rseq and the thread is not registered (or
-     *                               is virtual), rseq is unavailable, or glibc's area was
-     *                               unregistered behind glibc's back
+     * @throws IllegalStateException when the kernel keeps no area of the thread that rseq4j can read: rseq4j
+     *                               owns rseq and the thread is not registered (or is virtual), another
+     *                               rseq user registered it, its area was unregistered behind its owner's
+     *                               back, or rseq is unavailable; the message says which
      * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
     public static int currentMmCid() {
@@ -153,7 +159,8 @@ public final class RseqThread {
         requireField("mm_cid", RseqAbi.MM_CID);
         long area = currentArea();
         if (!hasRegistration(area)) {
-            throw new IllegalStateException("mm_cid exists only for a thread with rseq registered: " + howToRegister());
+            throw new IllegalStateException("mm_cid exists only for a thread with rseq registered: "
+                    + (Thread.currentThread().isVirtual() ? howToRegister() : current().whyUnregistered()));
         }
         return RseqMemory.readField(area + RseqAbi.MM_CID);
     }
@@ -514,14 +521,17 @@ public final class RseqThread {
             throw new IllegalStateException("rseq registration count overflow on " + ownerName
                     + ": register() was called 2^31-1 times without unregister()");
         }
-        if (count == 0 && RseqAbi.OWNER != Owner.GLIBC) {
+        // count > 0 with cpu_id -1: rseq4j's area was unregistered behind its back; register it again.
+        if (RseqAbi.OWNER != Owner.GLIBC && (count == 0 || !hasRegistration(area))) {
             if (!RseqAbi.AVAILABLE) {
                 throw new RseqException("rseq registration", RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason());
             }
             int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
             if (rc != 0) {
-                throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc));
+                throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc)
+                        + (count > 0 ? " (rseq4j's own registration of this thread was unregistered behind its back)" : ""));
             }
+            RseqUsers.publishRegistrar();
         }
         RseqMemory.refcount(slot, count + 1);
     }
@@ -529,7 +539,9 @@ public final class RseqThread {
     /**
      * Undoes one {@link #register()} without its {@link Registration}, for code that cannot
      * use try-with-resources (e.g. register in one callback, unregister in another); the last
-     * one unregisters rseq4j's own area. Do not mix it with closing the same registration.
+     * one unregisters rseq4j's own area. Do not mix it with closing the same registration. If that
+     * area was unregistered behind rseq4j's back (its {@code cpu_id} reads -1), the kernel keeps nothing
+     * to undo and the count just goes down.
      *
      * @throws IllegalStateException if there is no registration to undo
      * @throws WrongThreadException if called from another thread
@@ -543,7 +555,8 @@ public final class RseqThread {
         }
         if (count == 1 && OWN_AREAS) {
             int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE);
-            if (rc != 0) {
+            boolean alreadyUnregistered = rc == -Errno.EINVAL && !hasRegistration(area);
+            if (rc != 0 && !alreadyUnregistered) {
                 throw new RseqException("rseq unregistration of " + ownerName, -rc, unregistrationHint(-rc));
             }
         }
@@ -553,7 +566,9 @@ public final class RseqThread {
     /**
      * Outstanding {@link #register()} calls of this thread.
      *
-     * @return the count, 0 when not registered by rseq4j (glibc's registration is not counted)
+     * @return the count, 0 when not registered by rseq4j (glibc's registration is not counted); it
+     *         still counts a registration whose area was unregistered behind rseq4j's back (a raw
+     *         {@code rseq(2)} call with {@code RSEQ_FLAG_UNREGISTER}), while {@link #isRegistered()} says false
      * @throws WrongThreadException if called from another thread
      */
     public int registrations() {
@@ -562,14 +577,16 @@ public final class RseqThread {
     }
 
     /**
-     * Whether the kernel keeps this thread's fields current.
+     * Whether the kernel keeps this thread's fields current: the area's {@code cpu_id} reads a CPU
+     * (the kernel resets it to -1 when the area is unregistered, by rseq4j or behind its back).
      *
-     * @return always true when glibc owns rseq; else whether {@link #registrations()} is positive
+     * @return true when glibc owns rseq and its area is out of Java's reach; else whether {@link #cpuId()}
+     *         is a CPU number: when glibc owns rseq, whether nobody unregistered glibc's area; else
+     *         whether {@link #registrations()} is positive and nobody unregistered rseq4j's area
      * @throws WrongThreadException if called from another thread
      */
     public boolean isRegistered() {
-        checkOwner();
-        return RseqAbi.OWNER == Owner.GLIBC || RseqMemory.refcount(slot) > 0;
+        return cpuId() >= 0;
     }
 
     /**
@@ -613,7 +630,8 @@ public final class RseqThread {
      *
      * @return the node
      * @throws UnsupportedOperationException before Linux 6.3
-     * @throws IllegalStateException while not registered (rseq4j owns rseq)
+     * @throws IllegalStateException while the kernel does not keep the area ({@link #isRegistered()} is
+     *                               false); the message says why and what to do
      * @throws WrongThreadException if called from another thread
      */
     public int nodeId() {
@@ -625,7 +643,8 @@ public final class RseqThread {
      *
      * @return the concurrency id
      * @throws UnsupportedOperationException before Linux 6.3
-     * @throws IllegalStateException while not registered (rseq4j owns rseq)
+     * @throws IllegalStateException while the kernel does not keep the area ({@link #isRegistered()} is
+     *                               false); the message says why and what to do
      * @throws WrongThreadException if called from another thread
      */
     public int mmCid() {
@@ -639,10 +658,36 @@ public final class RseqThread {
             throw new IllegalStateException(name + " cannot be read: glibc's rseq area is out of reach ("
                     + RseqAbi.GLIBC_AREA_UNREACHABLE + "); currentCpu() and cpuId() fall back to sched_getcpu()");
         }
-        if (RseqAbi.OWNER != Owner.GLIBC && RseqMemory.refcount(slot) == 0) {
-            throw new IllegalStateException(name + " is only defined while the thread is registered: " + howToRegister());
+        if (!hasRegistration(area)) {
+            throw new IllegalStateException(name + " is only defined while the thread is registered: " + whyUnregistered());
         }
         return RseqMemory.readField(area + offset);
+    }
+
+    /**
+     * Why the kernel does not keep this handle's area current, and what the owner thread can do. When rseq4j
+     * owns rseq and has not registered the thread, asks the kernel whether another user has: a registration
+     * of the area succeeds only if nobody has (then it is undone at once), and fails with EINVAL if someone
+     * registered another area.
+     */
+    private String whyUnregistered() {
+        if (!OWN_AREAS) {
+            return howToRegister();
+        }
+        if (RseqMemory.refcount(slot) > 0) {
+            return "rseq4j registered this thread, but its area was unregistered behind rseq4j's back (a raw "
+                    + "rseq(2) call with RSEQ_FLAG_UNREGISTER; cpu_id reads -1), so the kernel no longer writes it; "
+                    + "RseqThread.register() registers it again";
+        }
+        int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
+        if (rc == 0) {
+            if (Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE) != 0) {
+                RseqMemory.refcount(slot, 1); // the kernel keeps writing the area: it must stay this thread's
+            }
+            return howToRegister();
+        }
+        return "RseqThread.register() is refused on this thread with " + Errno.describe(-rc) + ": "
+                + registrationHint(-rc);
     }
 
     private void checkOwner() {
@@ -677,10 +722,7 @@ public final class RseqThread {
 
     private static String registrationHint(int errno) {
         return switch (errno) {
-            case Errno.EINVAL -> "the thread already has an rseq area at another address (glibc or another library "
-                    + "owns rseq), or the length " + RseqAbi.REGISTRATION_LENGTH + " / alignment " + RseqAbi.ALIGNMENT
-                    + " does not suit this kernel. If glibc owns rseq, set GLIBC_TUNABLES=glibc.pthread.rseq=0 to "
-                    + "register rseq4j's own area, or leave it on and rseq4j adopts glibc's";
+            case Errno.EINVAL -> RseqUsers.otherRegistrationHint();
             case Errno.ENOSYS -> "rseq is blocked by seccomp or missing from this kernel (Linux 4.18 or later is needed)";
             case Errno.EPERM -> "the thread is registered with another abort signature; another rseq user owns it";
             case Errno.EBUSY -> "this area is registered already for the thread";

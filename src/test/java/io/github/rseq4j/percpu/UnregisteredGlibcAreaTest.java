@@ -110,6 +110,24 @@ class UnregisteredGlibcAreaTest {
         }
     }
 
+    /** The handle tells the truth about an area the kernel no longer writes, and reads nothing stale from it. */
+    @Test
+    void theHandleSaysTheAreaIsUnregistered() throws InterruptedException {
+        assertEquals(List.of(), onAnUnregisteredThread(failures -> {
+            RseqThread handle = RseqThread.current();
+            expect(failures, "isRegistered()", false, handle.isRegistered());
+            expect(failures, "cpuId()", -1, handle.cpuId());
+            if (RseqAbi.covers(RseqAbi.MM_CID + Integer.BYTES)) {
+                try {
+                    failures.add("mmCid() " + handle.mmCid() + " from an area the kernel no longer writes");
+                } catch (IllegalStateException expected) {
+                    expect(failures, "mmCid()'s message names the cause", true,
+                            expected.getMessage().contains("unregistered behind glibc's back"));
+                }
+            }
+        }));
+    }
+
     /**
      * Runs {@code body} on a new platform thread whose glibc area is unregistered (and registered again after),
      * after checking that its cpu_id reads -1.

@@ -17,6 +17,7 @@ import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Libc;
+import java.net.URLClassLoader;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,22 @@ class CoexistenceTest {
             assertEquals(RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET, areaOf(handle));
             for (int cpu : allowedCpus()) {
                 Affinity.runPinned(cpu, () -> assertFieldsOnPinnedCpu(handle, cpu));
+            }
+        });
+    }
+
+    /** Two copies of rseq4j (two class loaders) on one thread: both adopt glibc's area, neither is refused. */
+    @Test
+    void twoCopiesOfRseq4jBothAdoptGlibcsArea() {
+        onNewThread(() -> {
+            try (URLClassLoader first = OtherRseqUsersTest.copyOfRseq4j("copy-a");
+                    URLClassLoader second = OtherRseqUsersTest.copyOfRseq4j("copy-b");
+                    var a = (AutoCloseable) OtherRseqUsersTest.call(first, RseqThread.class, "register");
+                    var b = (AutoCloseable) OtherRseqUsersTest.call(second, RseqThread.class, "register")) {
+                Object handle = OtherRseqUsersTest.call(second, RseqThread.class, "current");
+                assertEquals(true, handle.getClass().getMethod("isRegistered").invoke(handle), "the second copy's handle");
+                assertEquals(RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET, areaOf(RseqThread.current()),
+                        "this copy reads glibc's area too");
             }
         });
     }
