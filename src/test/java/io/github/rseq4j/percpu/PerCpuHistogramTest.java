@@ -116,4 +116,32 @@ class PerCpuHistogramTest {
         assertEquals(1_000_000, s.max());
         assertEquals(1_000_000, s.percentile(100));
     }
+
+    /** Issue 17: bucket numbers outside [0, buckets()) are refused, not answered with made-up values. */
+    @Test
+    void bucketBoundsAreChecked() {
+        PerCpuHistogram h = new PerCpuHistogram(1_000_000, 2);
+        assertThrows(IndexOutOfBoundsException.class, () -> h.lowestValueIn(-1), "lowestValueIn(-1)");
+        assertThrows(IndexOutOfBoundsException.class, () -> h.lowestValueIn(h.buckets()), "lowestValueIn(buckets())");
+        assertThrows(IndexOutOfBoundsException.class, () -> h.highestValueIn(Integer.MAX_VALUE),
+                "highestValueIn(MAX_VALUE)");
+        assertThrows(IndexOutOfBoundsException.class, () -> h.highestValueIn(-1), "highestValueIn(-1)");
+        assertEquals(1_000_000, h.highestValueIn(h.buckets() - 1));
+    }
+
+    /** Issue 17: counts saturate at Long.MAX_VALUE instead of wrapping to negative totals. */
+    @Test
+    void countsSaturateInsteadOfWrapping() {
+        PerCpuHistogram h = new PerCpuHistogram(1_000_000, 2);
+        h.recordValues(5, Long.MAX_VALUE);
+        h.recordValues(5, Long.MAX_VALUE);
+        h.recordValues(5, Long.MAX_VALUE);
+        PerCpuHistogram.Snapshot s = h.snapshot();
+        assertEquals(Long.MAX_VALUE, s.count(), "count after three recordValues(5, MAX_VALUE)");
+        assertEquals(5, s.percentile(50), "median");
+        h.record(7);
+        assertEquals(Long.MAX_VALUE, h.snapshot().count(), "a total beyond MAX_VALUE saturates");
+        assertEquals(Long.MAX_VALUE, h.snapshotThenReset().bucketCounts()[5]);
+        assertEquals(0, h.snapshot().count(), "the next interval starts from zero");
+    }
 }
