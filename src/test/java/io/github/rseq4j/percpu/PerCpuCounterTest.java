@@ -140,4 +140,32 @@ class PerCpuCounterTest {
         assertTrue(lowest >= 0, "sum() returned " + lowest + " while only increments ran");
         assertTrue(handed.get() > 0, "the resetter handed nothing out");
     }
+
+    /** Issue 20: LongAdder's API: a Number, decrement, reset, and serialization as its sum. */
+    @Test
+    void behavesAsLongAdder() throws Exception {
+        PerCpuCounter counter = new PerCpuCounter();
+        Number number = counter;
+        counter.add(5_000_000_000L);
+        counter.decrement();
+        counter.decrement();
+        assertEquals(4_999_999_998L, number.longValue());
+        assertEquals((int) 4_999_999_998L, number.intValue(), "narrowed as a cast");
+        assertEquals(4_999_999_998.0, number.doubleValue());
+        assertEquals(4_999_999_998f, number.floatValue());
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(counter);
+        }
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            PerCpuCounter read = (PerCpuCounter) in.readObject();
+            assertEquals(4_999_999_998L, read.sum(), "deserialized as its sum");
+            read.increment();
+            assertEquals(4_999_999_999L, read.sum(), "a working counter");
+        }
+        counter.reset();
+        assertEquals(0, counter.sum());
+        counter.decrement();
+        assertEquals(-1, counter.sum());
+    }
 }
