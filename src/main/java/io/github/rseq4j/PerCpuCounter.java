@@ -149,11 +149,22 @@ public final class PerCpuCounter extends Number {
         return Long.toString(sum());
     }
 
+    /**
+     * Serializes the sum, not the native cells.
+     *
+     * @return a {@code SerializedSum} of this indexing and sum, read back as a new structure holding the sum
+     */
     @Serial
     private Object writeReplace() {
         return new SerializedSum(indexing(), sum(), false);
     }
 
+    /**
+     * Refuses a stream that claims to hold this class itself: only its {@code SerializedSum} is ever written.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always
+     */
     @Serial
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("a PerCpuCounter is read from its SerializedSum");
