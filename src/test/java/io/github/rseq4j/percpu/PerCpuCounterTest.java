@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /** PerCpuCounter stays exact whichever path each thread takes: section, or fallback. */
 class PerCpuCounterTest {
 
-    private static final int THREADS = 12;
-    private static final int PER_THREAD = Workers.repetitions(200_000);
+    static final int THREADS = 12;
+    static final int PER_THREAD = Workers.repetitions(200_000);
 
     @Test
     void glibcModeUsesSectionsOnEveryThreadKind() throws Exception {
@@ -93,11 +93,16 @@ class PerCpuCounterTest {
     }
 
     static void hammer(PerCpuCounter counter, ThreadFactory factory) throws InterruptedException {
+        hammer(counter::increment, factory);
+    }
+
+    /** {@link #THREADS} threads from {@code factory}, each running {@code update} {@link #PER_THREAD} times. */
+    static void hammer(Runnable update, ThreadFactory factory) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             threads.add(factory.newThread(() -> {
                 for (int i = 0; i < PER_THREAD; i++) {
-                    counter.increment();
+                    update.run();
                 }
             }));
         }

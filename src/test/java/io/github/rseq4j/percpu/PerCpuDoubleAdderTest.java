@@ -13,8 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadFactory;
 import org.junit.jupiter.api.Test;
@@ -25,8 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class PerCpuDoubleAdderTest {
 
-    private static final int THREADS = 12;
-    private static final int PER_THREAD = Workers.repetitions(100_000);
+    private static final int THREADS = PerCpuCounterTest.THREADS;
+    private static final int PER_THREAD = PerCpuCounterTest.PER_THREAD;
     private static final double QUARTER = 0.25;
 
     @Test
@@ -85,19 +83,8 @@ class PerCpuDoubleAdderTest {
         }
     }
 
-    static void hammer(PerCpuDoubleAdder adder, ThreadFactory factory) throws InterruptedException {
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            threads.add(factory.newThread(() -> {
-                for (int i = 0; i < PER_THREAD; i++) {
-                    adder.add(QUARTER);
-                }
-            }));
-        }
-        threads.forEach(Thread::start);
-        for (Thread thread : threads) {
-            thread.join();
-        }
+    private static void hammer(PerCpuDoubleAdder adder, ThreadFactory factory) throws InterruptedException {
+        PerCpuCounterTest.hammer(() -> adder.add(QUARTER), factory);
     }
 
     @Test
