@@ -1,6 +1,9 @@
 package io.github.rseq4j;
 
-import java.util.Arrays;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Objects;
 
 /**
  * A histogram of non-negative {@code long} values recorded from any number of threads, each {@link #record} one
@@ -12,12 +15,31 @@ import java.util.Arrays;
  * {@code d} significant digits. A bucket's width is then at most {@code 10^-d} of any value in it, so every
  * value a query returns (a bucket's highest value) is within that relative error of a recorded value.
  *
+ * <p>This is HdrHistogram's bucket scheme with a lowest discernible value of 1 ({@code unitMagnitude} 0): for the
+ * same significant digits its {@code subBucketCount} is {@code 2^m}, and bucket {@code i} here is index {@code i}
+ * of its counts array. So {@link Snapshot#toHdrCompressed()} and {@link Snapshot#appendLogLine} write the counts
+ * unchanged in HdrHistogram's V2 compressed encoding and interval log, which HdrHistogram's
+ * {@code Histogram.decodeFromCompressedByteBuffer} and {@code HistogramLogReader} read back exactly.
+ *
  * <p>{@link #snapshotThenReset()} starts a new interval: every recorded value lands in exactly one snapshot
  * (one racing with the call lands in this one or the next). {@link #snapshot()} reads without resetting.
- * Neither is atomic across buckets while threads record, as with any per-CPU sum. Memory: 8 bytes per bucket
- * per slot ({@link #nativeBytes()}); index by {@link PerCpuIndexing#MM_CID} to hold fewer slots.
+ * Neither is atomic across buckets while threads record, as with any per-CPU sum. A reporter that runs every
+ * second passes its previous snapshot back to {@link #snapshotThenReset(Snapshot)}, which refills it and
+ * allocates nothing.
+ *
+ * <p>Counts saturate: a bucket's count in one interval, and every total, stops at {@link Long#MAX_VALUE} instead
+ * of wrapping. {@link #recordValues} with a count above {@value #LARGE_COUNT} checks the bucket's total under a
+ * lock and adds only what fits; smaller counts take the lock-free path, and a snapshot reads a bucket that went
+ * past {@code Long.MAX_VALUE} on it as {@code Long.MAX_VALUE}. (Only more than 2^48 lock-free calls into one bucket
+ * in one interval, months of nothing else, could wrap past 2^64 unseen.)
+ *
+ * <p>Memory: 8 bytes per bucket per slot ({@link #nativeBytes()}); index by {@link PerCpuIndexing#MM_CID} to hold
+ * fewer slots.
  */
 public final class PerCpuHistogram {
+
+    /** Above this, {@link #recordValues} adds under the lock, so that a bucket saturates (see the class comment). */
+    static final long LARGE_COUNT = 1L << 16;
 
     private static final double LOG2_10 = Math.log(10) / Math.log(2);
 
@@ -26,9 +48,16 @@ public final class PerCpuHistogram {
     /** Mantissa bits: values below {@code 2^mantissaBits} are exact. */
     private final int mantissaBits;
     private final PerCpuLongArray counts;
+    /** When the current interval began (ms since the epoch); written under {@link #counts}' lock, read volatile. */
+    private volatile long intervalStartMillis = System.currentTimeMillis();
 
     /**
      * A histogram of values in {@code [0, highestTrackableValue]} with {@code significantDigits}, by cpu_id.
+     *
+     * <p>Its native memory ({@link #nativeBytes()}: 8 bytes per bucket per slot) is allocated as direct memory and
+     * counts against {@code -XX:MaxDirectMemorySize}; past that limit the constructor throws
+     * {@link OutOfMemoryError} ("Cannot reserve ... bytes of direct buffer memory"). The garbage collector frees it
+     * with the histogram.
      *
      * @param highestTrackableValue largest value {@link #record} accepts
      * @param significantDigits     {@code d}: every answer is within {@code 10^-d} of a recorded value
@@ -39,13 +68,15 @@ public final class PerCpuHistogram {
     }
 
     /**
-     * As above, indexed by {@code indexing} (or its cpu_id fallback).
+     * As above, indexed by {@code indexing} (or its cpu_id fallback). Its native memory counts against
+     * {@code -XX:MaxDirectMemorySize}, as {@link #PerCpuHistogram(long, int)} says.
      *
      * @param highestTrackableValue largest value {@link #record} accepts
      * @param significantDigits     {@code d}: every answer is within {@code 10^-d} of a recorded value
      * @param indexing              which number of the running thread picks its slot
      * @throws IllegalArgumentException if {@code significantDigits} is not in {@code [0, 5]} or
      *                                  {@code highestTrackableValue} is below 1
+     * @throws NullPointerException     if {@code indexing} is null
      */
     public PerCpuHistogram(long highestTrackableValue, int significantDigits, PerCpuIndexing indexing) {
         if (significantDigits < 0 || significantDigits > 5) {
@@ -77,7 +108,8 @@ public final class PerCpuHistogram {
     }
 
     /**
-     * Counts {@code count} occurrences of {@code value} with one section.
+     * Counts {@code count} occurrences of {@code value} with one section; a count above {@value #LARGE_COUNT} adds
+     * under a lock, and a bucket whose interval total would pass {@link Long#MAX_VALUE} stops there (saturates).
      *
      * @param value the value
      * @param count how many times, at least 0
@@ -87,7 +119,46 @@ public final class PerCpuHistogram {
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0: " + count);
         }
-        counts.add(bucket(value), count);
+        int bucket = bucket(value);
+        if (count <= LARGE_COUNT) {
+            counts.add(bucket, count);
+        } else {
+            addSaturating(bucket, count);
+        }
+    }
+
+    /** Under the lock of {@link PerCpuLongArray#sumThenReset}, so that the interval total read stays this one's. */
+    private void addSaturating(int bucket, long count) {
+        synchronized (counts) {
+            long total = counts.sum(bucket);
+            long room = total < 0 ? 0 : Long.MAX_VALUE - total;
+            counts.add(bucket, Math.min(count, room));
+        }
+    }
+
+    /**
+     * Counts {@code value}, and when it exceeds {@code expectedInterval}, the values a sampler with that interval
+     * would have seen while this one was stalled: {@code value - expectedInterval}, {@code value -
+     * 2*expectedInterval}, ..., down to {@code expectedInterval} (HdrHistogram's correction for coordinated
+     * omission, {@code recordValueWithExpectedInterval}, with the same counts). One section per bucket touched.
+     *
+     * @param value            the value
+     * @param expectedInterval the interval between samples; 0 or less records {@code value} alone
+     * @throws IllegalArgumentException as {@link #record}
+     */
+    public void recordValueWithExpectedInterval(long value, long expectedInterval) {
+        record(value);
+        if (expectedInterval <= 0) {
+            return;
+        }
+        // The missing values form a descending run with step expectedInterval; count each bucket's share at once.
+        for (long missing = value - expectedInterval; missing >= expectedInterval;) {
+            int bucket = bucketOf(missing, mantissaBits);
+            long floor = Math.max(lowestValueIn(bucket), expectedInterval);
+            long inBucket = (missing - floor) / expectedInterval + 1;
+            counts.add(bucket, inBucket);
+            missing -= inBucket * expectedInterval;
+        }
     }
 
     private int bucket(long value) {
@@ -98,12 +169,15 @@ public final class PerCpuHistogram {
     }
 
     /**
-     * The counts recorded since the last {@link #snapshotThenReset()}, without resetting.
+     * The counts recorded since the last {@link #snapshotThenReset()}, without resetting; the interval is from
+     * then to now.
      *
      * @return a new snapshot
      */
     public Snapshot snapshot() {
-        return new Snapshot(counts.sums());
+        Snapshot snapshot = new Snapshot();
+        counts.sums(snapshot.bucketCounts);
+        return snapshot.completed(intervalStartMillis, System.currentTimeMillis());
     }
 
     /**
@@ -112,7 +186,30 @@ public final class PerCpuHistogram {
      * @return a new snapshot of the interval that ends here
      */
     public Snapshot snapshotThenReset() {
-        return new Snapshot(counts.sumThenReset());
+        return snapshotThenReset(new Snapshot());
+    }
+
+    /**
+     * {@link #snapshotThenReset()} into {@code reuse}, which is overwritten and returned: nothing is allocated, so a
+     * reporter can call it every second without garbage. {@code reuse} must not be read by another thread meanwhile.
+     *
+     * @param reuse a snapshot of this histogram, from any of its snapshot methods
+     * @return {@code reuse}, now holding the interval that ends here
+     * @throws NullPointerException     if {@code reuse} is null
+     * @throws IllegalArgumentException if {@code reuse} belongs to another histogram
+     */
+    public Snapshot snapshotThenReset(Snapshot reuse) {
+        Objects.requireNonNull(reuse, "reuse");
+        if (reuse.histogram() != this) {
+            throw new IllegalArgumentException("the snapshot to reuse belongs to another histogram");
+        }
+        synchronized (counts) {
+            long start = intervalStartMillis;
+            long end = System.currentTimeMillis();
+            counts.sumThenReset(reuse.bucketCounts);
+            intervalStartMillis = end;
+            return reuse.completed(start, end);
+        }
     }
 
     /**
@@ -152,6 +249,20 @@ public final class PerCpuHistogram {
     }
 
     /**
+     * Writes the header of an HdrHistogram interval log (.hlog): the format version, the start time, a base time
+     * equal to it (so that {@link Snapshot#appendLogLine} writes times relative to it), and the column legend.
+     * HdrHistogram's {@code HistogramLogReader} reads what follows.
+     *
+     * @param out             where to write, e.g. a {@code PrintStream} or {@code Writer}
+     * @param startTimeMillis the log's start and base time, ms since the epoch
+     * @throws IOException          as {@code out} throws it
+     * @throws NullPointerException if {@code out} is null
+     */
+    public static void appendLogHeader(Appendable out, long startTimeMillis) throws IOException {
+        HdrFormat.appendLogHeader(Objects.requireNonNull(out, "out"), startTimeMillis);
+    }
+
+    /**
      * Bytes of native memory this histogram holds.
      *
      * @return 8 bytes per bucket per slot, rounded up to lines
@@ -165,8 +276,10 @@ public final class PerCpuHistogram {
      *
      * @param bucket a bucket number in {@code [0, buckets())}
      * @return its lowest value
+     * @throws IndexOutOfBoundsException if {@code bucket} is not in {@code [0, buckets())}
      */
     public long lowestValueIn(int bucket) {
+        Objects.checkIndex(bucket, counts.length());
         int half = 1 << (mantissaBits - 1);
         if (bucket < 2 * half) {
             return bucket;
@@ -180,19 +293,48 @@ public final class PerCpuHistogram {
      *
      * @param bucket a bucket number in {@code [0, buckets())}
      * @return its highest value
+     * @throws IndexOutOfBoundsException if {@code bucket} is not in {@code [0, buckets())}
      */
     public long highestValueIn(int bucket) {
+        Objects.checkIndex(bucket, counts.length());
         return bucket + 1 < counts.length() ? lowestValueIn(bucket + 1) - 1 : highestTrackableValue;
     }
 
-    /** Bucket counts of one interval, and what they say. Immutable. */
+    /**
+     * Bucket counts of one interval, its start and end time, and what they say. A snapshot changes only when it is
+     * passed to {@link #snapshotThenReset(Snapshot)}; otherwise it is immutable.
+     */
     public final class Snapshot {
-        private final long[] bucketCounts;
-        private final long count;
+        /** One count per bucket; each at most {@code Long.MAX_VALUE} once {@link #completed} ran. */
+        private final long[] bucketCounts = new long[counts.length()];
+        private long count;
+        private long startTimeMillis;
+        private long endTimeMillis;
 
-        private Snapshot(long[] bucketCounts) {
-            this.bucketCounts = bucketCounts;
-            this.count = Arrays.stream(bucketCounts).sum();
+        private Snapshot() {}
+
+        /** Saturates counts that went past {@code Long.MAX_VALUE}, totals them, and stamps the interval. */
+        private Snapshot completed(long start, long end) {
+            long total = 0;
+            for (int i = 0; i < bucketCounts.length; i++) {
+                if (bucketCounts[i] < 0) {
+                    bucketCounts[i] = Long.MAX_VALUE;
+                }
+                total = saturatedAdd(total, bucketCounts[i]);
+            }
+            count = total;
+            startTimeMillis = start;
+            endTimeMillis = end;
+            return this;
+        }
+
+        private static long saturatedAdd(long a, long b) {
+            long sum = a + b;
+            return sum < 0 ? Long.MAX_VALUE : sum; // both are non-negative
+        }
+
+        private PerCpuHistogram histogram() {
+            return PerCpuHistogram.this;
         }
 
         /**
@@ -205,12 +347,41 @@ public final class PerCpuHistogram {
         }
 
         /**
+         * The count of one bucket, without copying the array.
+         *
+         * @param bucket a bucket number in {@code [0, buckets())}
+         * @return its count, at most {@code Long.MAX_VALUE}
+         * @throws IndexOutOfBoundsException if {@code bucket} is not in {@code [0, buckets())}
+         */
+        public long bucketCount(int bucket) {
+            return bucketCounts[Objects.checkIndex(bucket, bucketCounts.length)];
+        }
+
+        /**
          * Values recorded.
          *
-         * @return the sum of the bucket counts
+         * @return the sum of the bucket counts, saturated at {@code Long.MAX_VALUE}
          */
         public long count() {
             return count;
+        }
+
+        /**
+         * When the interval began: the previous {@link #snapshotThenReset()}, or the histogram's construction.
+         *
+         * @return milliseconds since the epoch
+         */
+        public long startTimeMillis() {
+            return startTimeMillis;
+        }
+
+        /**
+         * When the interval ended: when this snapshot was taken.
+         *
+         * @return milliseconds since the epoch
+         */
+        public long endTimeMillis() {
+            return endTimeMillis;
         }
 
         /**
@@ -225,15 +396,24 @@ public final class PerCpuHistogram {
             if (!(percentile >= 0 && percentile <= 100)) {
                 throw new IllegalArgumentException("percentile must be in [0, 100]: " + percentile);
             }
-            long rank = Math.max(1, (long) Math.ceil(percentile / 100 * count));
+            int bucket = bucketAtRank(rank(percentile));
+            return bucket < 0 ? 0 : highestValueIn(bucket);
+        }
+
+        private long rank(double percentile) {
+            return Math.max(1, (long) Math.ceil(percentile / 100 * count));
+        }
+
+        /** The first bucket at which the running total reaches {@code rank}, or -1. */
+        private int bucketAtRank(long rank) {
             long seen = 0;
             for (int i = 0; i < bucketCounts.length; i++) {
-                seen += bucketCounts[i];
+                seen = saturatedAdd(seen, bucketCounts[i]);
                 if (seen >= rank) {
-                    return highestValueIn(i);
+                    return i;
                 }
             }
-            return 0;
+            return -1;
         }
 
         /**
@@ -251,6 +431,21 @@ public final class PerCpuHistogram {
         }
 
         /**
+         * The lowest recorded value, as its bucket's lowest value.
+         *
+         * @return that value; 0 when empty
+         */
+        public long min() {
+            int bucket = bucketAtRank(1);
+            return bucket < 0 ? 0 : lowestValueIn(bucket);
+        }
+
+        /** The value each count in {@code bucket} stands for: the bucket's middle. */
+        private double middleOf(int bucket) {
+            return (lowestValueIn(bucket) + (double) highestValueIn(bucket)) / 2;
+        }
+
+        /**
          * The mean, taking each value as its bucket's middle.
          *
          * @return the mean; NaN when empty
@@ -259,10 +454,127 @@ public final class PerCpuHistogram {
             double total = 0;
             for (int i = 0; i < bucketCounts.length; i++) {
                 if (bucketCounts[i] != 0) {
-                    total += bucketCounts[i] * ((lowestValueIn(i) + (double) highestValueIn(i)) / 2);
+                    total += bucketCounts[i] * middleOf(i);
                 }
             }
             return total / count;
+        }
+
+        /**
+         * The population standard deviation, taking each value as its bucket's middle (as {@link #mean()}).
+         *
+         * @return the standard deviation; NaN when empty
+         */
+        public double stdDeviation() {
+            double mean = mean();
+            double total = 0;
+            for (int i = 0; i < bucketCounts.length; i++) {
+                if (bucketCounts[i] != 0) {
+                    double deviation = middleOf(i) - mean;
+                    total += deviation * deviation * bucketCounts[i];
+                }
+            }
+            return Math.sqrt(total / count);
+        }
+
+        /**
+         * A new snapshot with the counts of both (saturated at {@code Long.MAX_VALUE}), from the earlier start to the
+         * later end: how intervals, or the histograms of several processes, are combined.
+         *
+         * @param other a snapshot of a histogram with the same highest trackable value and significant digits
+         * @return the sum, a snapshot of this one's histogram
+         * @throws NullPointerException     if {@code other} is null
+         * @throws IllegalArgumentException if {@code other}'s histogram has another bucket layout
+         */
+        public Snapshot add(Snapshot other) {
+            PerCpuHistogram theirs = Objects.requireNonNull(other, "other").histogram();
+            if (theirs.highestTrackableValue != highestTrackableValue || theirs.significantDigits != significantDigits) {
+                throw new IllegalArgumentException("cannot add a snapshot of a histogram with highest trackable value "
+                        + theirs.highestTrackableValue + " and " + theirs.significantDigits + " digits to one with "
+                        + highestTrackableValue + " and " + significantDigits);
+            }
+            Snapshot sum = new Snapshot();
+            for (int i = 0; i < bucketCounts.length; i++) {
+                sum.bucketCounts[i] = saturatedAdd(bucketCounts[i], other.bucketCounts[i]);
+            }
+            return sum.completed(Math.min(startTimeMillis, other.startTimeMillis),
+                    Math.max(endTimeMillis, other.endTimeMillis));
+        }
+
+        /**
+         * The counts in HdrHistogram's V2 compressed encoding (as its {@code encodeIntoCompressedByteBuffer}
+         * writes): {@code Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(bytes), 0)} gives a histogram with
+         * every count at its value, a lowest discernible value of 1, this histogram's significant digits and
+         * highest trackable value (at least 2, HdrHistogram's minimum). Timestamps are not part of the encoding.
+         *
+         * @return a new array
+         */
+        public byte[] toHdrCompressed() {
+            return HdrFormat.compressed(bucketCounts, significantDigits, highestTrackableValue);
+        }
+
+        /**
+         * Writes this interval as a line of HdrHistogram's interval log (.hlog): its start in seconds after
+         * {@code baseTimeMillis}, its length in seconds, its {@link #max()} (unscaled) and the base64 of
+         * {@link #toHdrCompressed()}. Write the header first with {@link PerCpuHistogram#appendLogHeader}, with the
+         * same base time.
+         *
+         * @param out            where to write
+         * @param baseTimeMillis the log's base time, ms since the epoch
+         * @throws IOException          as {@code out} throws it
+         * @throws NullPointerException if {@code out} is null
+         */
+        public void appendLogLine(Appendable out, long baseTimeMillis) throws IOException {
+            HdrFormat.appendLogLine(Objects.requireNonNull(out, "out"), baseTimeMillis, startTimeMillis, endTimeMillis,
+                    max(), toHdrCompressed());
+        }
+
+        /**
+         * Prints the percentile distribution as HdrHistogram's {@code outputPercentileDistribution} lays it out:
+         * value, percentile, running count and {@code 1/(1-percentile)}, five lines per halving of the distance
+         * to 100%, then the mean, standard deviation, max and count.
+         *
+         * @param out           where to print
+         * @param valueUnitScale values are divided by this (e.g. 1000.0 to print microseconds as milliseconds)
+         * @throws NullPointerException     if {@code out} is null
+         * @throws IllegalArgumentException if {@code valueUnitScale} is not positive and finite
+         */
+        public void outputPercentileDistribution(PrintStream out, double valueUnitScale) {
+            Objects.requireNonNull(out, "out");
+            if (!(valueUnitScale > 0 && valueUnitScale < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("valueUnitScale must be positive and finite: " + valueUnitScale);
+            }
+            out.format(Locale.US, "%12s %14s %10s %14s%n%n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+            long seen = 0;
+            int bucket = -1;
+            for (double level = 0; count > 0 && seen < count;) {
+                long rank = rank(level);
+                while (seen < rank) {
+                    seen = saturatedAdd(seen, bucketCounts[++bucket]);
+                }
+                double fraction = level / 100;
+                if (seen < count) {
+                    out.format(Locale.US, "%12.3f %1.12f %10d %14.2f%n", highestValueIn(bucket) / valueUnitScale,
+                            fraction, seen, 1 / (1 - fraction));
+                    level = nextLevel(level);
+                } else {
+                    out.format(Locale.US, "%12.3f %1.12f %10d%n", highestValueIn(bucket) / valueUnitScale, 1.0, seen);
+                }
+            }
+            out.format(Locale.US, "#[Mean    = %12.3f, StdDeviation   = %12.3f]%n", mean() / valueUnitScale,
+                    stdDeviation() / valueUnitScale);
+            out.format(Locale.US, "#[Min     = %12.3f, Max            = %12.3f]%n", min() / valueUnitScale,
+                    max() / valueUnitScale);
+            out.format(Locale.US, "#[Buckets = %12d, Total count    = %12d]%n", bucketCounts.length, count);
+        }
+
+        /**
+         * Five steps per halving of the distance to 100%: 10% apart below 50%, 5% to 75%, 2.5% to 87.5% ...; 100 once
+         * the step no longer moves the double (a huge count could otherwise never reach its last rank).
+         */
+        private static double nextLevel(double level) {
+            double next = level + 100 / (5 * Math.pow(2, Math.floor(Math.log(100 / (100 - level)) / Math.log(2)) + 1));
+            return next > level && next < 100 ? next : 100;
         }
     }
 }

@@ -52,6 +52,11 @@ public final class PerCpuLongArray {
     /**
      * An array of {@code length} zeros indexed by {@link PerCpuIndexing#CPU_ID}.
      *
+     * <p>Its native memory ({@link #nativeBytes()}: 64 bytes per slot per group of eight elements) is allocated as
+     * direct memory and counts against {@code -XX:MaxDirectMemorySize}; past that limit the constructor throws
+     * {@link OutOfMemoryError} ("Cannot reserve ... bytes of direct buffer memory"). The garbage collector frees
+     * it with the array.
+     *
      * @param length number of elements
      * @throws IllegalArgumentException if {@code length} is not positive
      */
@@ -60,11 +65,13 @@ public final class PerCpuLongArray {
     }
 
     /**
-     * An array of {@code length} zeros indexed by {@code indexing}, or by cpu_id where that is unavailable.
+     * An array of {@code length} zeros indexed by {@code indexing}, or by cpu_id where that is unavailable. Its
+     * native memory counts against {@code -XX:MaxDirectMemorySize}, as {@link #PerCpuLongArray(int)} says.
      *
      * @param length   number of elements
      * @param indexing which number of the running thread picks its slot
      * @throws IllegalArgumentException if {@code length} is not positive
+     * @throws NullPointerException     if {@code indexing} is null
      */
     public PerCpuLongArray(int length, PerCpuIndexing indexing) {
         if (length <= 0) {
@@ -164,11 +171,15 @@ public final class PerCpuLongArray {
      * @return a new array of the sums
      */
     public long[] sums() {
-        long[] sums = new long[length];
+        return sums(new long[length]);
+    }
+
+    /** {@link #sums()} into {@code into}, of at least {@link #length} elements; returns it. */
+    long[] sums(long[] into) {
         for (int i = 0; i < length; i++) {
-            sums[i] = sum(i);
+            into[i] = sum(i);
         }
-        return sums;
+        return into;
     }
 
     /**
@@ -178,12 +189,16 @@ public final class PerCpuLongArray {
      *
      * @return a new array of each element's sum since the previous snapshot (or construction)
      */
-    public synchronized long[] sumThenReset() {
-        long[] sums = new long[length];
+    public long[] sumThenReset() {
+        return sumThenReset(new long[length]);
+    }
+
+    /** {@link #sumThenReset()} into {@code into}, of at least {@link #length} elements; returns it. */
+    synchronized long[] sumThenReset(long[] into) {
         for (int i = 0; i < length; i++) {
-            sums[i] = sumThenReset(i);
+            into[i] = sumThenReset(i);
         }
-        return sums;
+        return into;
     }
 
     /**

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /** PerCpuCounter stays exact whichever path each thread takes: section, or fallback. */
 class PerCpuCounterTest {
 
-    private static final int THREADS = 12;
-    private static final int PER_THREAD = Workers.repetitions(200_000);
+    static final int THREADS = 12;
+    static final int PER_THREAD = Workers.repetitions(200_000);
 
     @Test
     void glibcModeUsesSectionsOnEveryThreadKind() throws Exception {
@@ -93,11 +93,16 @@ class PerCpuCounterTest {
     }
 
     static void hammer(PerCpuCounter counter, ThreadFactory factory) throws InterruptedException {
+        hammer(counter::increment, factory);
+    }
+
+    /** {@link #THREADS} threads from {@code factory}, each running {@code update} {@link #PER_THREAD} times. */
+    static void hammer(Runnable update, ThreadFactory factory) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             threads.add(factory.newThread(() -> {
                 for (int i = 0; i < PER_THREAD; i++) {
-                    counter.increment();
+                    update.run();
                 }
             }));
         }
@@ -139,5 +144,33 @@ class PerCpuCounterTest {
         }
         assertTrue(lowest >= 0, "sum() returned " + lowest + " while only increments ran");
         assertTrue(handed.get() > 0, "the resetter handed nothing out");
+    }
+
+    /** Issue 20: LongAdder's API: a Number, decrement, reset, and serialization as its sum. */
+    @Test
+    void behavesAsLongAdder() throws Exception {
+        PerCpuCounter counter = new PerCpuCounter();
+        Number number = counter;
+        counter.add(5_000_000_000L);
+        counter.decrement();
+        counter.decrement();
+        assertEquals(4_999_999_998L, number.longValue());
+        assertEquals((int) 4_999_999_998L, number.intValue(), "narrowed as a cast");
+        assertEquals(4_999_999_998.0, number.doubleValue());
+        assertEquals(4_999_999_998f, number.floatValue());
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(counter);
+        }
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            PerCpuCounter read = (PerCpuCounter) in.readObject();
+            assertEquals(4_999_999_998L, read.sum(), "deserialized as its sum");
+            read.increment();
+            assertEquals(4_999_999_999L, read.sum(), "a working counter");
+        }
+        counter.reset();
+        assertEquals(0, counter.sum());
+        counter.decrement();
+        assertEquals(-1, counter.sum());
     }
 }

@@ -11,6 +11,8 @@ import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.github.rseq4j.testing.ForkedJvm;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** PerCpuHistogram's answers against the exact ones and against HdrHistogram on the same data. */
@@ -115,5 +117,149 @@ class PerCpuHistogramTest {
         assertEquals(1, s.bucketCounts()[h.buckets() - 1], "the highest trackable value is in the last bucket");
         assertEquals(1_000_000, s.max());
         assertEquals(1_000_000, s.percentile(100));
+    }
+
+    /** Issue 17: bucket numbers outside [0, buckets()) are refused, not answered with made-up values. */
+    @Test
+    void bucketBoundsAreChecked() {
+        PerCpuHistogram h = new PerCpuHistogram(1_000_000, 2);
+        assertThrows(IndexOutOfBoundsException.class, () -> h.lowestValueIn(-1), "lowestValueIn(-1)");
+        assertThrows(IndexOutOfBoundsException.class, () -> h.lowestValueIn(h.buckets()), "lowestValueIn(buckets())");
+        assertThrows(IndexOutOfBoundsException.class, () -> h.highestValueIn(Integer.MAX_VALUE),
+                "highestValueIn(MAX_VALUE)");
+        assertThrows(IndexOutOfBoundsException.class, () -> h.highestValueIn(-1), "highestValueIn(-1)");
+        assertEquals(1_000_000, h.highestValueIn(h.buckets() - 1));
+    }
+
+    /** Issue 17: counts saturate at Long.MAX_VALUE instead of wrapping to negative totals. */
+    @Test
+    void countsSaturateInsteadOfWrapping() {
+        PerCpuHistogram h = new PerCpuHistogram(1_000_000, 2);
+        h.recordValues(5, Long.MAX_VALUE);
+        h.recordValues(5, Long.MAX_VALUE);
+        h.recordValues(5, Long.MAX_VALUE);
+        PerCpuHistogram.Snapshot s = h.snapshot();
+        assertEquals(Long.MAX_VALUE, s.count(), "count after three recordValues(5, MAX_VALUE)");
+        assertEquals(5, s.percentile(50), "median");
+        h.record(7);
+        assertEquals(Long.MAX_VALUE, h.snapshot().count(), "a total beyond MAX_VALUE saturates");
+        assertEquals(Long.MAX_VALUE, h.snapshotThenReset().bucketCounts()[5]);
+        assertEquals(0, h.snapshot().count(), "the next interval starts from zero");
+    }
+
+    /** A reporter's loop: snapshotThenReset(reuse) allocates nothing, measured by the JVM's per-thread counter. */
+    @Test
+    void reusedSnapshotAllocatesNothing() {
+        PerCpuHistogram h = new PerCpuHistogram(1_000_000, 2);
+        AllocationCounter threads = AllocationCounter.create();
+        PerCpuHistogram.Snapshot reuse = h.snapshotThenReset();
+        int calls = 2_000;
+        int rounds = 5; // the first ones warm up: class loading and compilation allocate
+        long total = 0;
+        for (int round = 0; round < rounds; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < calls; i++) {
+                h.record(i);
+                total += h.snapshotThenReset(reuse).count();
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            if (round == rounds - 1) {
+                assertTrue(allocated < calls, allocated + " bytes allocated by " + calls + " reused snapshots");
+            }
+        }
+        assertEquals((long) rounds * calls, total, "each interval held its one value");
+        PerCpuHistogram other = new PerCpuHistogram(HIGHEST, 3);
+        assertThrows(IllegalArgumentException.class, () -> other.snapshotThenReset(reuse), "another histogram's");
+        assertThrows(NullPointerException.class, () -> h.snapshotThenReset(null));
+        h.record(42);
+        PerCpuHistogram.Snapshot kept = h.snapshot();
+        assertEquals(1, h.snapshotThenReset(kept).count(), "a snapshot() may be reused too");
+        assertThrows(IndexOutOfBoundsException.class, () -> kept.bucketCount(h.buckets()));
+        assertThrows(IndexOutOfBoundsException.class, () -> kept.bucketCount(-1));
+    }
+
+    /**
+     * ThreadMXBean's {@code getCurrentThreadAllocatedBytes()}, reached reflectively: the tests compile inside the
+     * module, which does not read java.management, and run on the class path. One handle, no boxing per reading.
+     */
+    private record AllocationCounter(Object bean, java.lang.invoke.MethodHandle allocated) {
+        static AllocationCounter create() {
+            try {
+                Object bean = Class.forName("java.lang.management.ManagementFactory")
+                        .getMethod("getThreadMXBean").invoke(null);
+                Class<?> type = Class.forName("com.sun.management.ThreadMXBean");
+                boolean measured = (boolean) type.getMethod("isThreadAllocatedMemorySupported").invoke(bean)
+                        && (boolean) type.getMethod("isThreadAllocatedMemoryEnabled").invoke(bean);
+                Assumptions.assumeTrue(measured, "the JVM measures per-thread allocation");
+                return new AllocationCounter(bean, java.lang.invoke.MethodHandles.publicLookup()
+                        .findVirtual(type, "getCurrentThreadAllocatedBytes", java.lang.invoke.MethodType.methodType(long.class))
+                        .asType(java.lang.invoke.MethodType.methodType(long.class, Object.class)));
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        long getCurrentThreadAllocatedBytes() {
+            try {
+                return (long) allocated.invokeExact(bean);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        }
+    }
+
+    @Test
+    void percentileDistributionPrintsEveryLevelToTheMax() {
+        PerCpuHistogram h = new PerCpuHistogram(HIGHEST, 2);
+        for (long v : data(10_000, 3)) {
+            h.record(v);
+        }
+        PerCpuHistogram.Snapshot s = h.snapshot();
+        String text = print(s, 1000.0);
+        String[] lines = text.split("\n");
+        assertTrue(lines[0].contains("Value") && lines[0].contains("Percentile"), text);
+        String last = lines[lines.length - 4].trim();
+        assertTrue(last.endsWith("1.000000000000      10000"), "the last level is 100% of the count:\n" + text);
+        assertEquals(s.max() / 1000.0, Double.parseDouble(last.split(" +")[0]), 0.001, text);
+        assertTrue(text.contains(String.format(java.util.Locale.US, "StdDeviation   = %12.3f", s.stdDeviation() / 1000)));
+        assertTrue(lines.length > 30 && lines.length < 200, lines.length + " lines");
+        // A saturated count (2^63 - 1) must not keep halving towards 100% forever.
+        PerCpuHistogram huge = new PerCpuHistogram(100, 2);
+        huge.recordValues(1, Long.MAX_VALUE);
+        huge.recordValues(2, 1);
+        assertTrue(print(huge.snapshot(), 1).contains("Total count    = 9223372036854775807"));
+        assertTrue(print(new PerCpuHistogram(100, 2).snapshot(), 1).contains("Total count    =            0"));
+        assertThrows(IllegalArgumentException.class, () -> s.outputPercentileDistribution(System.out, 0));
+        assertThrows(IllegalArgumentException.class, () -> s.outputPercentileDistribution(System.out, Double.NaN));
+        assertThrows(NullPointerException.class, () -> s.outputPercentileDistribution(null, 1));
+    }
+
+    private static String print(PerCpuHistogram.Snapshot s, double scale) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        s.outputPercentileDistribution(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), scale);
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Issue 17: the native memory counts against -XX:MaxDirectMemorySize, as each constructor's javadoc says. */
+    @Test
+    void nativeMemoryCountsAgainstMaxDirectMemorySize() {
+        ForkedJvm.Result result = ForkedJvm.run(DirectMemoryLimit.class, java.util.Map.of(),
+                java.util.List.of("-XX:MaxDirectMemorySize=512k"));
+        assertEquals(0, result.exitCode(), result::describe);
+    }
+
+    public static final class DirectMemoryLimit {
+        public static void main(String[] args) {
+            try {
+                new PerCpuHistogram(HIGHEST, 3);
+                System.out.println("FAIL: no OutOfMemoryError");
+                System.exit(1);
+            } catch (OutOfMemoryError expected) {
+                if (!String.valueOf(expected.getMessage()).contains("direct buffer memory")) {
+                    System.out.println("FAIL: " + expected);
+                    System.exit(1);
+                }
+            }
+        }
     }
 }
