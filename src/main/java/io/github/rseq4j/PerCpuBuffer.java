@@ -422,7 +422,9 @@ public final class PerCpuBuffer {
      * instead of showing whatever is pushed there later. Copy out what must outlive the call.
      *
      * <p>A record is removed only after its call returns: if {@code action} throws, the drain stops, and that
-     * record and every record not yet handed over stay in the buffer; the exception propagates.
+     * record and every record not yet handed over stay in the buffer; the exception propagates. The same holds,
+     * with an {@code IllegalStateException}, when {@code action} pushed to or popped from this buffer's slot
+     * being drained.
      *
      * <p>Only while no other thread uses the buffer: it writes CPU counts with plain stores, so a concurrent
      * push or pop could lose or duplicate records. This precondition is not checked.
@@ -430,16 +432,22 @@ public final class PerCpuBuffer {
      * @param action receives each record
      * @return how many records were removed
      * @throws NullPointerException if {@code action} is null (then nothing is removed)
+     * @throws IllegalStateException if {@code action} changed the slot being drained
      */
     public long drain(Consumer<MemorySegment> action) {
         Objects.requireNonNull(action, "action");
         long drained = 0;
         for (int slot = 0; slot <= slots; slot++) {
             synchronized (monitors[slot]) {
-                for (long n = get(count(slot)); n > 0; n--, drained++) {
+                for (long n; (n = get(count(slot))) > 0; drained++) {
                     try (Arena call = Arena.ofConfined()) {
                         action.accept(records.asSlice(recordOffset(slot, n - 1), recordBytes)
                                 .reinterpret(call, null).asReadOnly());
+                    }
+                    if (get(count(slot)) != n) {
+                        throw new IllegalStateException("the drain's action pushed to or popped from this buffer; "
+                                + "the record it was handed stays in the buffer. Collect records during the drain "
+                                + "and use the buffer after it");
                     }
                     set(count(slot), n - 1);
                 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuList;
+import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.testing.ForkedJvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -85,6 +86,21 @@ class ListAndBufferMisuseTest {
             }
         }));
         assertEquals(total - 1, buffer.size(), "only the record whose call returned was taken");
+    }
+
+    /** Pinned, so that the action's push lands on the slot being drained. */
+    @Test
+    void bufferDrainRefusesAnActionThatPushesToTheDrainedSlot() {
+        PerCpuBuffer buffer = new PerCpuBuffer(4);
+        Affinity.runPinned(Affinity.allowed().nextSetBit(0), () -> {
+            assertTrue(buffer.push(1));
+            IllegalStateException reentered = assertThrows(IllegalStateException.class,
+                    () -> buffer.drain(r -> buffer.push(2)));
+            assertTrue(reentered.getMessage().contains("stays in the buffer"), reentered.getMessage());
+            List<Long> values = new ArrayList<>();
+            buffer.drain(r -> values.add(r.get(ValueLayout.JAVA_LONG, 0)));
+            assertEquals(List.of(1L, 2L), values.stream().sorted().toList(), "both records kept");
+        });
     }
 
     @Test
