@@ -367,6 +367,7 @@ public final class PerCpuBuffer {
      *                                       sections run
      */
     public boolean popAny(MemorySegment dst) {
+        requireAccessible(dst); // before the thread is moved to other CPUs for nothing
         return popRecord(dst, this::popAnyInto);
     }
 
