@@ -106,6 +106,7 @@ public final class PerCpuBuffer {
      *
      * @param capacityPerCpu records each slot (and the shared slot) holds, positive
      * @param indexing       which number of the running thread picks its slot
+     * @throws NullPointerException if {@code indexing} is null
      * @throws IllegalArgumentException if {@code capacityPerCpu} is not positive
      * @throws OutOfMemoryError if the buffer's {@link #nativeBytes()} would pass {@code -XX:MaxDirectMemorySize}
      *                          (see <a href="#memory">Native memory</a>)
@@ -136,6 +137,7 @@ public final class PerCpuBuffer {
      * @param capacityPerCpu records each slot (and the shared slot) holds, positive
      * @param recordBytes    bytes of one record, positive
      * @param indexing       which number of the running thread picks its slot
+     * @throws NullPointerException if {@code indexing} is null
      * @throws IllegalArgumentException if either number is not positive, or {@code recordBytes} is above
      *                                  {@link #MAX_RECORD_BYTES}
      * @throws ArithmeticException if the slot size overflows a {@code long}

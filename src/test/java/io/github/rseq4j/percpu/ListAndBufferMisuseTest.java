@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuList;
+import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.testing.ForkedJvm;
 import java.lang.foreign.Arena;
@@ -167,6 +168,13 @@ class ListAndBufferMisuseTest {
     }
 
     @Test
+    void nullIndexingIsRefused() {
+        assertThrows(NullPointerException.class, () -> new PerCpuList(null));
+        assertThrows(NullPointerException.class, () -> new PerCpuBuffer(1, null));
+        assertThrows(NullPointerException.class, () -> new PerCpuBuffer(1, 16, null));
+    }
+
+    @Test
     void nullAndUnfitRecordsAreRefused() {
         PerCpuBuffer buffer = new PerCpuBuffer(4, RECORD);
         assertThrows(NullPointerException.class, () -> buffer.push(null));
@@ -208,32 +216,37 @@ class ListAndBufferMisuseTest {
                         AtomicLong moved = new AtomicLong();
             ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
             List<Thread> workers = new ArrayList<>();
+            CountDownLatch running = new CountDownLatch(2);
             for (int t = 0; t < 2; t++) {
                 int worker = t;
                 workers.add(Thread.ofPlatform().start(() -> {
                     MemorySegment record = block.asSlice(worker * 4096L, RECORD);
                     MemorySegment out = block.asSlice(8192 + worker * 4096L, RECORD);
-                    for (;;) {
-                        try {
+                    // Registered, so that where rseq4j owns rseq the copies run in sections too.
+                    try (var _ = RseqThread.register()) {
+                        for (int i = 0;; i++) {
+                            if (i == 100) {
+                                running.countDown();
+                            }
                             if (buffer.push(record)) {
                                 moved.incrementAndGet();
                             }
                             if (buffer.pop(out)) {
                                 moved.decrementAndGet();
                             }
-                        } catch (IllegalStateException expected) {
-                            if (block.scope().isAlive()) { // thrown for another reason than the close
-                                unexpected.add(expected);
-                            }
-                            return;
-                        } catch (Throwable other) {
-                            unexpected.add(other);
-                            return;
                         }
+                    } catch (IllegalStateException expected) {
+                        if (block.scope().isAlive()) { // thrown for another reason than the close
+                            unexpected.add(expected);
+                        }
+                    } catch (Throwable other) {
+                        unexpected.add(other);
+                    } finally {
+                        running.countDown(); // at most twice a worker; the count only has to reach 0
                     }
                 }));
             }
-            Thread.sleep(2);
+            running.await(); // both workers are pushing and popping
             for (;;) {
                 try {
                     arena.close();
