@@ -13,6 +13,9 @@ import io.github.rseq4j.testing.ForkedJvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A careless user of {@link PerCpuList} and {@link PerCpuBuffer}: null and throwing consumers, records from
@@ -201,15 +205,20 @@ class ListAndBufferMisuseTest {
 
     /**
      * Pushes and pops on records of a shared arena that another thread closes meanwhile: each call moves a
-     * whole record or throws IllegalStateException, the JVM never reads or writes freed memory (a 1 MiB arena
-     * is unmapped when closed, so a copy after the close would crash), and every record taken out was whole.
+     * whole record or throws IllegalStateException, the JVM never touches the records after the close (they lie
+     * in a file mapping that the close unmaps, so a copy after it would crash the JVM), and every record taken
+     * out was whole.
      */
     @Test
-    void sharedArenaClosedWhilePushesRun() throws InterruptedException {
+    void sharedArenaClosedWhilePushesRun(@TempDir Path dir) throws Exception {
         PerCpuBuffer buffer = new PerCpuBuffer(1024, RECORD);
-        for (int round = 0; round < 20; round++) {
+        for (int round = 0; round < 10; round++) {
             Arena arena = Arena.ofShared();
-            MemorySegment block = arena.allocate(1 << 20, 64);
+            MemorySegment block;
+            try (FileChannel file = FileChannel.open(dir.resolve("records-" + round), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                block = file.map(FileChannel.MapMode.READ_WRITE, 0, 1 << 16, arena);
+            }
             for (long i = 0; i < block.byteSize() / Long.BYTES; i++) {
                 block.setAtIndex(ValueLayout.JAVA_LONG, i, 0x5eed_0000_0000L + round);
             }
