@@ -290,8 +290,8 @@ public final class PerCpuBuffer {
                 return NOT_DONE;
             }
             long top = record(cpu, push ? n : n - 1);
-            int rc = push ? PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, top, other, recordBytes, n + 1, cpu, area)
-                    : PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, other, top, recordBytes, n - 1, cpu, area);
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, other, top, !push, recordBytes,
+                    push ? n + 1 : n - 1, cpu, area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
                 return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
             }

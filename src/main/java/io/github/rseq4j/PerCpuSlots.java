@@ -244,31 +244,27 @@ final class PerCpuSlots {
     }
 
     /**
-     * cmpeqv-trymemcpy-storev copying {@code len} bytes from {@code src} to the native address {@code dst}. FFM
-     * checks {@code src} as for any access (its thread and liveness; {@code WrongThreadException} or
-     * {@code IllegalStateException} before the section runs) and keeps its arena open for the call; the caller
-     * checks its size. A heap segment is read in place.
+     * cmpeqv-trymemcpy-storev copying {@code len} bytes between {@code segment} and the native {@code address}:
+     * into the segment if {@code intoSegment}, else out of it. FFM checks {@code segment} as for any access (its
+     * thread and liveness: {@code WrongThreadException} or {@code IllegalStateException} before the section runs)
+     * and keeps its arena open for the call; the caller checks its size and, when written, that it is writable.
+     * A heap segment is read or written in place.
      */
-    static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, long dst, MemorySegment src,
-            long len, long newv, int cpu, long area) {
-        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? TRYMEMCPY_FROM_SEGMENT : ByMmCid.TRYMEMCPY_FROM_SEGMENT;
+    static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, MemorySegment segment, long address,
+            boolean intoSegment, long len, long newv, int cpu, long area) {
+        boolean byCpu = indexing == PerCpuIndexing.CPU_ID;
         try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu)
-                    : (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu, area);
-        } catch (RuntimeException | Error ffmRefused) {
-            throw ffmRefused;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** As above, copying from the native address {@code src} into the segment {@code dst}, checked alike. */
-    static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, MemorySegment dst, long src,
-            long len, long newv, int cpu, long area) {
-        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? TRYMEMCPY_TO_SEGMENT : ByMmCid.TRYMEMCPY_TO_SEGMENT;
-        try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu)
-                    : (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu, area);
+            // A call site per direction, each choosing between two constant handles: C2 of JDK 25.0.3 crashed
+            // (final_graph_reshaping_walk, compiling PerCpuBuffer.copySection) on one call site choosing among all
+            // four heap-access downcalls, one direction's permuted to the other's parameter order.
+            if (intoSegment) {
+                MethodHandle handle = byCpu ? TRYMEMCPY_TO_SEGMENT : ByMmCid.TRYMEMCPY_TO_SEGMENT;
+                return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, segment, address, len, newv, cpu)
+                        : (int) handle.invokeExact(v, expect, segment, address, len, newv, cpu, area);
+            }
+            MethodHandle handle = byCpu ? TRYMEMCPY_FROM_SEGMENT : ByMmCid.TRYMEMCPY_FROM_SEGMENT;
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, address, segment, len, newv, cpu)
+                    : (int) handle.invokeExact(v, expect, address, segment, len, newv, cpu, area);
         } catch (RuntimeException | Error ffmRefused) {
             throw ffmRefused;
         } catch (Throwable t) {

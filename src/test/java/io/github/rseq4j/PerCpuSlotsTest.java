@@ -62,7 +62,7 @@ class PerCpuSlotsTest {
                     assertEquals(own ? 2 : 0, PerCpuSlots.get(v2), "cmpeqv-storev-storev with index " + index);
                     words.fill((byte) 0);
                     assertEquals(status, unlessAborted(
-                            () -> PerCpuSlots.cmpeqvTrymemcpyStorev(byCpu, v, 0, dst, src, 8, 1, index, area)));
+                            () -> PerCpuSlots.cmpeqvTrymemcpyStorev(byCpu, v, 0, src, dst, false, 8, 1, index, area)));
                     assertEquals(own ? PerCpuSlots.get(src.address()) : 0, PerCpuSlots.get(dst),
                             "cmpeqv-trymemcpy-storev with index " + index);
                 }
