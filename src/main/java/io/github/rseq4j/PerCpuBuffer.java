@@ -8,11 +8,14 @@ import static io.github.rseq4j.PerCpuSlots.set;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.ref.Reference;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
-import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 
 /**
  * A bounded LIFO buffer of fixed-size records per CPU, filled and emptied by rseq sections (librseq's
@@ -49,6 +52,14 @@ import java.util.function.LongPredicate;
  * the section, so its length bounds how long the thread delays safepoints (and so every thread's GC) per
  * attempt, and how likely a preemption is to abort the attempt. Unbounded, a 16 MiB record took 7.6 s against
  * one competing thread on its CPU and a 64 MiB record never committed.
+ *
+ * <h2 id="memory">Native memory</h2>
+ * Counts and records live in native memory that the JDK allocates as direct memory, so it counts against
+ * {@code -XX:MaxDirectMemorySize} (by default the maximum heap size) like a direct {@code ByteBuffer}'s, and a
+ * constructor that would pass that limit throws {@code OutOfMemoryError} ("Cannot reserve ... bytes of direct
+ * buffer memory"). A buffer takes {@link #nativeBytes()}: about {@code (slots + 1) * (64 + capacityPerCpu *
+ * recordBytes)} bytes, where slots are the possible CPUs (or the concurrency ids with {@link PerCpuIndexing#MM_CID}),
+ * each slot rounded up to whole 64-byte lines. It is freed when the buffer becomes unreachable.
  */
 public final class PerCpuBuffer {
 
@@ -82,6 +93,8 @@ public final class PerCpuBuffer {
      *
      * @param capacityPerCpu records each CPU (and the shared slot) holds, positive
      * @throws IllegalArgumentException if {@code capacityPerCpu} is not positive
+     * @throws OutOfMemoryError if the buffer's {@link #nativeBytes()} would pass {@code -XX:MaxDirectMemorySize}
+     *                          (see <a href="#memory">Native memory</a>)
      */
     public PerCpuBuffer(int capacityPerCpu) {
         this(capacityPerCpu, Long.BYTES);
@@ -93,7 +106,10 @@ public final class PerCpuBuffer {
      *
      * @param capacityPerCpu records each slot (and the shared slot) holds, positive
      * @param indexing       which number of the running thread picks its slot
+     * @throws NullPointerException if {@code indexing} is null
      * @throws IllegalArgumentException if {@code capacityPerCpu} is not positive
+     * @throws OutOfMemoryError if the buffer's {@link #nativeBytes()} would pass {@code -XX:MaxDirectMemorySize}
+     *                          (see <a href="#memory">Native memory</a>)
      */
     public PerCpuBuffer(int capacityPerCpu, PerCpuIndexing indexing) {
         this(capacityPerCpu, Long.BYTES, indexing);
@@ -107,6 +123,8 @@ public final class PerCpuBuffer {
      * @throws IllegalArgumentException if either is not positive, or {@code recordBytes} is above
      *                                  {@link #MAX_RECORD_BYTES}
      * @throws ArithmeticException if the slot size overflows a {@code long}
+     * @throws OutOfMemoryError if the buffer's {@link #nativeBytes()} would pass {@code -XX:MaxDirectMemorySize}
+     *                          (see <a href="#memory">Native memory</a>)
      */
     public PerCpuBuffer(int capacityPerCpu, int recordBytes) {
         this(capacityPerCpu, recordBytes, PerCpuIndexing.CPU_ID);
@@ -119,9 +137,12 @@ public final class PerCpuBuffer {
      * @param capacityPerCpu records each slot (and the shared slot) holds, positive
      * @param recordBytes    bytes of one record, positive
      * @param indexing       which number of the running thread picks its slot
+     * @throws NullPointerException if {@code indexing} is null
      * @throws IllegalArgumentException if either number is not positive, or {@code recordBytes} is above
      *                                  {@link #MAX_RECORD_BYTES}
      * @throws ArithmeticException if the slot size overflows a {@code long}
+     * @throws OutOfMemoryError if the buffer's {@link #nativeBytes()} would pass {@code -XX:MaxDirectMemorySize}
+     *                          (see <a href="#memory">Native memory</a>)
      */
     public PerCpuBuffer(int capacityPerCpu, int recordBytes, PerCpuIndexing indexing) {
         if (capacityPerCpu < 1 || recordBytes < 1) {
@@ -176,6 +197,16 @@ public final class PerCpuBuffer {
     }
 
     /**
+     * Bytes of native (direct) memory this buffer holds: its counts and records, every slot's, from the
+     * constructor on (see <a href="#memory">Native memory</a>).
+     *
+     * @return the bytes, fixed for the buffer's life
+     */
+    public long nativeBytes() {
+        return counts.byteSize() + records.byteSize();
+    }
+
+    /**
      * Pushes {@code value} on the calling thread's CPU (see <a href="#contract">the contract</a>).
      *
      * @param value the value
@@ -187,8 +218,8 @@ public final class PerCpuBuffer {
         long area = PerCpuSlots.area();
         int pushed = area == NO_SECTIONS ? NO_SECTION : pushLong(value, area);
         if (pushed == NO_SECTION) {
-            long scratch = PerCpuSlots.scratch();
-            set(scratch, value);
+            MemorySegment scratch = PerCpuSlots.scratchSegment();
+            scratch.set(ValueLayout.JAVA_LONG, 0, value);
             pushed = pushLocked(scratch) ? DONE : NOT_DONE;
         }
         Reference.reachabilityFence(this);
@@ -215,29 +246,39 @@ public final class PerCpuBuffer {
 
     /**
      * Pushes a copy of {@code record} on the calling thread's CPU (see <a href="#contract">the contract</a>).
+     * {@code record} is accessed as FFM accesses any segment: from its arena's thread if that arena is confined,
+     * only while the arena is open, and the arena stays open until the copy is done (a shared arena's
+     * {@code close()} on another thread meanwhile fails, as it does during any access). So the push either copies
+     * the whole record or throws before anything is pushed.
      *
-     * @param record a live native segment of at least {@link #recordBytes()} bytes; its first
+     * @param record a segment of at least {@link #recordBytes()} bytes, native or heap; its first
      *               {@code recordBytes()} are copied
      * @return true if pushed; false when that CPU's buffer is full, whatever other CPUs hold
-     * @throws IllegalArgumentException if {@code record} is not such a segment
+     * @throws NullPointerException if {@code record} is null
+     * @throws IllegalArgumentException if {@code record} is shorter than {@link #recordBytes()}
+     * @throws IllegalStateException if {@code record}'s arena is closed
+     * @throws WrongThreadException if {@code record}'s arena is confined to another thread
      */
     public boolean push(MemorySegment record) {
-        long src = nativeAddress(record, "record", false);
+        requireRecord(record, "record", false);
         long area = PerCpuSlots.area();
-        int pushed = area == NO_SECTIONS ? NO_SECTION : copySection(src, area, true);
+        int pushed = area == NO_SECTIONS ? NO_SECTION : copySection(record, area, true);
         if (pushed == NO_SECTION) {
-            pushed = pushLocked(src) ? DONE : NOT_DONE;
+            pushed = pushLocked(record) ? DONE : NOT_DONE;
         }
-        Reference.reachabilityFence(record);
+        if (pushed == NOT_DONE) {
+            requireAccessible(record);
+        }
         Reference.reachabilityFence(this);
         return pushed == DONE;
     }
 
     /**
      * One record into ({@code push}) or out of this slot's buffer in one section: the copy between
-     * {@code other} and the slot's top record, committed by the store of the new count.
+     * {@code other} and the slot's top record, committed by the store of the new count. The downcall checks
+     * {@code other} and keeps its arena open for the call.
      */
-    private int copySection(long other, long area, boolean push) {
+    private int copySection(MemorySegment other, long area, boolean push) {
         for (;;) {
             int cpu = PerCpuSlots.index(indexing);
             if (Integer.compareUnsigned(cpu, slots) >= 0) {
@@ -249,8 +290,8 @@ public final class PerCpuBuffer {
                 return NOT_DONE;
             }
             long top = record(cpu, push ? n : n - 1);
-            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, push ? top : other, push ? other : top,
-                    recordBytes, push ? n + 1 : n - 1, cpu, area);
+            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, other, top, !push, recordBytes,
+                    push ? n + 1 : n - 1, cpu, area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
                 return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
             }
@@ -268,19 +309,24 @@ public final class PerCpuBuffer {
     }
 
     /**
-     * Pops the top record of the calling thread's CPU (then of the shared slot) into {@code dst}.
+     * Pops the top record of the calling thread's CPU (then of the shared slot) into {@code dst}, accessed as
+     * {@link #push(MemorySegment)} accesses its record: the pop either copies the whole record or throws before
+     * anything is taken.
      *
-     * @param dst a live, writable native segment of at least {@link #recordBytes()} bytes
+     * @param dst a writable segment of at least {@link #recordBytes()} bytes, native or heap
      * @return true if a record was popped; false when those slots are empty, even if other CPUs
      *         hold records. After false the contents of {@code dst} are unspecified (an aborted
      *         attempt may have copied part of a record)
-     * @throws IllegalArgumentException if {@code dst} is not such a segment
+     * @throws NullPointerException if {@code dst} is null
+     * @throws IllegalArgumentException if {@code dst} is read-only or shorter than {@link #recordBytes()}
+     * @throws IllegalStateException if {@code dst}'s arena is closed
+     * @throws WrongThreadException if {@code dst}'s arena is confined to another thread
      */
     public boolean pop(MemorySegment dst) {
         return popRecord(dst, this::popInto);
     }
 
-    private boolean popInto(long dst) {
+    private boolean popInto(MemorySegment dst) {
         long area = PerCpuSlots.area();
         int popped = area == NO_SECTIONS ? NO_SECTION : copySection(dst, area, false);
         if (popped == NO_SECTION) {
@@ -313,30 +359,37 @@ public final class PerCpuBuffer {
     /**
      * Pops the top record of any CPU into {@code dst}, as {@link #popAny()} does for {@code long}s.
      *
-     * @param dst a live, writable native segment of at least {@link #recordBytes()} bytes
+     * @param dst a writable segment of at least {@link #recordBytes()} bytes, native or heap
      * @return true if a record was popped; after false the contents of {@code dst} are unspecified
-     * @throws IllegalArgumentException if {@code dst} is not such a segment
+     * @throws NullPointerException if {@code dst} is null
+     * @throws IllegalArgumentException if {@code dst} is read-only or shorter than {@link #recordBytes()}
+     * @throws IllegalStateException if {@code dst}'s arena is closed
+     * @throws WrongThreadException if {@code dst}'s arena is confined to another thread
      * @throws UnsupportedOperationException on a virtual thread when the local buffer is empty and
      *                                       sections run
      */
     public boolean popAny(MemorySegment dst) {
+        requireAccessible(dst); // before the thread is moved to other CPUs for nothing
         return popRecord(dst, this::popAnyInto);
     }
 
     /** A {@code long} record popped by {@code pop} through the thread's scratch word. */
-    private OptionalLong popLong(LongPredicate pop) {
+    private OptionalLong popLong(Predicate<MemorySegment> pop) {
         requireLongRecords();
-        long scratch = PerCpuSlots.scratch();
-        return pop.test(scratch) ? OptionalLong.of(get(scratch)) : OptionalLong.empty();
+        MemorySegment scratch = PerCpuSlots.scratchSegment();
+        return pop.test(scratch) ? OptionalLong.of(scratch.get(ValueLayout.JAVA_LONG, 0)) : OptionalLong.empty();
     }
 
-    private boolean popRecord(MemorySegment dst, LongPredicate pop) {
-        boolean popped = pop.test(nativeAddress(dst, "dst", true));
-        Reference.reachabilityFence(dst);
+    private boolean popRecord(MemorySegment dst, Predicate<MemorySegment> pop) {
+        requireRecord(dst, "dst", true);
+        boolean popped = pop.test(dst);
+        if (!popped) {
+            requireAccessible(dst);
+        }
         return popped;
     }
 
-    private boolean popAnyInto(long dst) {
+    private boolean popAnyInto(MemorySegment dst) {
         boolean popped = popInto(dst);
         if (!popped) {
             if (PerCpuSections.MODE == Mode.ATOMIC) {
@@ -366,19 +419,39 @@ public final class PerCpuBuffer {
     }
 
     /**
-     * Removes every record of every slot, top first, handing each to {@code action} as a read-only view valid
-     * during the call. Only while no other thread uses the buffer: it writes CPU counts with plain stores, so
-     * a concurrent push or pop could lose or duplicate records. This precondition is not checked.
+     * Removes every record of every slot, top first, handing each to {@code action} as a read-only view of
+     * the record in place. The view's arena is confined to the calling thread and closed when the call
+     * returns (or throws): using it later fails as for any closed arena, with {@code IllegalStateException},
+     * instead of showing whatever is pushed there later. Copy out what must outlive the call.
+     *
+     * <p>A record is removed only after its call returns: if {@code action} throws, the drain stops, and that
+     * record and every record not yet handed over stay in the buffer; the exception propagates. The same holds,
+     * with an {@code IllegalStateException}, when {@code action} pushed to or popped from this buffer's slot
+     * being drained.
+     *
+     * <p>Only while no other thread uses the buffer: it writes CPU counts with plain stores, so a concurrent
+     * push or pop could lose or duplicate records. This precondition is not checked.
      *
      * @param action receives each record
      * @return how many records were removed
+     * @throws NullPointerException if {@code action} is null (then nothing is removed)
+     * @throws IllegalStateException if {@code action} changed the slot being drained
      */
     public long drain(Consumer<MemorySegment> action) {
+        Objects.requireNonNull(action, "action");
         long drained = 0;
         for (int slot = 0; slot <= slots; slot++) {
             synchronized (monitors[slot]) {
-                for (long n = get(count(slot)); n > 0; n--, drained++) {
-                    action.accept(records.asSlice(record(slot, n - 1) - recordBase, recordBytes).asReadOnly());
+                for (long n; (n = get(count(slot))) > 0; drained++) {
+                    try (Arena call = Arena.ofConfined()) {
+                        action.accept(records.asSlice(recordOffset(slot, n - 1), recordBytes)
+                                .reinterpret(call, null).asReadOnly());
+                    }
+                    if (get(count(slot)) != n) {
+                        throw new IllegalStateException("the drain's action pushed to or popped from this buffer; "
+                                + "the record it was handed stays in the buffer. Collect records during the drain "
+                                + "and use the buffer after it");
+                    }
                     set(count(slot), n - 1);
                 }
             }
@@ -387,26 +460,26 @@ public final class PerCpuBuffer {
         return drained;
     }
 
-    private boolean pushLocked(long src) {
+    private boolean pushLocked(MemorySegment src) {
         int slot = PerCpuSlots.lockedSlot(indexing);
         synchronized (monitors[slot]) {
             long n = get(count(slot));
             if (n == capacity) {
                 return false;
             }
-            MemorySegment.copy(PerCpuSlots.MEMORY, src, PerCpuSlots.MEMORY, record(slot, n), recordBytes);
+            MemorySegment.copy(src, 0, records, recordOffset(slot, n), recordBytes);
             set(count(slot), n + 1);
             return true;
         }
     }
 
-    private boolean popLocked(int slot, long dst) {
+    private boolean popLocked(int slot, MemorySegment dst) {
         synchronized (monitors[slot]) {
             long n = get(count(slot));
             if (n == 0) {
                 return false;
             }
-            MemorySegment.copy(PerCpuSlots.MEMORY, record(slot, n - 1), PerCpuSlots.MEMORY, dst, recordBytes);
+            MemorySegment.copy(records, recordOffset(slot, n - 1), dst, 0, recordBytes);
             set(count(slot), n - 1);
             return true;
         }
@@ -417,7 +490,11 @@ public final class PerCpuBuffer {
     }
 
     private long record(int slot, long index) {
-        return recordBase + slot * slotBytes + index * recordBytes;
+        return recordBase + recordOffset(slot, index);
+    }
+
+    private long recordOffset(int slot, long index) {
+        return slot * slotBytes + index * recordBytes;
     }
 
     private void requireLongRecords() {
@@ -427,17 +504,21 @@ public final class PerCpuBuffer {
     }
 
     /**
-     * The address the sections copy from or to. They take raw addresses, so the segment must be
-     * checked here: a heap, closed, short or (for {@code written}) read-only segment would
-     * otherwise mean a wild native access. Closing a shared arena while the call runs is still
-     * the caller's error, as with any native function.
+     * The checks FFM's downcall cannot make, since it sees only a pointer: the segment's size and, for one
+     * written, that it is writable. FFM itself checks its thread and liveness, in the copy.
      */
-    private long nativeAddress(MemorySegment segment, String what, boolean written) {
-        if (!segment.isNative() || !segment.scope().isAlive() || segment.byteSize() < recordBytes
-                || (written && segment.isReadOnly())) {
-            throw new IllegalArgumentException(what + " must be a live" + (written ? ", writable" : "")
-                    + " native segment of at least " + recordBytes + " bytes: " + segment);
+    private void requireRecord(MemorySegment segment, String what, boolean written) {
+        if (segment.byteSize() < recordBytes || (written && segment.isReadOnly())) {
+            throw new IllegalArgumentException(what + " must be a" + (written ? " writable" : "")
+                    + " segment of at least " + recordBytes + " bytes: " + segment);
         }
-        return segment.address();
+    }
+
+    /**
+     * FFM's checks of {@code segment}'s thread and liveness, for a call that moved nothing and so made no access:
+     * a full or empty buffer refuses a foreign or closed segment as a non-empty one does.
+     */
+    private static void requireAccessible(MemorySegment segment) {
+        segment.get(ValueLayout.JAVA_BYTE, 0);
     }
 }

@@ -8,6 +8,7 @@ import io.github.rseq4j.internal.PerCpuSections.Mode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.function.LongConsumer;
 
@@ -30,6 +31,13 @@ import java.util.function.LongConsumer;
  * stack of the same kind and reused by pushes. A popped node belongs to the popper alone (no head reaches
  * it), which reads its value and then pushes it to the free stack, so reuse is safe. Memory therefore stays
  * at the peak element count (16 bytes a node).
+ *
+ * <h2 id="memory">Native memory</h2>
+ * Heads and nodes live in native memory that the JDK allocates as direct memory, so it counts against
+ * {@code -XX:MaxDirectMemorySize} (by default the maximum heap size) like a direct {@code ByteBuffer}'s: the
+ * constructor, or a push that needs a new chunk of nodes, throws {@code OutOfMemoryError} ("Cannot reserve ...
+ * bytes of direct buffer memory") past that limit. {@link #nativeBytes()} says how much a list holds: a line of
+ * heads per slot, and nodes in chunks of 64 KiB (4096 nodes), kept until the list becomes unreachable.
  */
 public final class PerCpuList {
 
@@ -42,9 +50,14 @@ public final class PerCpuList {
     private final PerCpuStacks stacks;
     /** Owns every node; confined to the list's lifetime. Guarded by {@code this} with the chunk fields. */
     private final Arena nodes = Arena.ofAuto();
-    private long chunkNext, chunkEnd;
+    private long chunkNext, chunkEnd, chunkCount;
 
-    /** An empty list indexed by {@link PerCpuIndexing#CPU_ID}. */
+    /**
+     * An empty list indexed by {@link PerCpuIndexing#CPU_ID}.
+     *
+     * @throws OutOfMemoryError if its heads would pass {@code -XX:MaxDirectMemorySize} (see
+     *                          <a href="#memory">Native memory</a> and {@link #nativeBytes()})
+     */
     public PerCpuList() {
         this(PerCpuIndexing.CPU_ID);
     }
@@ -53,6 +66,9 @@ public final class PerCpuList {
      * An empty list indexed by {@code indexing}, or by cpu_id where that is unavailable.
      *
      * @param indexing which number of the running thread picks its slot
+     * @throws NullPointerException if {@code indexing} is null
+     * @throws OutOfMemoryError if its heads would pass {@code -XX:MaxDirectMemorySize} (see
+     *                          <a href="#memory">Native memory</a> and {@link #nativeBytes()})
      */
     public PerCpuList(PerCpuIndexing indexing) {
         stacks = new PerCpuStacks(2, indexing);
@@ -71,6 +87,8 @@ public final class PerCpuList {
      * Pushes {@code value} on the calling thread's slot's stack.
      *
      * @param value the value
+     * @throws OutOfMemoryError if a new chunk of nodes would pass {@code -XX:MaxDirectMemorySize} (then nothing
+     *                          is pushed)
      */
     public void push(long value) {
         long node = stacks.pop(FREE);
@@ -132,18 +150,28 @@ public final class PerCpuList {
     }
 
     /**
-     * Removes every element of every slot, handing each to {@code action}. Only while no other thread uses
-     * the list: it writes CPU heads with plain stores, so a concurrent push or pop could lose or duplicate
-     * elements. This precondition is not checked.
+     * Removes every element of every slot, handing each to {@code action}.
+     *
+     * <p>An element is removed only once its call returns: if {@code action} throws, the drain stops, and that
+     * element (back on top of its slot's stack) and every element not yet handed over stay in the list; the
+     * exception propagates. Only while no other thread uses the list: it writes CPU heads with plain stores, so
+     * a concurrent push or pop could lose or duplicate elements. This precondition is not checked.
      *
      * @param action receives each value
      * @return how many elements were removed
+     * @throws NullPointerException if {@code action} is null (then nothing is removed)
      */
     public long drain(LongConsumer action) {
+        Objects.requireNonNull(action, "action");
         long count = 0;
         for (int slot = 0; slot < stacks.totalSlots(); slot++) {
             for (long node; (node = stacks.popLocked(slot, HEAD)) != 0; count++) {
-                action.accept(get(node + VALUE));
+                try {
+                    action.accept(get(node + VALUE));
+                } catch (Throwable failed) {
+                    stacks.pushLocked(slot, HEAD, node);
+                    throw failed;
+                }
                 stacks.pushLocked(slot, FREE, node);
             }
         }
@@ -152,12 +180,17 @@ public final class PerCpuList {
     }
 
     /**
-     * Bytes of native memory the heads take; nodes come on top, 16 bytes per element at the peak.
+     * Bytes of native (direct) memory this list holds: its heads and the chunks of nodes allocated so far (see
+     * <a href="#memory">Native memory</a>). It grows with the peak element count, never shrinks.
      *
-     * @return the heads' bytes
+     * @return the bytes
      */
     public long nativeBytes() {
-        return stacks.nativeBytes();
+        long chunks;
+        synchronized (this) {
+            chunks = chunkCount;
+        }
+        return stacks.nativeBytes() + chunks * CHUNK_BYTES;
     }
 
     /** A node from the current chunk; a new chunk when it is used up. */
@@ -166,6 +199,7 @@ public final class PerCpuList {
             MemorySegment chunk = nodes.allocate(CHUNK_BYTES, NODE_BYTES);
             chunkNext = chunk.address();
             chunkEnd = chunkNext + CHUNK_BYTES;
+            chunkCount++;
         }
         long node = chunkNext;
         chunkNext += NODE_BYTES;

@@ -65,8 +65,10 @@ final class PerCpuSlots {
     private static final MethodHandle CMPEQV_STOREV = MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpeqvStorev();
     private static final MethodHandle CMPEQV_STOREV_STOREV =
             MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpeqvStorevStorev();
-    private static final MethodHandle CMPEQV_TRYMEMCPY_STOREV =
-            MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpeqvTrymemcpyStorev();
+    private static final MethodHandle TRYMEMCPY_FROM_SEGMENT =
+            MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.trymemcpyFromSegment();
+    private static final MethodHandle TRYMEMCPY_TO_SEGMENT =
+            MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.trymemcpyToSegment();
     private static final MethodHandle CMPNEV_STOREOFFP_LOAD =
             MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpnevStoreoffpLoad();
 
@@ -75,7 +77,8 @@ final class PerCpuSlots {
         static final MethodHandle ADD = PerCpuSections.byMmCid().add();
         static final MethodHandle CMPEQV_STOREV = PerCpuSections.byMmCid().cmpeqvStorev();
         static final MethodHandle CMPEQV_STOREV_STOREV = PerCpuSections.byMmCid().cmpeqvStorevStorev();
-        static final MethodHandle CMPEQV_TRYMEMCPY_STOREV = PerCpuSections.byMmCid().cmpeqvTrymemcpyStorev();
+        static final MethodHandle TRYMEMCPY_FROM_SEGMENT = PerCpuSections.byMmCid().trymemcpyFromSegment();
+        static final MethodHandle TRYMEMCPY_TO_SEGMENT = PerCpuSections.byMmCid().trymemcpyToSegment();
         static final MethodHandle CMPNEV_STOREOFFP_LOAD = PerCpuSections.byMmCid().cmpnevStoreoffpLoad();
     }
 
@@ -192,6 +195,11 @@ final class PerCpuSlots {
         return SCRATCH.get().address();
     }
 
+    /** The calling thread's scratch line as a segment, for the sections that take segments. */
+    static MemorySegment scratchSegment() {
+        return SCRATCH.get();
+    }
+
     static long get(long address) {
         return (long) LONG.getOpaque(MEMORY, address);
     }
@@ -235,13 +243,30 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, long dst, long src, long len,
-            long newv, int cpu, long area) {
-        MethodHandle handle =
-                indexing == PerCpuIndexing.CPU_ID ? CMPEQV_TRYMEMCPY_STOREV : ByMmCid.CMPEQV_TRYMEMCPY_STOREV;
+    /**
+     * cmpeqv-trymemcpy-storev copying {@code len} bytes between {@code segment} and the native {@code address}:
+     * into the segment if {@code intoSegment}, else out of it. FFM checks {@code segment} as for any access (its
+     * thread and liveness: {@code WrongThreadException} or {@code IllegalStateException} before the section runs)
+     * and keeps its arena open for the call; the caller checks its size and, when written, that it is writable.
+     * A heap segment is read or written in place.
+     */
+    static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, MemorySegment segment, long address,
+            boolean intoSegment, long len, long newv, int cpu, long area) {
+        boolean byCpu = indexing == PerCpuIndexing.CPU_ID;
         try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu)
-                    : (int) handle.invokeExact(v, expect, dst, src, len, newv, cpu, area);
+            // A call site per direction, each choosing between two constant handles: C2 of JDK 25.0.3 crashed
+            // (final_graph_reshaping_walk, compiling PerCpuBuffer.copySection) on one call site choosing among all
+            // four heap-access downcalls, one direction's permuted to the other's parameter order.
+            if (intoSegment) {
+                MethodHandle handle = byCpu ? TRYMEMCPY_TO_SEGMENT : ByMmCid.TRYMEMCPY_TO_SEGMENT;
+                return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, segment, address, len, newv, cpu)
+                        : (int) handle.invokeExact(v, expect, segment, address, len, newv, cpu, area);
+            }
+            MethodHandle handle = byCpu ? TRYMEMCPY_FROM_SEGMENT : ByMmCid.TRYMEMCPY_FROM_SEGMENT;
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, address, segment, len, newv, cpu)
+                    : (int) handle.invokeExact(v, expect, address, segment, len, newv, cpu, area);
+        } catch (RuntimeException | Error ffmRefused) {
+            throw ffmRefused;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -49,7 +49,7 @@ class PerCpuSlotsTest {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment words = arena.allocate(3 * Long.BYTES, Long.BYTES);
                 long v = words.address(), v2 = v + Long.BYTES, dst = v + 2 * Long.BYTES;
-                long src = arena.allocate(Long.BYTES, Long.BYTES).fill((byte) 9).address();
+                MemorySegment src = arena.allocate(Long.BYTES, Long.BYTES).fill((byte) 9);
                 for (int index : new int[] {(cpu + 1) % PerCpuSlots.CPUS, cpu}) {
                     boolean own = index == cpu;
                     int status = own ? SectionTemplates.COMMITTED : SectionTemplates.INDEX_MISMATCH;
@@ -62,8 +62,8 @@ class PerCpuSlotsTest {
                     assertEquals(own ? 2 : 0, PerCpuSlots.get(v2), "cmpeqv-storev-storev with index " + index);
                     words.fill((byte) 0);
                     assertEquals(status, unlessAborted(
-                            () -> PerCpuSlots.cmpeqvTrymemcpyStorev(byCpu, v, 0, dst, src, 8, 1, index, area)));
-                    assertEquals(own ? PerCpuSlots.get(src) : 0, PerCpuSlots.get(dst),
+                            () -> PerCpuSlots.cmpeqvTrymemcpyStorev(byCpu, v, 0, src, dst, false, 8, 1, index, area)));
+                    assertEquals(own ? PerCpuSlots.get(src.address()) : 0, PerCpuSlots.get(dst),
                             "cmpeqv-trymemcpy-storev with index " + index);
                 }
             }

@@ -41,7 +41,8 @@ class PerCpuArgumentsTest {
         assertThrows(UnsupportedOperationException.class, () -> buffer.push(1L), "long form on 16-byte records");
         assertThrows(UnsupportedOperationException.class, buffer::pop, "long form on 16-byte records");
         assertThrows(UnsupportedOperationException.class, buffer::popAny, "long form on 16-byte records");
-        assertThrows(IllegalArgumentException.class, () -> buffer.push(MemorySegment.ofArray(new byte[16])), "heap");
+        assertThrows(IllegalArgumentException.class, () -> buffer.push(MemorySegment.ofArray(new byte[15])),
+                "short heap");
         try (Arena arena = Arena.ofConfined()) {
             IllegalArgumentException tooShort =
                     assertThrows(IllegalArgumentException.class, () -> buffer.push(arena.allocate(8)), "too short");
@@ -57,8 +58,8 @@ class PerCpuArgumentsTest {
         try (Arena arena = Arena.ofConfined()) {
             closed = arena.allocate(16);
         }
-        assertThrows(IllegalArgumentException.class, () -> buffer.push(closed), "closed");
-        assertThrows(IllegalArgumentException.class, () -> buffer.pop(closed), "closed dst");
+        assertThrows(IllegalStateException.class, () -> buffer.push(closed), "closed, as FFM says");
+        assertThrows(IllegalStateException.class, () -> buffer.pop(closed), "closed dst, as FFM says");
         assertEquals(1, buffer.size(), "nothing moved by the refused calls");
     }
 

@@ -2,7 +2,9 @@ package io.github.rseq4j.internal.cs;
 
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.ExecutableMemory;
+import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -10,6 +12,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -30,10 +33,18 @@ import java.util.concurrent.atomic.LongAdder;
  * @param cmpeqvStorevStorev   {@code int (long v, long expect, long v2, long newv2, long newv, int idx[, long area])}
  * @param cmpeqvTrymemcpyStorev {@code int (long v, long expect, long dst, long src, long len, long newv, int idx[, long area])}
  * @param cmpnevStoreoffpLoad  {@code int (long v, long expectnot, long voffp, long load, int idx[, long area])}
+ * @param trymemcpyFromSegment {@link #cmpeqvTrymemcpyStorev} copying from a segment: {@code int (long v, long expect,
+ *                             long dst, MemorySegment src, long len, long newv, int idx[, long area])}
+ * @param trymemcpyToSegment   {@link #cmpeqvTrymemcpyStorev} copying into a segment: {@code int (long v, long expect,
+ *                             MemorySegment dst, long src, long len, long newv, int idx[, long area])}
  */
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
                              MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,
-                             MethodHandle cmpnevStoreoffpLoad) {
+                             MethodHandle cmpnevStoreoffpLoad, MethodHandle trymemcpyFromSegment,
+                             MethodHandle trymemcpyToSegment) {
+
+    /** Parameters of {@link Operation#CMPEQV_TRYMEMCPY_STOREV} that the segment forms take as segments. */
+    private static final int MEMCPY_DST = 2, MEMCPY_SRC = 3, NO_SEGMENT = -1;
 
     /** ABORTED results returned by delay-injected sections, process-wide; updated by any caller's thread. */
     private static final LongAdder INJECTED_ABORTS = new LongAdder();
@@ -88,15 +99,33 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
                 handle(Operation.ADD, config, entries), handle(Operation.CMPEQV_STOREV, config, entries),
                 handle(Operation.CMPEQV_STOREV_STOREV, config, entries),
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries),
-                handle(Operation.CMPNEV_STOREOFFP_LOAD, config, entries));
+                handle(Operation.CMPNEV_STOREOFFP_LOAD, config, entries),
+                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_SRC),
+                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_DST));
     }
 
     private static MethodHandle handle(Operation op, SectionConfig config, Map<Operation, Long> entries) {
-        MemoryLayout[] parameters = op.parameterTypes(config.addressing()).stream()
-                .map(type -> type == int.class ? ValueLayout.JAVA_INT : ValueLayout.JAVA_LONG)
-                .toArray(MemoryLayout[]::new);
-        MethodHandle function = ExecutableMemory.function(MemorySegment.ofAddress(entries.get(op)),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, parameters));
+        return handle(op, config, entries, NO_SEGMENT);
+    }
+
+    /**
+     * The downcall of {@code op}; parameter {@code segment} (unless {@link #NO_SEGMENT}) is a pointer passed as a
+     * {@link MemorySegment}, so that FFM checks the segment's thread and liveness and keeps its arena open for the
+     * whole call, as for any access. Such a handle is linked with heap access: the section then reads or writes
+     * a heap segment's array in place, the GC held off for the call (sections are short: records are capped).
+     */
+    private static MethodHandle handle(Operation op, SectionConfig config, Map<Operation, Long> entries,
+            int segment) {
+        List<Class<?>> types = op.parameterTypes(config.addressing());
+        MemoryLayout[] parameters = new MemoryLayout[types.size()];
+        for (int i = 0; i < parameters.length; i++) {
+            parameters[i] = i == segment ? ValueLayout.ADDRESS
+                    : types.get(i) == int.class ? ValueLayout.JAVA_INT : ValueLayout.JAVA_LONG;
+        }
+        MemorySegment entry = MemorySegment.ofAddress(entries.get(op));
+        FunctionDescriptor descriptor = FunctionDescriptor.of(ValueLayout.JAVA_INT, parameters);
+        MethodHandle function = segment == NO_SEGMENT ? ExecutableMemory.function(entry, descriptor)
+                : Native.downcall(entry, descriptor, Linker.Option.critical(true));
         return config.delayIterations() > 0 ? MethodHandles.filterReturnValue(function, COUNT_ABORT) : function;
     }
 
