@@ -237,7 +237,7 @@ class SliceExtensionTest {
         try (RseqThread.Registration ignored = registerIfPossible()) {
             RseqSlice scope = RseqSlice.request();
             WrongThreadException wrongThread = assertThrows(WrongThreadException.class,
-                    () -> onNewThreadReturning(scope::close), "close() on another thread");
+                    () -> onNewThread(scope::close), "close() on another thread");
             assertTrue(wrongThread.getMessage().contains("belongs to thread " + Thread.currentThread().threadId()),
                     wrongThread.getMessage());
             scope.close(); // the refused close() left the request open
@@ -262,22 +262,6 @@ class SliceExtensionTest {
         }).join();
         if (thrown.get() != null) {
             throw new AssertionError("on a virtual thread", thrown.get());
-        }
-    }
-
-    /** Runs {@code body} on a new platform thread and rethrows what it threw, unwrapped. */
-    private static void onNewThreadReturning(Runnable body) throws Throwable {
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Thread thread = Thread.ofPlatform().start(() -> {
-            try {
-                body.run();
-            } catch (Throwable t) {
-                thrown.set(t);
-            }
-        });
-        thread.join();
-        if (thrown.get() != null) {
-            throw thrown.get();
         }
     }
 
