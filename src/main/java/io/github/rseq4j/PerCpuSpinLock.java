@@ -151,11 +151,17 @@ public final class PerCpuSpinLock {
     public int lock() {
         long area = PerCpuSlots.area();
         long self = Thread.currentThread().threadId();
+        int slot = attempt(area, self);
+        return held(slot != HELD ? slot : waitFor(area, self));
+    }
+
+    /** lock() once its first attempt found the slot held: kept out of lock() so that the free case stays short. */
+    private int waitFor(long area, long self) {
         int slot;
-        while ((slot = attempt(area, self)) == HELD) {
+        do {
             spinWait();
-        }
-        return held(slot);
+        } while ((slot = attempt(area, self)) == HELD);
+        return slot;
     }
 
     /**
