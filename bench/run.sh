@@ -76,7 +76,7 @@ commands=()
 # results taken under the same conditions. -foe: a failed benchmark (e.g. a setup check)
 # must fail the run rather than leave a hole in the report.
 pkg='io\.github\.rseq4j\.bench\.'
-scaling="${pkg}(WhichCpu|CarrierThread|VirtualThread|Counter|Histogram|VirtualHistogram|Pool|VirtualPool)Benchmark\."
+scaling="${pkg}(WhichCpu|CarrierThread|VirtualThread|Counter|SpinLock|Histogram|VirtualHistogram|Pool|VirtualPool)Benchmark\."
 single="${pkg}(KernelFields|Registration|PoolTasks|Buffer|Slice)Benchmark\."
 first="${pkg}FirstRegistrationBenchmark\."
 

@@ -41,6 +41,7 @@ public final class Report {
             new Rule("CarrierThreadBenchmark", ".*", CPU_BASELINE, ".*"),
             new Rule("VirtualThreadBenchmark", ".*", CPU_BASELINE, ".*"),
             new Rule("KernelFieldsBenchmark", ".*", CPU_BASELINE, ".*"),
+            new Rule("SpinLockBenchmark", ".*", CPU_BASELINE, ".*"),
             new Rule("CounterBenchmark", ".*Sum", "CounterBenchmark.longAdderSum", "perCpu.*"),
             new Rule("CounterBenchmark", ".*", "CounterBenchmark.longAdderIncrement", "perCpu.*"),
             new Rule("HistogramBenchmark", ".*", "HistogramBenchmark.concurrentHistogramRecordValue", "perCpu.*"),

@@ -5,6 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -23,14 +26,15 @@ import java.util.function.Supplier;
  * Acquire takes from the calling thread's CPU stack, then from the shared slot (see {@link PerCpuStacks});
  * when both are empty (the free objects sit on other CPUs, or none exists yet) it makes a new object with the
  * factory. The first {@code capacity} objects made join the pool; later ones are handed out unpooled, and
- * {@link #release} drops them for the garbage collector: a pool that is full keeps no more. A CPU's stack
+ * {@link #release} drops them for the garbage collector: a pool that is full keeps no more. The pool remembers
+ * its unpooled objects weakly until their release, so one that is never released is still collected. A CPU's stack
  * is full at {@code capacity / slots} objects (at least one); a release to a full stack goes to the shared
  * slot under its lock instead, where every CPU's acquire finds it, so free objects cannot pile up on CPUs
  * that no longer need them.
  *
  * <p>One object is never held twice: a popped node belongs to its popper alone, and {@link #release} of an
- * object that is not held (released twice, or never acquired) throws {@link IllegalStateException} before
- * touching any stack.
+ * object that is not held (released twice, or never handed out by this pool) throws
+ * {@link IllegalStateException} before touching any stack; the pool is unchanged then.
  *
  * @param <T> the pooled objects; identity matters, {@code equals} is never called
  */
@@ -59,13 +63,18 @@ public final class PerCpuPool<T> {
     /** Pooled objects made so far; claims indices. */
     private final AtomicInteger pooled = new AtomicInteger();
     private final LongAdder created = new LongAdder();
+    /** Objects handed out unpooled and not yet released. */
+    private final Unpooled unpooled = new Unpooled();
 
     /**
-     * A pool of up to {@code capacity} objects, indexed by {@link PerCpuIndexing#CPU_ID}.
+     * A pool of up to {@code capacity} objects, indexed by {@link PerCpuIndexing#CPU_ID}. Its native memory
+     * ({@link #nativeBytes()}) counts against {@code -XX:MaxDirectMemorySize}, as direct buffers do.
      *
      * @param capacity most objects the pool keeps
      * @param factory  makes an object when none is free; must not return null
      * @throws IllegalArgumentException if {@code capacity} is not in {@code [1, 2^28]}
+     * @throws NullPointerException if {@code factory} is null
+     * @throws OutOfMemoryError if {@code -XX:MaxDirectMemorySize} leaves no room for its native memory
      */
     public PerCpuPool(int capacity, Supplier<? extends T> factory) {
         this(capacity, factory, PerCpuIndexing.CPU_ID);
@@ -73,11 +82,15 @@ public final class PerCpuPool<T> {
 
     /**
      * A pool of up to {@code capacity} objects from {@code factory}, indexed by {@code indexing} or its fallback.
+     * Its native memory ({@link #nativeBytes()}: a 64-byte node per object of the capacity, and a line per slot)
+     * counts against {@code -XX:MaxDirectMemorySize}, as direct buffers do.
      *
      * @param capacity most objects the pool keeps
      * @param factory  makes an object when none is free; must not return null
      * @param indexing which number of the running thread picks its stack
      * @throws IllegalArgumentException if {@code capacity} is not in {@code [1, 2^28]}
+     * @throws NullPointerException if {@code factory} or {@code indexing} is null
+     * @throws OutOfMemoryError if {@code -XX:MaxDirectMemorySize} leaves no room for its native memory
      */
     public PerCpuPool(int capacity, Supplier<? extends T> factory, PerCpuIndexing indexing) {
         if (capacity < 1 || capacity > 1 << 28) {
@@ -119,19 +132,33 @@ public final class PerCpuPool<T> {
      * is dropped.
      *
      * @param object an object {@link #acquire()} returned and the caller holds
-     * @throws IllegalStateException if {@code object} is pooled but not held: released twice
+     * @throws IllegalStateException if {@code object} is not held: released twice, or never handed out by this
+     *                               pool; nothing changes
      * @throws NullPointerException if {@code object} is null
      */
     public void release(T object) {
         int index = indexOf(Objects.requireNonNull(object, "object"));
         if (index < 0) {
+            if (!unpooled.remove(object)) {
+                throw notHeld(object);
+            }
             return;
         }
         if (!HELD.compareAndSet(held, index, 1, 0)) {
-            throw new IllegalStateException("released an object that is not held (twice?): " + object);
+            throw notHeld(object);
         }
         stacks.push(FREE, nodeBase + index * NODE_BYTES);
         Reference.reachabilityFence(this);
+    }
+
+    private static IllegalStateException notHeld(Object object) {
+        return new IllegalStateException("release of an object that is not held: released twice, or never acquired "
+                + "from this pool: " + identity(object));
+    }
+
+    /** Names an object by class and identity: its own toString() is the user's code, and may even throw. */
+    private static String identity(Object object) {
+        return object.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(object));
     }
 
     private T create() {
@@ -142,6 +169,8 @@ public final class PerCpuPool<T> {
             objects[index] = object;
             held[index] = 1;
             insert(object, index);
+        } else {
+            unpooled.add(object);
         }
         return object;
     }
@@ -151,7 +180,8 @@ public final class PerCpuPool<T> {
         int at = System.identityHashCode(object) & mask;
         while (keys[at] != null) {
             if (keys[at] == object) {
-                throw new IllegalStateException("the factory returned an object it had returned before: " + object);
+                throw new IllegalStateException("the factory returned an object it had returned before: "
+                        + identity(object));
             }
             at = (at + 1) & mask;
         }
@@ -207,5 +237,56 @@ public final class PerCpuPool<T> {
      */
     public long nativeBytes() {
         return stacks.nativeBytes() + nodes.byteSize();
+    }
+
+    /**
+     * Objects handed out unpooled and not yet released, by identity, held weakly: one never released is left to the
+     * garbage collector. Guarded by itself; only a full pool's acquire and the release of an unpooled object come
+     * here, so the pooled paths never take its lock.
+     */
+    private static final class Unpooled {
+        private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
+        private final HashSet<Entry> entries = new HashSet<>();
+
+        synchronized void add(Object object) {
+            forgetCollected();
+            entries.add(new Entry(object, collected));
+        }
+
+        /** Whether {@code object} was there; it is not any more. */
+        synchronized boolean remove(Object object) {
+            forgetCollected();
+            return entries.remove(new Entry(object, null));
+        }
+
+        private void forgetCollected() {
+            for (Object entry; (entry = collected.poll()) != null;) {
+                entries.remove(entry);
+            }
+        }
+
+        /** Equal to another entry of the same referent, and (once that is collected) to itself only. */
+        private static final class Entry extends WeakReference<Object> {
+            private final int hash;
+
+            Entry(Object object, ReferenceQueue<Object> queue) {
+                super(object, queue);
+                this.hash = System.identityHashCode(object);
+            }
+
+            @Override
+            public int hashCode() {
+                return hash;
+            }
+
+            @Override
+            public boolean equals(Object other) {
+                if (this == other) {
+                    return true;
+                }
+                Object referent = get();
+                return referent != null && other instanceof Entry entry && entry.refersTo(referent);
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -17,20 +18,30 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #slots()} (librseq's {@code percpu_lock}).
  *
  * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing the holder's
- * mark (not 0): not atomic against other CPUs, only against other sections on {@code c}. The other writer of that
- * word is the holder's release store of 0, which cannot race: while the word is not 0 the compare fails. A CAS
- * from another CPU could race (both would see 0 and both would hold), so threads that cannot run sections
+ * thread id (never 0): not atomic against other CPUs, only against other sections on {@code c}. The other writer
+ * of that word is the holder's release store of 0, which cannot race: while the word is not 0 the compare fails. A
+ * CAS from another CPU could race (both would see 0 and both would hold), so threads that cannot run sections
  * (unregistered threads in REGISTER mode) never touch CPU words: they CAS the extra slot
  * {@link PerCpuSlots#SHARED}, which no section touches, and guard that slot's data. In ATOMIC mode no section
  * runs, so every writer of every word is a CAS or the holder's release store.
  *
- * <p>The holder may unlock from any thread or CPU: migration after {@link #lock()} does not matter.
+ * <p>Not reentrant. A {@link #lock()} or {@link #tryLock()} by a thread that already holds the slot it would
+ * take throws {@link IllegalStateException} instead of waiting for itself. A holder that has moved to another
+ * CPU since its {@code lock()} gets that CPU's slot instead, a second hold of its own that it must unlock too:
+ * each slot still has one holder, but such code throws whenever the thread did not move, so never nest
+ * {@code lock()} calls. (Catching that case too would need per-thread bookkeeping on every lock and unlock,
+ * about as costly as the lock itself.)
+ *
+ * <p>Owner-checked unlock, as {@link java.util.concurrent.locks.ReentrantLock}: only the thread that holds a
+ * slot may {@link #unlock(int)} it, on any CPU (migration after {@code lock()} does not matter), and an unlock
+ * of a slot that the calling thread does not hold (a free slot, a second unlock, another thread's slot) throws
+ * {@link IllegalMonitorStateException} and changes nothing. Why owner-checked: the lock word holds the holder's
+ * thread id anyway, so the check is one compare of a word the unlock writes next, and it makes every wrong unlock
+ * an error instead of a second holder let in while the first still holds.
  *
  * <p>Where the kernel grants time-slice extensions ({@link RseqSlice}), a holder requests one from
- * {@link #lock()} until its own {@link #unlock(int)}, so that a holder whose time slice ends keeps the CPU for
- * a few microseconds more instead of leaving the waiters spinning until its next slice. The lock word then
- * holds the holder's thread id, so an unlock on another thread leaves the holder's request alone (it stays
- * open on the holder's thread: unlock on the locking thread where extensions matter). Elsewhere a hold costs
+ * {@link #lock()} until its {@link #unlock(int)}, so that a holder whose time slice ends keeps the CPU for
+ * a few microseconds more instead of leaving the waiters spinning until its next slice. Elsewhere a hold costs
  * one more branch on a constant.
  *
  * <p>Indexing: a lock made with {@link PerCpuIndexing#MM_CID} takes the word of the thread's concurrency id
@@ -50,26 +61,38 @@ public final class PerCpuSpinLock {
 
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
 
+    /** What {@link #attempt} answers when the slot it tried is held by another thread. */
+    private static final int HELD = -1;
+
     private final PerCpuIndexing indexing;
     /** Section slots; the shared slot is number {@code sectionSlots}. */
     private final int sectionSlots;
     /**
-     * One word per slot, a line apart: 0 free, else held ({@link #holder()}); taken by a section or CAS, freed by
-     * a release store.
+     * One word per slot, a line apart: 0 free, else the holder's {@link Thread#threadId()}; taken by a section or
+     * CAS, freed by the holder's release store.
      */
     private final MemorySegment words;
     /** Address of {@link #words}, immutable. */
     private final long base;
 
-    /** A lock indexed by {@link PerCpuIndexing#CPU_ID}, with every slot free. */
+    /**
+     * A lock indexed by {@link PerCpuIndexing#CPU_ID}, with every slot free. Its native memory
+     * ({@link #nativeBytes()}) counts against {@code -XX:MaxDirectMemorySize}, as direct buffers do.
+     *
+     * @throws OutOfMemoryError if that limit leaves no room for it
+     */
     public PerCpuSpinLock() {
         this(PerCpuIndexing.CPU_ID);
     }
 
     /**
-     * A lock indexed by {@code indexing}, or by cpu_id where that is unavailable, with every slot free.
+     * A lock indexed by {@code indexing}, or by cpu_id where that is unavailable, with every slot free. Its native
+     * memory ({@link #nativeBytes()}: a cache line per slot) counts against {@code -XX:MaxDirectMemorySize}, as
+     * direct buffers do.
      *
      * @param indexing which number of the running thread picks its slot
+     * @throws NullPointerException if {@code indexing} is null
+     * @throws OutOfMemoryError if {@code -XX:MaxDirectMemorySize} leaves no room for it
      */
     public PerCpuSpinLock(PerCpuIndexing indexing) {
         this.indexing = indexing.active();
@@ -114,53 +137,134 @@ public final class PerCpuSpinLock {
     }
 
     /**
+     * Bytes of native memory this lock holds, which count against {@code -XX:MaxDirectMemorySize}.
+     *
+     * @return a cache line per slot of {@link #slotCount()}
+     */
+    public long nativeBytes() {
+        return words.byteSize();
+    }
+
+    /**
      * Spins until it holds the lock of the calling thread's CPU (or, for a thread that cannot run sections,
-     * its fallback slot); memory effects as a monitor enter.
+     * its fallback slot); memory effects as a monitor enter. Not interruptible: see {@link #tryLock(long, TimeUnit)}.
      *
      * @return the slot now held, in {@code [0, slotCount())}; pass it to {@link #unlock(int)}
+     * @throws IllegalStateException if the calling thread already holds that slot: the lock is not reentrant
      */
     public int lock() {
         long area = PerCpuSlots.area();
-        long holder = holder();
-        int slot = area == NO_SECTIONS ? lockAtomic(PerCpuSlots.lockedSlot(indexing), holder)
-                : lockSection(area, holder);
+        long self = Thread.currentThread().threadId();
+        int slot = attempt(area, self);
+        return held(slot != HELD ? slot : waitFor(area, self));
+    }
+
+    /** lock() once its first attempt found the slot held: kept out of lock() so that the free case stays short. */
+    private int waitFor(long area, long self) {
+        int slot;
+        do {
+            spinWait();
+        } while ((slot = attempt(area, self)) == HELD);
+        return slot;
+    }
+
+    /**
+     * Takes the lock of the calling thread's CPU (or fallback slot) if no other thread holds it; never waits.
+     * Memory effects as a monitor enter when it succeeds.
+     *
+     * @return the slot now held, in {@code [0, slotCount())}, or -1 if another thread holds it
+     * @throws IllegalStateException if the calling thread already holds that slot: the lock is not reentrant
+     */
+    public int tryLock() {
+        int slot = attempt(PerCpuSlots.area(), Thread.currentThread().threadId());
+        return slot == HELD ? -1 : held(slot);
+    }
+
+    /**
+     * Waits up to {@code timeout} for the lock of the calling thread's CPU (or fallback slot), as {@link #lock()}
+     * does, trying the slot of whatever CPU the thread runs on at each attempt. A timeout of zero or less makes a
+     * single attempt, as {@link #tryLock()}.
+     *
+     * @param timeout the longest wait, in {@code unit}
+     * @param unit    the unit of {@code timeout}
+     * @return the slot now held, in {@code [0, slotCount())}, or -1 if the time passed while other threads held it
+     * @throws InterruptedException  if the thread is interrupted on entry or while waiting; it holds nothing then
+     * @throws NullPointerException  if {@code unit} is null
+     * @throws IllegalStateException if the calling thread already holds the slot it would take: not reentrant
+     */
+    public int tryLock(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long area = PerCpuSlots.area();
+        long self = Thread.currentThread().threadId();
+        long deadline = System.nanoTime() + nanos;
+        int slot;
+        while ((slot = attempt(area, self)) == HELD) {
+            if (nanos <= 0 || deadline - System.nanoTime() <= 0) {
+                return -1;
+            }
+            spinWait();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+        return held(slot);
+    }
+
+    /** After a successful attempt: opens the holder's slice request (ended by its unlock()). */
+    private int held(int slot) {
         if (SliceProbe.AVAILABLE) {
-            RseqSlice.request(); // ended by unlock() on this thread
+            RseqSlice.request();
         }
         Reference.reachabilityFence(this);
         return slot;
     }
 
-    /** What a holder stores in its word: its thread id where unlock() must recognise it (see the class comment), else 1. */
-    private static long holder() {
-        return SliceProbe.AVAILABLE ? Thread.currentThread().threadId() : 1;
-    }
-
-    private int lockSection(long area, long holder) {
+    /**
+     * One try at the calling thread's slot, retried only when the section aborted or the thread moved: the slot
+     * taken, or {@link #HELD}.
+     */
+    private int attempt(long area, long self) {
+        if (area == NO_SECTIONS) {
+            return attemptAtomic(PerCpuSlots.lockedSlot(indexing), self);
+        }
         for (;;) {
             int index = PerCpuSlots.index(indexing);
             if (Integer.compareUnsigned(index, sectionSlots) >= 0) {
-                return lockAtomic(sectionSlots, holder);
+                return attemptAtomic(sectionSlots, self);
             }
-            // 1: held, 2: aborted, 3: migrated since the index was read; all just retry. 4: no usable index.
-            switch (PerCpuSlots.cmpeqvStorev(indexing, base + index * PerCpuSlots.LINE, 0, holder, index, area)) {
+            // ABORTED and INDEX_MISMATCH (migrated since the index was read) retry at once.
+            switch (PerCpuSlots.cmpeqvStorev(indexing, base + index * PerCpuSlots.LINE, 0, self, index, area)) {
                 case SectionTemplates.COMMITTED -> {
                     VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
                     return index;
                 }
-                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return lockAtomic(sectionSlots, holder);
+                case SectionTemplates.COMPARE_FAILED -> {
+                    return heldBy(index, (long) WORD.getOpaque(words, index * PerCpuSlots.LINE), self);
                 }
-                default -> spinWait();
+                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
+                    return attemptAtomic(sectionSlots, self);
+                }
+                default -> { }
             }
         }
     }
 
-    private int lockAtomic(int slot, long holder) {
-        while (!WORD.compareAndSet(words, slot * PerCpuSlots.LINE, 0L, holder)) {
-            spinWait();
+    private int attemptAtomic(int slot, long self) {
+        long holder = (long) WORD.compareAndExchange(words, slot * PerCpuSlots.LINE, 0L, self);
+        return holder == 0 ? slot : heldBy(slot, holder, self);
+    }
+
+    /** {@link #HELD}, unless {@code holder}, read from a held {@code slot}, is the calling thread itself. */
+    private static int heldBy(int slot, long holder, long self) {
+        if (holder == self) {
+            throw new IllegalStateException("PerCpuSpinLock is not reentrant: " + Thread.currentThread()
+                    + " already holds slot " + slot + ", which this lock() would take; unlock(" + slot
+                    + ") first");
         }
-        return slot;
+        return HELD;
     }
 
     /** How long a waiting virtual thread parks between attempts. */
@@ -176,25 +280,35 @@ public final class PerCpuSpinLock {
     }
 
     /**
-     * Releases the lock of {@code slot}; memory effects as a monitor exit. On the locking thread, also ends the
-     * time-slice extension request that {@link #lock()} opened, after the release: a waiter can take the lock
+     * Releases the lock of {@code slot}, which the calling thread holds; memory effects as a monitor exit. Also
+     * ends the time-slice extension request that the lock opened, after the release: a waiter can take the lock
      * before this thread gives back an extended slice.
      *
-     * @param slot the slot {@link #lock()} returned
-     * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, slotCount())}
+     * @param slot the slot {@link #lock()} or {@link #tryLock()} returned to this thread
+     * @throws IndexOutOfBoundsException   if {@code slot} is not in {@code [0, slotCount())}
+     * @throws IllegalMonitorStateException if the calling thread does not hold {@code slot} (it is free, was
+     *                                      unlocked already, or another thread holds it); nothing changes
      */
     public void unlock(int slot) {
         long offset = Objects.checkIndex(slot, slotCount()) * PerCpuSlots.LINE;
+        long self = Thread.currentThread().threadId();
+        // Only the holder stores 0 over its own id, so a word that reads as ours stays ours until the store below.
+        long holder = (long) WORD.getOpaque(words, offset);
+        if (holder != self) {
+            throw notHeld(slot, holder);
+        }
+        WORD.setRelease(words, offset, 0L);
         if (SliceProbe.AVAILABLE) {
-            boolean ownHold = (long) WORD.getOpaque(words, offset) == Thread.currentThread().threadId();
-            WORD.setRelease(words, offset, 0L);
-            if (ownHold) {
-                RseqSlice.endCurrent();
-            }
-        } else {
-            WORD.setRelease(words, offset, 0L);
+            RseqSlice.endCurrent();
         }
         Reference.reachabilityFence(this);
+    }
+
+    private static IllegalMonitorStateException notHeld(int slot, long holder) {
+        return new IllegalMonitorStateException("unlock(" + slot + ") by " + Thread.currentThread()
+                + ", which does not hold that slot: " + (holder == 0 ? "it is free (unlocked twice?)"
+                        : "thread " + holder + " holds it")
+                + "; only the thread that locked a slot may unlock it");
     }
 
     /**

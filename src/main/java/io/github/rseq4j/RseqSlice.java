@@ -26,23 +26,26 @@ import io.github.rseq4j.internal.sys.Syscalls;
  * ({@code prctl(PR_RSEQ_SLICE_EXTENSION)}), once.
  *
  * <p>Where extensions are unavailable ({@link RseqSupport#hasSliceExtension()} says why),
- * {@code request()} costs a branch and returns a scope that does nothing. The same holds on a
- * virtual thread: a request would belong to its carrier, and a virtual thread that parks inside
- * the scope would leave the request set for whatever runs on that carrier next, then clear
- * another carrier's. Any system call inside the scope ends a grant (the kernel does that), so a
- * scope around blocking code is harmless but pointless.
+ * {@code request()} costs a branch and a small allocation (which escape analysis removes when the
+ * scope stays in a try-with-resources block) and returns a new scope that asks nothing of the
+ * kernel. The same holds on a virtual thread: a request would belong to its carrier, and a virtual
+ * thread that parks inside the scope would leave the request set for whatever runs on that carrier
+ * next, then clear another carrier's. Any system call inside the scope ends a grant (the kernel
+ * does that), so a scope around blocking code is harmless but pointless.
  *
- * <p>An instance belongs to its thread and is reused by every request of that thread: close it
- * on that thread, exactly once per {@code request()}.
+ * <p>A scope belongs to the thread that opened it: close it on that thread, exactly once per
+ * {@code request()}. On every kernel, a {@code close()} on another thread throws
+ * {@link WrongThreadException} and a {@code close()} of a scope with no open request (closed
+ * twice) throws {@link IllegalStateException}, so a test on any machine finds the misuse. Where
+ * extensions work, the requests of a platform thread share one scope that counts them, so there a
+ * second close of an inner scope ends the outer request instead of throwing; elsewhere each
+ * request has a scope of its own and every second close throws.
  */
 public final class RseqSlice implements AutoCloseable {
 
-    /** The scope that does nothing: extensions unavailable, or a virtual thread. Shared, stateless. */
-    private static final RseqSlice NONE = new RseqSlice(-1, 0);
-
     /** {@link Thread#threadId()} of the owner; immutable. */
     private final long ownerId;
-    /** Address of the owner's rseq area; immutable. */
+    /** Address of the owner's rseq area, or 0 for a scope that asks nothing of the kernel; immutable. */
     private final long area;
 
     // Read and written only by the owner thread: plain fields.
@@ -60,23 +63,30 @@ public final class RseqSlice implements AutoCloseable {
         this.area = area;
     }
 
+    /** A scope of its own for one request that asks nothing of the kernel: extensions unavailable, or a virtual thread. */
+    private static RseqSlice withoutKernel(Thread owner) {
+        RseqSlice scope = new RseqSlice(owner.threadId(), 0);
+        scope.depth = 1;
+        return scope;
+    }
+
     /**
      * Opens a request on the calling thread and returns its scope, for try-with-resources.
-     * Never throws and never blocks; does nothing where extensions are unavailable or on a
-     * virtual thread (see the class comment).
+     * Never throws and never blocks; asks nothing of the kernel where extensions are unavailable
+     * or on a virtual thread (see the class comment).
      *
-     * @return the calling thread's scope (the same object for every request of a thread), or a
-     *         shared scope that does nothing
+     * @return where extensions work, the calling platform thread's scope (the same object for all
+     *         its requests); elsewhere a new scope for this request alone
      */
     public static RseqSlice request() {
         if (!SliceProbe.AVAILABLE) {
-            return NONE;
+            return withoutKernel(Thread.currentThread());
         }
         Thread thread = Thread.currentThread();
         RseqThread handle = HandleCache.lookup(thread);
         if (handle == null) {
             if (thread.isVirtual()) {
-                return NONE;
+                return withoutKernel(thread);
             }
             handle = RseqThread.current();
         }
@@ -109,20 +119,18 @@ public final class RseqSlice implements AutoCloseable {
      * Ends one request; the outermost clears the kernel's {@code request} byte and, if the kernel
      * granted an extension meanwhile, gives the CPU back with {@code rseq_slice_yield()}.
      *
-     * @throws IllegalStateException if no request of this thread is open
-     * @throws WrongThreadException if called on another thread than the request's
+     * @throws IllegalStateException if this scope has no open request: closed twice (on every kernel)
+     * @throws WrongThreadException if called on another thread than the request's (on every kernel)
      */
     @Override
     public void close() {
-        if (this == NONE) {
-            return;
-        }
         if (Thread.currentThread().threadId() != ownerId) {
             throw new WrongThreadException("this RseqSlice belongs to thread " + ownerId + ", not to "
                     + Thread.currentThread() + "; close a request on the thread that opened it");
         }
         if (depth == 0) {
-            throw new IllegalStateException("RseqSlice.close() without an open request() on " + Thread.currentThread());
+            throw new IllegalStateException("RseqSlice.close() of a scope with no open request (closed twice?) on "
+                    + Thread.currentThread() + "; close each request() once");
         }
         if (--depth == 0 && requesting) {
             requesting = false;
@@ -150,7 +158,7 @@ public final class RseqSlice implements AutoCloseable {
     }
 
     /**
-     * Whether this scope asked the kernel for extensions: false for the scope that does nothing,
+     * Whether this scope asked the kernel for extensions: false for a scope that asks nothing of the kernel,
      * after the outermost {@link #close()}, and on a thread the kernel refused (see {@link #refusal()}).
      *
      * @return whether the {@code request} byte was set by the open request

@@ -1,6 +1,7 @@
 package io.github.rseq4j.percpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuPool;
 import io.github.rseq4j.internal.sys.Affinity;
+import java.lang.ref.WeakReference;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -110,6 +112,39 @@ class PerCpuPoolTest {
                 return List.of(other, o);
             }
         }
+    }
+
+    /** The class javadoc's promise: a release of what this pool did not hand out, or a second one, throws. */
+    @Test
+    void releaseOfAnObjectNotHeldThrowsAndChangesNothing() {
+        PerCpuPool<Object> pool = new PerCpuPool<>(1, Object::new);
+        Object foreign = new Object();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.release(foreign),
+                "an object the pool never handed out");
+        assertTrue(e.getMessage().contains("never acquired from this pool") && e.getMessage().contains("java.lang.Object@"),
+                e.getMessage());
+        Object pooled = pool.acquire();
+        Object unpooled = pool.acquire(); // the pool is full: made and handed out unpooled
+        assertThrows(IllegalStateException.class, () -> pool.release(foreign), "with an unpooled object out");
+        pool.release(unpooled);
+        assertThrows(IllegalStateException.class, () -> pool.release(unpooled), "an unpooled object released twice");
+        pool.release(pooled);
+        assertSame(pooled, pool.acquire(), "refused releases left the pool as it was");
+        assertEquals(2, pool.objectsCreated());
+    }
+
+    /** An unpooled object that is never released is still left to the garbage collector. */
+    @Test
+    void anUnpooledObjectNeverReleasedIsCollected() throws InterruptedException {
+        PerCpuPool<Object> pool = new PerCpuPool<>(1, Object::new);
+        pool.acquire();
+        WeakReference<Object> unpooled = new WeakReference<>(pool.acquire());
+        for (int gc = 0; gc < 50 && unpooled.get() != null; gc++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(unpooled.get(), "the pool keeps an unpooled object reachable");
+        assertThrows(IllegalStateException.class, () -> pool.release(new Object()));
     }
 
     @Test

@@ -62,6 +62,12 @@ class SliceExtensionTest {
     }
 
     @Test
+    void scopeMisuseIsFoundOnEveryKernel() throws Exception {
+        onNewThread(SliceExtensionTest::scopeMisuse);
+        scopeMisuseOnVirtualThread();
+    }
+
+    @Test
     void nestedRequestsEndAtTheOutermost() {
         onNewThread(SliceExtensionTest::nestedRequests);
     }
@@ -90,6 +96,8 @@ class SliceExtensionTest {
                     check("nested requests end at the outermost", SliceExtensionTest::nestedRequests),
                     check("spin lock holder requests", SliceExtensionTest::holderRequests),
                     check("misuse is refused", SliceExtensionTest::misuse),
+                    check("scope misuse is found on every kernel", SliceExtensionTest::scopeMisuse),
+                    check("scope misuse is found on a virtual thread", SliceExtensionTest::scopeMisuseOnVirtualThread),
                     check("yield outside a grant returns 0", SliceExtensionTest::yieldWithoutGrant),
                     check("granted inside request", SliceExtensionTest::grantObserved));
         }
@@ -117,7 +125,7 @@ class SliceExtensionTest {
                     assertEquals(0, requestByte(registration.thread()), "the request byte must stay untouched");
                 }
             }
-            // A no-op scope is closed any number of times; the spin lock keeps working.
+            // Every request has a scope of its own here; the spin lock keeps working.
             RseqSlice.request().close();
             PerCpuSpinLock lock = new PerCpuSpinLock();
             int slot = lock.lock();
@@ -176,8 +184,8 @@ class SliceExtensionTest {
 
     /**
      * A {@link PerCpuSpinLock} holder requests an extension from {@code lock()} to {@code unlock()}; an
-     * inner scope shows it, as it cannot end the holder's request. Unlocking another thread's hold ends
-     * nothing of the unlocking thread's.
+     * inner scope shows it, as it cannot end the holder's request. An unlock of another thread's hold is refused
+     * and ends nothing of the unlocking thread's.
      */
     static void holderRequests() throws InterruptedException {
         assumeAvailable();
@@ -197,11 +205,11 @@ class SliceExtensionTest {
                 int[] held = new int[1];
                 onNewThread(() -> held[0] = lock.lock()); // that thread ends holding the lock
                 try (RseqSlice own = RseqSlice.request()) {
-                    lock.unlock(held[0]);
+                    assertThrows(IllegalMonitorStateException.class, () -> lock.unlock(held[0]));
                     assertTrue(own.isRequesting(),
-                            "unlocking another thread's hold must not end this thread's request" + which);
+                            "a refused unlock of another thread's hold must not end this thread's request" + which);
                 }
-                assertFalse(lock.isLocked(held[0]));
+                assertTrue(lock.isLocked(held[0]));
             }
 
             // A thread whose id shares this thread's slot in the handle cache takes the slot during the hold.
@@ -218,6 +226,42 @@ class SliceExtensionTest {
             RseqSlice after = RseqSlice.request();
             after.close();
             assertFalse(after.isRequesting(), "unlock() must end the holder's request after its handle left the cache");
+        }
+    }
+
+    /**
+     * A scope closed twice, or on another thread, throws on every kernel: where extensions work (a thread's one
+     * scope counts its requests) and where a request asks nothing of the kernel (each has a scope of its own).
+     */
+    static void scopeMisuse() {
+        try (RseqThread.Registration ignored = registerIfPossible()) {
+            RseqSlice scope = RseqSlice.request();
+            WrongThreadException wrongThread = assertThrows(WrongThreadException.class,
+                    () -> onNewThread(scope::close), "close() on another thread");
+            assertTrue(wrongThread.getMessage().contains("belongs to thread " + Thread.currentThread().threadId()),
+                    wrongThread.getMessage());
+            scope.close(); // the refused close() left the request open
+            IllegalStateException twice = assertThrows(IllegalStateException.class, scope::close, "a second close()");
+            assertTrue(twice.getMessage().contains("closed twice"), twice.getMessage());
+            try (RseqSlice again = RseqSlice.request()) {
+                assertFalse(again.isGranted(), "requests still work after the refused ones");
+            }
+        }
+    }
+
+    static void scopeMisuseOnVirtualThread() throws Exception {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                RseqSlice scope = RseqSlice.request();
+                scope.close();
+                assertThrows(IllegalStateException.class, scope::close, "a second close() on a virtual thread");
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        }).join();
+        if (thrown.get() != null) {
+            throw new AssertionError("on a virtual thread", thrown.get());
         }
     }
 
