@@ -5,6 +5,7 @@ import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serial;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 
@@ -33,7 +34,7 @@ public final class PerCpuDoubleAdder extends Number {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    private static final VarHandle CELL = PerCpuSlots.LONG;
+    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
 
     /** The indexing in use; immutable. */
     private final transient PerCpuIndexing indexing;

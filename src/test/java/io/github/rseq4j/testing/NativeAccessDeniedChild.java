@@ -2,6 +2,7 @@ package io.github.rseq4j.testing;
 
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuDoubleAdder;
 import io.github.rseq4j.PerCpuHistogram;
 import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuList;
@@ -55,6 +56,12 @@ public final class NativeAccessDeniedChild {
         entries.put("PerCpuIndexing.isAvailable", PerCpuIndexing.MM_CID::isAvailable);
         entries.put("PerCpuIndexing.unavailableReason", PerCpuIndexing.MM_CID::unavailableReason);
         entries.put("PerCpuCounter.<init>", () -> new PerCpuCounter(PerCpuIndexing.CPU_ID));
+        entries.put("PerCpuDoubleAdder.<init>", () -> new PerCpuDoubleAdder(PerCpuIndexing.CPU_ID));
+        entries.put("PerCpuHistogram.appendLogHeader", () -> {
+            StringBuilder header = new StringBuilder();
+            PerCpuHistogram.appendLogHeader(header, 0);
+            return header.length();
+        });
         entries.put("PerCpuLongArray.<init>", () -> new PerCpuLongArray(4, PerCpuIndexing.CPU_ID));
         entries.put("PerCpuSpinLock.<init>", () -> new PerCpuSpinLock(PerCpuIndexing.CPU_ID));
         entries.put("PerCpuList.<init>", () -> new PerCpuList(PerCpuIndexing.CPU_ID));
