@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,6 +62,24 @@ public final class ReadmeExample {
      */
     public static String compileAndRun(Path work, String imports, String members, String block)
             throws IOException, InterruptedException {
+        return compileAndRun(work, imports, members, block, Map.of());
+    }
+
+    /**
+     * As {@link #compileAndRun(Path, String, String, String)}, with {@code otherSources} compiled beside it.
+     *
+     * @param work         an empty directory for sources and classes
+     * @param imports      import lines
+     * @param members      declarations the block may use; may be empty
+     * @param block        the README lines
+     * @param otherSources more compilation units by path (such as {@code "org/example/Stub.java"})
+     * @return what the run printed (stdout and stderr)
+     * @throws IOException if the files cannot be written or the tools started
+     * @throws InterruptedException if interrupted while waiting
+     * @throws AssertionError if javac reports anything, or the run fails or does not finish
+     */
+    public static String compileAndRun(Path work, String imports, String members, String block,
+                                       Map<String, String> otherSources) throws IOException, InterruptedException {
         String source = """
                 package example;
 
@@ -78,9 +97,15 @@ public final class ReadmeExample {
         Files.writeString(src, source);
         Path out = work.resolve("out");
         String classPath = System.getProperty("java.class.path");
-        String javac = tool("javac");
-        String compiled = run(List.of(javac, "-Xlint:all", "-Werror", "-d", out.toString(), "-cp", classPath,
-                src.toString()), "javac", source);
+        List<String> javac = new ArrayList<>(List.of(tool("javac"), "-Xlint:all", "-Werror", "-d", out.toString(),
+                "-cp", classPath, src.toString()));
+        for (Map.Entry<String, String> other : otherSources.entrySet()) {
+            Path file = work.resolve("src").resolve(other.getKey());
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, other.getValue());
+            javac.add(file.toString());
+        }
+        String compiled = run(javac, "javac", source);
         if (!compiled.isBlank()) {
             throw new AssertionError("javac warned about README's example:\n" + compiled + "\n" + source);
         }
@@ -98,7 +123,7 @@ public final class ReadmeExample {
 
     private static String run(List<String> command, String what, String source)
             throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().close();
         byte[] bytes = process.getInputStream().readAllBytes();
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
