@@ -15,9 +15,10 @@ import java.io.Serial;
  * recycler per CPU in use at once and keeps at most {@link #capacity()}: recyclers made while that many are
  * out are handed out unpooled, and dropped for the garbage collector when released.
  *
- * <p>A recycler that this pool did not make is dropped on release; one released twice throws
- * {@link IllegalStateException} (jackson's {@link BufferRecycler#releaseToPool()} unlinks it first, so that
- * happens only through {@link #releasePooled} called twice by hand). Serialized with a {@code JsonFactory}, it
+ * <p>A recycler released twice throws {@link IllegalStateException} (jackson's
+ * {@link BufferRecycler#releaseToPool()} unlinks it first, so that happens only through {@link #releasePooled}
+ * called twice by hand); one this pool never handed out is treated as {@link PerCpuPool#release} says.
+ * Serialized with a {@code JsonFactory}, it
  * comes back as a new, empty pool of the same capacity: pooled recyclers are per process.
  */
 public final class PerCpuRecyclerPool implements RecyclerPool<BufferRecycler> {
@@ -58,7 +59,7 @@ public final class PerCpuRecyclerPool implements RecyclerPool<BufferRecycler> {
     }
 
     /**
-     * Gives {@code recycler} back to the calling thread's CPU; one the pool does not keep is dropped.
+     * Gives {@code recycler} back to the calling thread's CPU; one made while the pool was full is dropped.
      *
      * @param recycler a recycler this pool handed out
      * @throws IllegalStateException if {@code recycler} is pooled but not held: released twice
