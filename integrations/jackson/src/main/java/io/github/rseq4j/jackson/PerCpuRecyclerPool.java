@@ -22,12 +22,14 @@ import java.io.Serial;
  * comes back as a new, empty pool of the same capacity: pooled recyclers are per process.
  */
 public final class PerCpuRecyclerPool implements RecyclerPool<BufferRecycler> {
+    /** The serialized form: the capacity alone. */
     @Serial
     private static final long serialVersionUID = 1L;
 
     /** The capacity of {@link #PerCpuRecyclerPool()}: the default of jackson's bounded pool. */
     public static final int DEFAULT_CAPACITY = 100;
 
+    /** Most recyclers kept; the serialized form. */
     private final int capacity;
     /** Native stacks and live recyclers: nothing to serialize; {@link #readResolve()} makes a new one. */
     private final transient PerCpuPool<BufferRecycler> pool;
@@ -88,6 +90,11 @@ public final class PerCpuRecyclerPool implements RecyclerPool<BufferRecycler> {
         return pool.objectsCreated();
     }
 
+    /**
+     * A new, empty pool of the same capacity in place of the deserialized one.
+     *
+     * @return the new pool
+     */
     @Serial
     private Object readResolve() {
         return new PerCpuRecyclerPool(capacity);
