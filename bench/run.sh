@@ -64,6 +64,7 @@ export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }$unsafe_allow"
 echo "JDK: $JAVA_HOME"
 
 mvn -q -f pom.xml install -DskipTests
+mvn -q -f integrations/pom.xml install -DskipTests
 mvn -q -f bench/pom.xml package
 
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -76,7 +77,7 @@ commands=()
 # results taken under the same conditions. -foe: a failed benchmark (e.g. a setup check)
 # must fail the run rather than leave a hole in the report.
 pkg='io\.github\.rseq4j\.bench\.'
-scaling="${pkg}(WhichCpu|CarrierThread|VirtualThread|Counter|SpinLock|Histogram|VirtualHistogram|Pool|VirtualPool)Benchmark\."
+scaling="${pkg}(WhichCpu|CarrierThread|VirtualThread|Counter|SpinLock|Histogram|VirtualHistogram|Pool|VirtualPool|JsonPool|Meter)Benchmark\."
 single="${pkg}(KernelFields|Registration|PoolTasks|Buffer|Slice)Benchmark\."
 first="${pkg}FirstRegistrationBenchmark\."
 

@@ -50,6 +50,9 @@ public final class Report {
             new Rule("PoolBenchmark", ".*", "PoolBenchmark.jacksonLockFreePoolPair", "perCpu.*"),
             new Rule("VirtualPoolBenchmark", ".*", "VirtualPoolBenchmark.jacksonLockFreePoolPair", "perCpu.*"),
             new Rule("PoolTasksBenchmark", ".*", "PoolTasksBenchmark.jacksonLockFreePoolTasks", "perCpu.*"),
+            new Rule("JsonPoolBenchmark", ".*", "JsonPoolBenchmark.jacksonLockFreePoolJson", "perCpu.*"),
+            new Rule("MeterBenchmark", ".*Increment", "MeterBenchmark.micrometerCounterIncrement", "perCpu.*"),
+            new Rule("MeterBenchmark", ".*Record", "MeterBenchmark.micrometerTimerRecord", "perCpu.*"),
             new Rule("RegistrationBenchmark", ".*", null, ".*"),
             new Rule("FirstRegistrationBenchmark", ".*", null, ".*"));
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.util.RecyclerPool;
 import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.PerCpuIndexing;
+import io.github.rseq4j.jackson.PerCpuRecyclerPool;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -26,11 +27,13 @@ public final class Footprint {
 
     public static void main(String[] args) throws InterruptedException {
         Map<String, Supplier<RecyclerPool<BufferRecycler>>> pools = new LinkedHashMap<>();
-        pools.put("PerCpuPool", () -> RseqRecyclerPool.perCpu(BufferRecycler::new));
+        pools.put("rseq4j-jackson PerCpuRecyclerPool", () -> new PerCpuRecyclerPool(PlainRecyclerPools.CAPACITY));
+        pools.put("jackson threadLocalPool", JsonRecyclerPools::threadLocalPool);
         pools.put("jackson newLockFreePool", JsonRecyclerPools::newLockFreePool);
         pools.put("jackson newConcurrentDequePool", JsonRecyclerPools::newConcurrentDequePool);
-        pools.put("ConcurrentLinkedQueue pool", () -> RseqRecyclerPool.queue(BufferRecycler::new));
-        pools.put("ThreadLocal cache", () -> RseqRecyclerPool.threadLocal(BufferRecycler::new));
+        pools.put("jackson newBoundedPool", () -> JsonRecyclerPools.newBoundedPool(PlainRecyclerPools.CAPACITY));
+        pools.put("ConcurrentLinkedQueue pool", () -> PlainRecyclerPools.queue(BufferRecycler::new));
+        pools.put("ThreadLocal cache", () -> PlainRecyclerPools.threadLocal(BufferRecycler::new));
         System.out.println("| pool | objects per " + TASKS + " virtual-thread tasks |\n|---|--:|");
         for (Map.Entry<String, Supplier<RecyclerPool<BufferRecycler>>> e : pools.entrySet()) {
             RecyclerPool<BufferRecycler> pool = e.getValue().get();

@@ -3,6 +3,7 @@ package io.github.rseq4j.bench;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.util.RecyclerPool;
+import io.github.rseq4j.jackson.PerCpuRecyclerPool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -10,8 +11,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * One acquire+release pair of a jackson {@link BufferRecycler} through {@link RecyclerPool}, the interface
- * jackson-core 2.16+ takes its pools by: PerCpuPool (through {@link RseqRecyclerPool}) against jackson's
- * lock-free and concurrent-deque pools, a ConcurrentLinkedQueue pool and a ThreadLocal cache. Pools are
+ * jackson-core 2.16+ takes its pools by: rseq4j-jackson's {@link PerCpuRecyclerPool} against jackson's
+ * thread-local, lock-free, concurrent-deque and bounded pools, and (from {@link PlainRecyclerPools}) a
+ * ConcurrentLinkedQueue pool and a ThreadLocal cache. Pools are
  * shared by all JMH threads. The report divides by jackson's lock-free pool at the same thread count;
  * {@link VirtualPoolBenchmark} runs the same methods on virtual workers, {@link PoolTasksBenchmark} from
  * 10,000 short virtual-thread tasks, and {@link Footprint} counts the objects each pool makes.
@@ -20,11 +22,13 @@ public class PoolBenchmark extends BenchmarkBase {
 
     @State(Scope.Benchmark)
     public static class Pools {
-        final RecyclerPool<BufferRecycler> perCpu = RseqRecyclerPool.perCpu(BufferRecycler::new);
+        final RecyclerPool<BufferRecycler> perCpu = new PerCpuRecyclerPool(PlainRecyclerPools.CAPACITY);
+        final RecyclerPool<BufferRecycler> jacksonThreadLocal = JsonRecyclerPools.threadLocalPool();
         final RecyclerPool<BufferRecycler> lockFree = JsonRecyclerPools.newLockFreePool();
         final RecyclerPool<BufferRecycler> deque = JsonRecyclerPools.newConcurrentDequePool();
-        final RecyclerPool<BufferRecycler> queue = RseqRecyclerPool.queue(BufferRecycler::new);
-        final RecyclerPool<BufferRecycler> threadLocal = RseqRecyclerPool.threadLocal(BufferRecycler::new);
+        final RecyclerPool<BufferRecycler> bounded = JsonRecyclerPools.newBoundedPool(PlainRecyclerPools.CAPACITY);
+        final RecyclerPool<BufferRecycler> queue = PlainRecyclerPools.queue(BufferRecycler::new);
+        final RecyclerPool<BufferRecycler> threadLocal = PlainRecyclerPools.threadLocal(BufferRecycler::new);
     }
 
     /** Checks the worker kind in {@link VirtualPoolBenchmark}'s forks. */
@@ -45,6 +49,16 @@ public class PoolBenchmark extends BenchmarkBase {
     @Benchmark
     public BufferRecycler perCpuPoolPair(Pools p, Worker w) {
         return pair(p.perCpu);
+    }
+
+    @Benchmark
+    public BufferRecycler jacksonThreadLocalPoolPair(Pools p, Worker w) {
+        return pair(p.jacksonThreadLocal);
+    }
+
+    @Benchmark
+    public BufferRecycler jacksonBoundedPoolPair(Pools p, Worker w) {
+        return pair(p.bounded);
     }
 
     @Benchmark

@@ -2,33 +2,19 @@ package io.github.rseq4j.bench;
 
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.RecyclerPool;
-import io.github.rseq4j.PerCpuPool;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 
-/** jackson-core's pool interface over the pools compared in {@link PoolBenchmark}. */
-final class RseqRecyclerPool {
-    private RseqRecyclerPool() {}
+/**
+ * Plain JDK pools under jackson-core's pool interface, beside jackson's own and rseq4j-jackson's
+ * {@code PerCpuRecyclerPool} in {@link PoolBenchmark}.
+ */
+final class PlainRecyclerPools {
+    private PlainRecyclerPools() {}
 
-    /** How many objects a pool may keep: ample for 2 CPUs, as jackson's bounded pool's default (100). */
+    /** How many objects a bounded pool may keep: jackson's bounded pool's default, and PerCpuRecyclerPool's. */
     static final int CAPACITY = 100;
-
-    /** PerCpuPool behind jackson's RecyclerPool. */
-    static RecyclerPool<BufferRecycler> perCpu(Supplier<BufferRecycler> factory) {
-        PerCpuPool<BufferRecycler> pool = new PerCpuPool<>(CAPACITY, factory);
-        return new RecyclerPool<>() {
-            @Override
-            public BufferRecycler acquirePooled() {
-                return pool.acquire();
-            }
-
-            @Override
-            public void releasePooled(BufferRecycler recycler) {
-                pool.release(recycler);
-            }
-        };
-    }
 
     /** An unbounded ConcurrentLinkedQueue of free objects: the plain JDK answer. */
     static RecyclerPool<BufferRecycler> queue(Supplier<BufferRecycler> factory) {
