@@ -6,8 +6,10 @@ import io.github.rseq4j.internal.binding.rseq;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
 import org.junit.jupiter.api.Test;
 
-/** The one home of struct rseq's layout agrees with the generated binding where the binding has the field (the
- * binding drops the struct's 32-byte alignment attribute, so only its size is compared). */
+/**
+ * The one home of struct rseq's layout agrees with the generated binding where the binding has the field (the
+ * binding drops the struct's 32-byte alignment attribute, so only its size is compared).
+ */
 class RseqLayoutTest {
 
     @Test
