@@ -27,9 +27,9 @@ class GeneratorNeedsNoNativeAccessTest {
         public static void main(String[] args) {
             SectionConfig config = SectionConfig.register(IndexField.CPU_ID, 64);
             int emitted = 0;
-            for (SectionTemplates templates : new SectionTemplates[] {SectionTemplates.forArchitecture("x86_64", config),
-                    SectionTemplates.forArchitecture("aarch64", config),
-                    SectionTemplates.forCurrentArchitecture(config)}) {
+            SectionTemplates[] all = {SectionTemplates.forArchitecture("x86_64", config),
+                SectionTemplates.forArchitecture("aarch64", config), SectionTemplates.forCurrentArchitecture(config)};
+            for (SectionTemplates templates : all) {
                 for (Operation op : Operation.values()) {
                     templates.emit(op, 6);
                     emitted++;
