@@ -36,7 +36,7 @@ public final class AreaPool {
      * write the area (rseq_cs, cpu_id...) on every section and preemption, so a slot that straddled into a
      * neighbour's line would false-share with another thread.
      */
-    public static final long SLOT_ALIGNMENT = Math.max(RseqAbi.ALIGNMENT, 64);
+    public static final long SLOT_ALIGNMENT = Math.max(RseqAbi.ALIGNMENT, RseqLayout.CACHE_LINE);
 
     /** Layout of one slot. */
     public static final long REFCOUNT_OFFSET = align(RseqAbi.REGISTRATION_LENGTH, Long.BYTES);

@@ -38,8 +38,8 @@ public final class PerCpuSections {
     /** Delay-loop iterations the sections were linked with; 0 outside forced-abort tests. */
     public static final int DELAY = Integer.getInteger(DELAY_PROPERTY, 0);
 
-    /** log2 of a per-CPU cell's stride: one 64-byte cache line per CPU. */
-    public static final int STRIDE_SHIFT = 6;
+    /** log2 of a per-CPU cell's stride: one cache line per CPU. */
+    public static final int STRIDE_SHIFT = RseqLayout.CACHE_LINE_SHIFT;
 
     private static final Linked LINKED = link();
 

@@ -3,7 +3,6 @@ package io.github.rseq4j.internal;
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.internal.arch.Arch;
 import io.github.rseq4j.internal.binding.RseqNative;
-import io.github.rseq4j.internal.binding.rseq;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
 import io.github.rseq4j.internal.sys.Native;
@@ -24,21 +23,16 @@ public final class RseqAbi {
 
     public static final int SIGNATURE = ARCH.rseqSignature();
 
-    // Field offsets of struct rseq. node_id and mm_cid (Linux 6.3) and slice_ctrl (7.0) postdate
-    // the system headers the binding was generated from, so they are kept here with the kernel's
-    // values (include/uapi/linux/rseq.h of Linux 7.2; see native-headers/README.md).
-    public static final long CPU_ID_START = rseq.cpu_id_start$offset();
-    public static final long CPU_ID = rseq.cpu_id$offset();
-    public static final long RSEQ_CS = rseq.rseq_cs$offset();
-    public static final long FLAGS = rseq.flags$offset();
-    public static final long NODE_ID = 20;
-    public static final long MM_CID = 24;
-    /** struct rseq_slice_ctrl: u8 request (user sets, user or kernel clears), u8 granted (kernel only), u16 reserved. */
-    public static final long SLICE_CTRL = 28;
+    // Field offsets of struct rseq, for the readers of the area; the layout's home is RseqLayout.
+    public static final long CPU_ID_START = RseqLayout.CPU_ID_START;
+    public static final long CPU_ID = RseqLayout.CPU_ID;
+    public static final long FLAGS = RseqLayout.FLAGS;
+    public static final long NODE_ID = RseqLayout.NODE_ID;
+    public static final long MM_CID = RseqLayout.MM_CID;
+    public static final long SLICE_CTRL = RseqLayout.SLICE_CTRL;
     public static final long SLICE_REQUEST = SLICE_CTRL;
     public static final long SLICE_GRANTED = SLICE_CTRL + 1;
-    /** Feature size of a kernel that has slice_ctrl: a reserved byte at 32 makes it 33. */
-    public static final int SLICE_FEATURE_SIZE = 33;
+    public static final int SLICE_FEATURE_SIZE = RseqLayout.SLICE_FEATURE_SIZE;
 
     /** Bits the kernel sets in {@code flags} (read-only to user space since Linux 7.0). */
     public static final int FLAG_SLICE_EXT_AVAILABLE = 1 << 4;
@@ -50,8 +44,7 @@ public final class RseqAbi {
     public static final int PR_RSEQ_SLICE_EXTENSION_SET = 2;
     public static final int PR_RSEQ_SLICE_EXT_ENABLE = 1;
 
-    /** Size of the original (Linux 4.18) ABI, which every rseq kernel fills. */
-    public static final int ORIGINAL_FEATURE_SIZE = 20;
+    public static final int ORIGINAL_FEATURE_SIZE = RseqLayout.ORIGINAL_FEATURE_SIZE;
 
     /**
      * 0 when the rseq syscall exists, else the errno of {@code rseq(NULL, 0, 0, 0)}: that call has
@@ -65,8 +58,9 @@ public final class RseqAbi {
     public static final int FEATURE_SIZE =
             (int) Math.max(ORIGINAL_FEATURE_SIZE, Libc.getauxval(RseqNative.AT_RSEQ_FEATURE_SIZE()));
 
-    /** Alignment the kernel requires of an area (AT_RSEQ_ALIGN), never below the ABI's 32. */
-    public static final int ALIGNMENT = (int) Math.max(32, Libc.getauxval(RseqNative.AT_RSEQ_ALIGN()));
+    /** Alignment the kernel requires of an area (AT_RSEQ_ALIGN), never below the ABI's. */
+    public static final int ALIGNMENT =
+            (int) Math.max(RseqLayout.MIN_ALIGNMENT, Libc.getauxval(RseqNative.AT_RSEQ_ALIGN()));
 
     /** glibc's __rseq_size: 0 when glibc did not register (too old, tunable off, or refused). */
     public static final int GLIBC_SIZE = glibcSize();
@@ -90,17 +84,18 @@ public final class RseqAbi {
     }
 
     /**
-     * Length rseq4j registers its own areas with: the original 32 bytes, or the feature size
+     * Length rseq4j registers its own areas with: the original length, or the feature size
      * where a newer kernel fills more (it then requires at least that much).
      */
-    public static final int REGISTRATION_LENGTH = Math.max(32, FEATURE_SIZE);
+    public static final int REGISTRATION_LENGTH = Math.max(RseqLayout.ORIGINAL_REGISTRATION_LENGTH, FEATURE_SIZE);
 
     /**
-     * Bytes of the area the kernel keeps current. glibc 2.35 to 2.39 register 32 bytes but
+     * Bytes of the area the kernel keeps current. glibc 2.35 to 2.39 register the original length but
      * publish 20, the size of the 2018 ABI; newer glibc publishes what it registered.
      */
     public static final int USABLE_SIZE = OWNER == Owner.GLIBC
-            ? Math.min(FEATURE_SIZE, GLIBC_SIZE == ORIGINAL_FEATURE_SIZE ? 32 : GLIBC_SIZE)
+            ? Math.min(FEATURE_SIZE, GLIBC_SIZE == ORIGINAL_FEATURE_SIZE ? RseqLayout.ORIGINAL_REGISTRATION_LENGTH
+                    : GLIBC_SIZE)
             : FEATURE_SIZE;
 
     private static String glibcAreaUnreachable() {

@@ -11,6 +11,12 @@ import java.lang.invoke.MethodHandle;
  */
 public record Aarch64() implements Arch {
 
+    /** {@code mrs x0, tpidr_el0}; OR in another destination register number. */
+    public static final int MRS_TPIDR_EL0 = 0xd53bd040;
+
+    /** {@code ret}. */
+    public static final int RET = 0xd65f03c0;
+
     @Override public String name() { return "aarch64"; }
 
     @Override public long rseqSyscall() { return 293; }
@@ -47,7 +53,7 @@ public record Aarch64() implements Arch {
 
     /** The stub's instruction words: {@code mrs x0, tpidr_el0; ret}. */
     public static int[] threadPointerStub() {
-        return new int[] {0xd53bd040, 0xd65f03c0};
+        return new int[] {MRS_TPIDR_EL0, RET};
     }
 
     /**
@@ -96,7 +102,7 @@ public record Aarch64() implements Arch {
             0xd53b0023, 0xd2800085, 0xd3504c64, 0x9ac420a4, 0xd1000486, 0x8a260007,
             0xd50b7b27, 0x8b0400e7, 0xeb0100ff, 0x54ffffa3, 0xd5033b9f,
             0x92400c64, 0x9ac420a4, 0xd1000486, 0x8a260007,
-            0xd50b7527, 0x8b0400e7, 0xeb0100ff, 0x54ffffa3, 0xd5033b9f, 0xd5033fdf, 0xd65f03c0,
+            0xd50b7527, 0x8b0400e7, 0xeb0100ff, 0x54ffffa3, 0xd5033b9f, 0xd5033fdf, RET,
         };
     }
 

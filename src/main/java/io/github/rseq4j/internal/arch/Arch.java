@@ -1,5 +1,7 @@
 package io.github.rseq4j.internal.arch;
 
+import java.util.Locale;
+
 /**
  * The machine-specific facts rseq4j needs, one implementation per architecture.
  *
@@ -50,15 +52,25 @@ public sealed interface Arch permits X86_64, Aarch64 {
      */
     void syncInstructionCache(long start, long length);
 
+    /**
+     * The architecture {@code osArch} names, in the spelling of the {@code os.arch} system property (the one place
+     * rseq4j maps it). Needs no native access.
+     *
+     * @throws UnsupportedOperationException if it is neither x86_64 nor aarch64
+     */
+    static Arch named(String osArch) {
+        return switch (osArch.toLowerCase(Locale.ROOT)) {
+            case "amd64", "x86_64" -> new X86_64();
+            case "aarch64", "arm64" -> new Aarch64();
+            default -> throw new UnsupportedOperationException(
+                    "rseq4j supports x86_64 and aarch64 Linux; this JVM runs on " + osArch);
+        };
+    }
+
     /** Lazily detected, so that merely loading this interface never fails. */
     final class Holder {
         private Holder() {}
 
-        static final Arch CURRENT = switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> new X86_64();
-            case "aarch64", "arm64" -> new Aarch64();
-            default -> throw new UnsupportedOperationException("rseq4j supports x86_64 and aarch64 Linux; this JVM runs on "
-                    + System.getProperty("os.arch") + " " + System.getProperty("os.name"));
-        };
+        static final Arch CURRENT = named(System.getProperty("os.arch"));
     }
 }

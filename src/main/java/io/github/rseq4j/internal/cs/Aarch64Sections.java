@@ -1,7 +1,6 @@
 package io.github.rseq4j.internal.cs;
 
 import io.github.rseq4j.internal.arch.Aarch64;
-
 import io.github.rseq4j.internal.cs.CodeBuffer.Fixup;
 import io.github.rseq4j.internal.cs.CodeBuffer.Label;
 import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
@@ -25,7 +24,15 @@ public final class Aarch64Sections extends SectionTemplates {
     /** {@code RSEQ_SIG}: the word {@code brk #0x45e0}, emitted raw before each abort handler. */
     public static final int SIGNATURE = new Aarch64().rseqSignature();
 
-    private static final int AREA_TLS = 9, IDX = 10, VAL = 11, COPIED = 12, DELAY = 13, LIMIT = 14, TMP = 15;
+    /**
+     * Register numbers (the encoders take numbers, as the instruction fields do): the result, then the
+     * caller-saved temporaries named in the class comment.
+     */
+    private static final int RESULT = 0, AREA_TLS = 9, IDX = 10, VAL = 11, COPIED = 12, DELAY = 13, LIMIT = 14,
+            TMP = 15;
+
+    /** AAPCS64 passes the first eight integer arguments in x0..x7; every operation fits, area included. */
+    private static final int ARGUMENT_REGISTERS = 8;
 
     public Aarch64Sections(SectionConfig config) {
         super(config);
@@ -37,191 +44,114 @@ public final class Aarch64Sections extends SectionTemplates {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // Sections. "area" is x9 (TLS mode) or the area argument (REGISTER mode); INDEX is cpu_id or mm_cid.
+    // Sections: each specified in its Operation constant; here only where things live. Arguments are in
+    // argument(i) = x<i>; "area" is x9 (TLS mode) or the area argument (REGISTER mode); the index is loaded
+    // into w10.
 
-    /*
-     * int add(long base = x0, long value = x1 [, long area = x2])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     w10 = area->INDEX                        // zero-extends into x10
-     *     if ((u32) w10 >= indexLimit) goto index_out_of_range   // return 4
-     *     [delay]
-     *     x10 = x0 + (x10 << strideShift)          // this index's slot
-     *     x11 = *x10
-     *     x11 += x1
-     *     [delay]
-     *     *x10 = x11                               // commit
-     * post_commit:
-     *     return 0
-     * abort:
-     *     return 2
-     */
+    /* add: base = x0, value = x1 [, area = x2]; slot address in x10, its value in x11. */
     @Override
     public EmittedSection emitAdd(int strideShift) {
         checkStrideShift(strideShift);
         Operation op = Operation.ADD;
+        int base = argument(0), value = argument(1);
         return section(op, b -> {
             loadIndex(b, op);
             b.injectDelay();
-            addShifted(b.buf, IDX, 0, IDX, strideShift);
+            addShifted(b.buf, IDX, base, IDX, strideShift);
             ldr(b.buf, true, VAL, IDX, 0);
-            addShifted(b.buf, VAL, VAL, 1, 0);
+            addShifted(b.buf, VAL, VAL, value, 0);
             b.injectDelay();
             str(b.buf, VAL, IDX);
         });
     }
 
-    /*
-     * int cmpeqvStorev(long *v = x0, long expect = x1, long newv = x2, int expectedIdx = w3
-     *                  [, long area = x4])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     w10 = area->INDEX
-     *     if ((u32) w10 >= indexLimit) goto index_out_of_range   // return 4
-     *     [delay]
-     *     if (w10 != w3) goto index_mismatch         // return 3
-     *     if (*v != x1) goto compare_failed          // return 1
-     *     [delay]
-     *     *v = x2                                    // commit
-     * post_commit:
-     *     return 0
-     */
+    /* cmpeqvStorev: v = x0, expect = x1, newv = x2, expectedIdx = w3 [, area = x4]. */
     @Override
     public EmittedSection emitCmpeqvStorev() {
         Operation op = Operation.CMPEQV_STOREV;
+        int v = argument(0), newv = argument(2);
         return section(op, b -> {
             checkIndexAndValue(b, op);
             b.injectDelay();
-            str(b.buf, 2, 0);
+            str(b.buf, newv, v);
         });
     }
 
     /*
-     * int cmpeqvStorevStorev(long *v = x0, long expect = x1, long *v2 = x2, long newv2 = x3,
-     *                        long newv = x4, int expectedIdx = w5 [, long area = x6])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     w10 = area->INDEX
-     *     if ((u32) w10 >= indexLimit) goto index_out_of_range
-     *     [delay]
-     *     if (w10 != w5) goto index_mismatch
-     *     if (*v != x1) goto compare_failed
-     *     *v2 = x3
-     *     [delay]
-     *     store_release(v, x4)                       // commit: stlr orders *v2 before it
-     * post_commit:
-     *     return 0
+     * cmpeqvStorevStorev: v = x0, expect = x1, v2 = x2, newv2 = x3, newv = x4, expectedIdx = w5 [, area = x6].
+     * The commit is stlr: it orders the store to *v2 before it.
      */
     @Override
     public EmittedSection emitCmpeqvStorevStorev() {
         Operation op = Operation.CMPEQV_STOREV_STOREV;
+        int v = argument(0), v2 = argument(2), newv2 = argument(3), newv = argument(4);
         return section(op, b -> {
             checkIndexAndValue(b, op);
-            str(b.buf, 3, 2);
+            str(b.buf, newv2, v2);
             b.injectDelay();
-            stlr(b.buf, 4, 0);
+            stlr(b.buf, newv, v);
         });
     }
 
     /*
-     * int cmpeqvTrymemcpyStorev(long *v = x0, long expect = x1, char *dst = x2, char *src = x3,
-     *                           long len = x4, long newv = x5, int expectedIdx = w6 [, long area = x7])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     w10 = area->INDEX
-     *     if ((u32) w10 >= indexLimit) goto index_out_of_range
-     *     [delay]
-     *     if (w10 != w6) goto index_mismatch
-     *     if (*v != x1) goto compare_failed
-     *     if (len < 8) goto bytes
-     * words:
-     *     x12 = *(long *)src; src += 8; *(long *)dst = x12; dst += 8   // post-indexed
-     *     len -= 8
-     *     if (len >= 8) goto words
-     * bytes:
-     *     if (len == 0) goto copied
-     * copy:
-     *     w12 = *src++; *dst++ = w12                 // post-indexed byte load/store
-     *     if (--len != 0) goto copy
-     * copied:
-     *     [delay]
-     *     store_release(v, x5)                       // commit: stlr orders the copy before it
-     * post_commit:
-     *     return 0
+     * cmpeqvTrymemcpyStorev: v = x0, expect = x1, dst = x2, src = x3, len = x4, newv = x5, expectedIdx = w6
+     * [, area = x7]. The copy advances x3 and x2 (post-indexed) and counts x4 down, x12 (words) or w12 (the
+     * tail) carrying the data. The commit is stlr: it orders the copy before it.
      */
     @Override
     public EmittedSection emitCmpeqvTrymemcpyStorev() {
         Operation op = Operation.CMPEQV_TRYMEMCPY_STOREV;
+        int v = argument(0), dst = argument(2), src = argument(3), len = argument(4), newv = argument(5);
         return section(op, b -> {
             checkIndexAndValue(b, op);
             Label words = b.buf.newLabel("words");
             Label bytes = b.buf.newLabel("bytes");
             Label copy = b.buf.newLabel("copy");
             Label copied = b.buf.newLabel("copied");
-            cmpImm(b.buf, true, 4, Long.BYTES);
+            cmpImm(b.buf, true, len, Long.BYTES);
             bcond(b.buf, Cond.LO, bytes);
             b.buf.bind(words);
-            movePostIncrement(b.buf, true, Long.BYTES, COPIED, 3);
-            movePostIncrement(b.buf, false, Long.BYTES, COPIED, 2);
-            addSubImm(b.buf, false, 4, 4, Long.BYTES);
-            cmpImm(b.buf, true, 4, Long.BYTES);
+            movePostIncrement(b.buf, true, Long.BYTES, COPIED, src);
+            movePostIncrement(b.buf, false, Long.BYTES, COPIED, dst);
+            addSubImm(b.buf, false, len, len, Long.BYTES);
+            cmpImm(b.buf, true, len, Long.BYTES);
             bcond(b.buf, Cond.HS, words);
             b.buf.bind(bytes);
-            cbz(b.buf, 4, copied);
+            cbz(b.buf, len, copied);
             b.buf.bind(copy);
-            movePostIncrement(b.buf, true, 1, COPIED, 3);
-            movePostIncrement(b.buf, false, 1, COPIED, 2);
-            subsImm(b.buf, true, 4, 4, 1);
+            movePostIncrement(b.buf, true, 1, COPIED, src);
+            movePostIncrement(b.buf, false, 1, COPIED, dst);
+            subsImm(b.buf, true, len, len, 1);
             bne(b.buf, copy);
             b.buf.bind(copied);
             b.injectDelay();
-            stlr(b.buf, 5, 0);
+            stlr(b.buf, newv, v);
         });
     }
 
-    /*
-     * int cmpnevStoreoffpLoad(long *v = x0, long expectnot = x1, long voffp = x2, long *load = x3,
-     *                         int expectedIdx = w4 [, long area = x5])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     w10 = area->INDEX
-     *     if ((u32) w10 >= indexLimit) goto index_out_of_range
-     *     [delay]
-     *     if (w10 != w4) goto index_mismatch
-     *     x11 = *v
-     *     if (x11 == x1) goto compare_failed
-     *     *load = x11                                // the caller's scratch: harmless if aborted
-     *     x11 = *(x11 + x2)
-     *     [delay]
-     *     *v = x11                                   // commit
-     * post_commit:
-     *     return 0
-     */
+    /* cmpnevStoreoffpLoad: v = x0, expectnot = x1, voffp = x2, load = x3, expectedIdx = w4 [, area = x5]; head,
+     * then next, in x11. */
     @Override
     public EmittedSection emitCmpnevStoreoffpLoad() {
         Operation op = Operation.CMPNEV_STOREOFFP_LOAD;
+        int v = argument(0), expectnot = argument(1), voffp = argument(2), load = argument(3);
         return section(op, b -> {
             checkIndex(b, op);
-            ldr(b.buf, true, VAL, 0, 0);
-            cmp(b.buf, true, VAL, 1);
+            ldr(b.buf, true, VAL, v, 0);
+            cmp(b.buf, true, VAL, expectnot);
             beq(b.buf, b.compareFailed);
-            str(b.buf, VAL, 3);
-            ldrIndexed(b.buf, VAL, VAL, 2);
+            str(b.buf, VAL, load);
+            ldrIndexed(b.buf, VAL, VAL, voffp);
             b.injectDelay();
-            str(b.buf, VAL, 0);
+            str(b.buf, VAL, v);
         });
     }
 
     /** Shared head of the cmpeqv family: {@link #checkIndex}, then branch out on *v != expect. */
     private void checkIndexAndValue(Body b, Operation op) {
         checkIndex(b, op);
-        ldr(b.buf, true, VAL, 0, 0);
-        cmp(b.buf, true, VAL, 1);
+        ldr(b.buf, true, VAL, argument(0), 0);
+        cmp(b.buf, true, VAL, argument(1));
         bne(b.buf, b.compareFailed);
     }
 
@@ -232,7 +162,7 @@ public final class Aarch64Sections extends SectionTemplates {
     private void checkIndex(Body b, Operation op) {
         loadIndex(b, op);
         b.injectDelay();
-        cmp(b.buf, false, IDX, op.baseArity() - 1);
+        cmp(b.buf, false, IDX, argument(op.baseArity() - 1));
         bne(b.buf, b.indexMismatch);
     }
 
@@ -259,9 +189,17 @@ public final class Aarch64Sections extends SectionTemplates {
     // ---------------------------------------------------------------------------------------------------
     // Frame pieces.
 
+    /** The register argument {@code i} arrives in. */
+    private static int argument(int i) {
+        if (i < 0 || i >= ARGUMENT_REGISTERS) {
+            throw new IllegalArgumentException("argument " + i + " would be passed on the stack");
+        }
+        return i;
+    }
+
     /** The register holding the area's address inside the function. */
     private int area(Operation op) {
-        return config.addressing() == Addressing.TLS ? AREA_TLS : op.baseArity();
+        return config.addressing() == Addressing.TLS ? AREA_TLS : argument(op.baseArity());
     }
 
     /*
@@ -274,7 +212,7 @@ public final class Aarch64Sections extends SectionTemplates {
         if (config.addressing() != Addressing.TLS) {
             return;
         }
-        inst(buf, 0xd53bd040 | AREA_TLS, "mrs " + x(AREA_TLS) + ", tpidr_el0");
+        inst(buf, Aarch64.MRS_TPIDR_EL0 | AREA_TLS, "mrs " + x(AREA_TLS) + ", tpidr_el0");
         long offset = config.rseqOffset();
         long magnitude = Math.absExact(offset);
         if (magnitude == 0) {
@@ -301,8 +239,8 @@ public final class Aarch64Sections extends SectionTemplates {
 
     @Override
     protected void emitReturn(CodeBuffer buf, int code) {
-        movz(buf, false, 0, code, 0);
-        inst(buf, 0xd65f03c0, "ret");
+        movz(buf, false, RESULT, code, 0);
+        inst(buf, Aarch64.RET, "ret");
     }
 
     @Override

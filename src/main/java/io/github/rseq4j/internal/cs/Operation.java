@@ -4,26 +4,90 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The critical-section operations (librseq's families), with their C-ABI parameter lists.
+ * The critical-section operations: the one specification of what each does and returns. The architecture files
+ * implement these and document only their register assignment; the frame every operation runs in, the return
+ * codes and the checklist for a new operation are in the {@linkplain io.github.rseq4j.internal.cs package
+ * documentation}.
  *
- * <p>Every section is a leaf function returning {@code int} (see {@link SectionTemplates#COMMITTED} and
- * siblings). The parameters are listed in call order; pointers are {@code long} addresses. In
- * {@link SectionConfig.Addressing#REGISTER} mode one more {@code long} parameter, the address of the thread's
- * {@code struct rseq}, follows them.
+ * <p>Pseudo-code conventions: {@code idx} is the area's index field ({@link SectionConfig.IndexField}), loaded
+ * once after {@code start_ip} and already checked below {@link SectionConfig#indexLimit()} (else
+ * {@link SectionTemplates#INDEX_OUT_OF_RANGE}); pointers are {@code long} addresses of 8-byte words;
+ * {@code [delay]} marks the test-only abort-injection points ({@link SectionConfig#delayIterations()}); the
+ * last store is the commit, after which the section returns {@link SectionTemplates#COMMITTED}. A section
+ * interrupted before its commit returns {@link SectionTemplates#ABORTED} instead, with none of its stores
+ * visible except those listed as harmless.
+ *
+ * <p>Parameters are listed in C call order. In {@link SectionConfig.Addressing#REGISTER} mode one more
+ * {@code long} parameter, the address of the thread's {@code struct rseq}, follows them. librseq's names (its
+ * {@code rseq/pseudocode.h}, 2024 naming) are given beside each for readers who know that library.
  */
 public enum Operation {
-    /** {@code int add(long base, long value)}: per-index counter add; returns 0 or 2. */
+    /**
+     * {@code int add(long base, long value)}: the per-index counter add (librseq: {@code load_add_store}).
+     * <pre>
+     * [delay]
+     * slot = base + (idx &lt;&lt; strideShift)     // strideShift: SectionLibrary's, at most MAX_STRIDE_SHIFT
+     * [delay]
+     * *slot += value                          // commit
+     * </pre>
+     * Returns COMMITTED, ABORTED or INDEX_OUT_OF_RANGE.
+     */
     ADD(long.class, long.class),
-    /** {@code int cmpeqvStorev(long v, long expect, long newv, int expectedIdx)}. */
+    /**
+     * {@code int cmpeqvStorev(long v, long expect, long newv, int expectedIdx)}: compare and store on the
+     * expected index (librseq: {@code load_cbne_store}).
+     * <pre>
+     * [delay]
+     * if (idx != expectedIdx) return INDEX_MISMATCH
+     * if (*v != expect) return COMPARE_FAILED
+     * [delay]
+     * *v = newv                               // commit
+     * </pre>
+     */
     CMPEQV_STOREV(long.class, long.class, long.class, int.class),
-    /** {@code int cmpeqvStorevStorev(long v, long expect, long v2, long newv2, long newv, int expectedIdx)}. */
+    /**
+     * {@code int cmpeqvStorevStorev(long v, long expect, long v2, long newv2, long newv, int expectedIdx)}: a
+     * speculative store, then the commit (librseq: {@code load_cbne_store_store}, release form).
+     * <pre>
+     * [delay]
+     * if (idx != expectedIdx) return INDEX_MISMATCH
+     * if (*v != expect) return COMPARE_FAILED
+     * *v2 = newv2                             // visible even if aborted: v2 must be the caller's own slot
+     * [delay]
+     * store_release(*v = newv)                // commit, ordered after *v2
+     * </pre>
+     */
     CMPEQV_STOREV_STOREV(long.class, long.class, long.class, long.class, long.class, int.class),
     /**
      * {@code int cmpeqvTrymemcpyStorev(long v, long expect, long dst, long src, long len, long newv,
-     * int expectedIdx)}.
+     * int expectedIdx)}: a copy, then the commit (librseq: {@code load_cbne_memcpy_store}, release form).
+     * <pre>
+     * [delay]
+     * if (idx != expectedIdx) return INDEX_MISMATCH
+     * if (*v != expect) return COMPARE_FAILED
+     * copy len bytes src to dst               // 8-byte words, then the remaining bytes; visible if aborted
+     * [delay]
+     * store_release(*v = newv)                // commit, ordered after the copy
+     * </pre>
+     * The copy runs inside the section, so callers bound {@code len} (see PerCpuBuffer's record-size cap).
      */
     CMPEQV_TRYMEMCPY_STOREV(long.class, long.class, long.class, long.class, long.class, long.class, int.class),
-    /** {@code int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int expectedIdx)}. */
+    /**
+     * {@code int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int expectedIdx)}: the pop of
+     * a per-index linked stack (librseq: {@code load_cbeq_store_add_load_store}).
+     * <pre>
+     * [delay]
+     * if (idx != expectedIdx) return INDEX_MISMATCH
+     * head = *v
+     * if (head == expectnot) return COMPARE_FAILED
+     * *load = head                            // the caller's scratch: harmless if aborted
+     * next = *(head + voffp)
+     * [delay]
+     * *v = next                               // commit
+     * </pre>
+     * Head and head-&gt;next are read, and the head replaced, inside one section, so no other update of that
+     * index comes in between (no ABA).
+     */
     CMPNEV_STOREOFFP_LOAD(long.class, long.class, long.class, long.class, int.class);
 
     private final List<Class<?>> parameters;

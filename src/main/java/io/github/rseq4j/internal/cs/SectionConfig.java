@@ -1,5 +1,6 @@
 package io.github.rseq4j.internal.cs;
 
+import io.github.rseq4j.internal.RseqLayout;
 import java.util.Objects;
 
 /**
@@ -29,10 +30,10 @@ public record SectionConfig(Addressing addressing, long rseqOffset, IndexField i
 
     /** The {@code struct rseq} field a section is indexed by, with its byte offset in the area. */
     public enum IndexField {
-        /** {@code u32 cpu_id} at offset 4: the CPU the thread runs on. */
-        CPU_ID(4),
-        /** {@code u32 mm_cid} at offset 24: the concurrency id, dense per process (Linux 6.3+). */
-        MM_CID(24);
+        /** {@code u32 cpu_id}: the CPU the thread runs on. */
+        CPU_ID(RseqLayout.CPU_ID),
+        /** {@code u32 mm_cid}: the concurrency id, dense per process (Linux 6.3+). */
+        MM_CID(RseqLayout.MM_CID);
 
         private final int offset;
 

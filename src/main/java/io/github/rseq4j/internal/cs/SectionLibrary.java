@@ -28,15 +28,16 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The mapping is never released: a thread may sit preempted inside a section, and a
  * thread's {@code rseq_cs} may keep pointing at a descriptor until its next preemption.
  *
- * @param add                  {@code int (long base, long value[, long area])}
- * @param cmpeqvStorev         {@code int (long v, long expect, long newv, int idx[, long area])}
- * @param cmpeqvStorevStorev   {@code int (long v, long expect, long v2, long newv2, long newv, int idx[, long area])}
- * @param cmpeqvTrymemcpyStorev {@code int (long v, long expect, long dst, long src, long len, long newv, int idx[, long area])}
- * @param cmpnevStoreoffpLoad  {@code int (long v, long expectnot, long voffp, long load, int idx[, long area])}
- * @param trymemcpyFromSegment {@link #cmpeqvTrymemcpyStorev} copying from a segment: {@code int (long v, long expect,
- *                             long dst, MemorySegment src, long len, long newv, int idx[, long area])}
- * @param trymemcpyToSegment   {@link #cmpeqvTrymemcpyStorev} copying into a segment: {@code int (long v, long expect,
- *                             MemorySegment dst, long src, long len, long newv, int idx[, long area])}
+ * <p>Each handle is {@code int (parameters of its Operation[, long area])}, as {@link Operation} specifies; the
+ * result is one of {@link SectionTemplates}' return codes.
+ *
+ * @param add                   {@link Operation#ADD}
+ * @param cmpeqvStorev          {@link Operation#CMPEQV_STOREV}
+ * @param cmpeqvStorevStorev    {@link Operation#CMPEQV_STOREV_STOREV}
+ * @param cmpeqvTrymemcpyStorev {@link Operation#CMPEQV_TRYMEMCPY_STOREV}
+ * @param cmpnevStoreoffpLoad   {@link Operation#CMPNEV_STOREOFFP_LOAD}
+ * @param trymemcpyFromSegment  {@link #cmpeqvTrymemcpyStorev} with {@code src} passed as a {@link MemorySegment}
+ * @param trymemcpyToSegment    {@link #cmpeqvTrymemcpyStorev} with {@code dst} passed as a {@link MemorySegment}
  */
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
                              MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,

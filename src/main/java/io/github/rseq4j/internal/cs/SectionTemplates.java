@@ -1,57 +1,30 @@
 package io.github.rseq4j.internal.cs;
 
+import io.github.rseq4j.internal.RseqLayout;
+import io.github.rseq4j.internal.arch.Aarch64;
+import io.github.rseq4j.internal.arch.Arch;
+import io.github.rseq4j.internal.arch.X86_64;
 import io.github.rseq4j.internal.cs.CodeBuffer.Label;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * The rseq critical sections of one architecture, with the shape they all share.
+ * The rseq critical sections of one architecture, with the frame they all share (specified, with the return codes
+ * below, in the {@linkplain io.github.rseq4j.internal.cs package documentation}; each operation in
+ * {@link Operation}).
  *
  * <p>Each {@code emit*} method returns a fresh {@link EmittedSection}: a complete C-ABI leaf function (System V
- * AMD64 or AAPCS64) followed by its {@code struct rseq_cs}. Every function has the same frame, built here:
- * <pre>
- * entry:
- *     [prologue: make the area reachable]
- *     area-&gt;rseq_cs = &amp;descriptor             // arms the section (pc-relative address)
- * start_ip:
- *     idx = area-&gt;index                        // cpu_id or mm_cid
- *     if ((u32) idx &gt;= indexLimit) goto index_out_of_range   // every section, before any store
- *     ... operation (arch file), at most one store visible outside ...
- *     final store                              // the commit
- * post_commit_ip:
- *     return COMMITTED
- * compare_failed:   return COMPARE_FAILED      // only if the operation compares
- * index_mismatch:   return INDEX_MISMATCH      // only if the operation takes an expected index
- * index_out_of_range: return INDEX_OUT_OF_RANGE
- *     .long SIGNATURE                          // kernel checks it at abort_ip - 4
- * abort_ip:
- *     return ABORTED                           // kernel moved the pc here: preempted, migrated or signalled
- *     .balign 32
- * descriptor: {0, 0, start_ip, post_commit_ip - start_ip, abort_ip}
- * </pre>
- * Leaving the section through a branch (compare failed, index mismatch) needs nothing: the kernel only acts
- * when it interrupts the thread with the pc inside [start_ip, post_commit_ip).
- *
- * <p>The range check makes the code safe whatever the area holds: an unregistered thread's cpu_id (-1, or -2
- * after a failed registration) is above any limit when compared unsigned, and a CPU number at or above the
- * caller's slot count (a possible-CPU count that was too small) never becomes an address.
- *
- * <p>Instances are immutable and thread-safe; every call builds a new buffer.
+ * AMD64 or AAPCS64) followed by its {@code struct rseq_cs}. Instances are immutable and thread-safe; every call
+ * builds a new buffer.
  */
 public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sections {
 
-    /** Return codes of every section. */
-    public static final int COMMITTED = 0, COMPARE_FAILED = 1, ABORTED = 2, INDEX_MISMATCH = 3;
-    /**
-     * The area's index is not below {@link SectionConfig#indexLimit()}: the thread is not registered (cpu_id -1
-     * or -2) or runs on a CPU the slots do not cover. Nothing was stored; retrying cannot help, so callers take
-     * their locked path.
-     */
-    public static final int INDEX_OUT_OF_RANGE = 4;
+    /** Return codes of every section: their meanings are tabled in the package documentation. */
+    public static final int COMMITTED = 0, COMPARE_FAILED = 1, ABORTED = 2, INDEX_MISMATCH = 3,
+            INDEX_OUT_OF_RANGE = 4;
 
-    /** Offset of {@code u64 rseq_cs} in {@code struct rseq}. */
-    protected static final int RSEQ_CS_FIELD = 8;
+    /** Offset of {@code u64 rseq_cs} in {@code struct rseq}: the field every section arms. */
+    protected static final int RSEQ_CS_FIELD = RseqLayout.RSEQ_CS;
 
     /** Largest {@code add} stride shift: keeps {@code index << shift} well inside 64 bits. */
     public static final int MAX_STRIDE_SHIFT = 32;
@@ -62,18 +35,24 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
         this.config = Objects.requireNonNull(config);
     }
 
-    /** The templates for {@code osArch} (the {@code os.arch} system property's spelling). */
+    /**
+     * The templates for {@code osArch} (the {@code os.arch} system property's spelling, mapped by
+     * {@link Arch#named}).
+     */
     public static SectionTemplates forArchitecture(String osArch, SectionConfig config) {
-        return switch (osArch.toLowerCase(Locale.ROOT)) {
-            case "amd64", "x86_64" -> new X86_64Sections(config);
-            case "aarch64", "arm64" -> new Aarch64Sections(config);
-            default -> throw new UnsupportedOperationException("no rseq section templates for " + osArch);
-        };
+        return forArchitecture(Arch.named(osArch), config);
     }
 
     /** The templates for the running JVM's architecture. */
     public static SectionTemplates forCurrentArchitecture(SectionConfig config) {
-        return forArchitecture(System.getProperty("os.arch"), config);
+        return forArchitecture(Arch.current(), config);
+    }
+
+    private static SectionTemplates forArchitecture(Arch arch, SectionConfig config) {
+        return switch (arch) {
+            case X86_64 _ -> new X86_64Sections(config);
+            case Aarch64 _ -> new Aarch64Sections(config);
+        };
     }
 
     public final SectionConfig config() {
@@ -84,40 +63,22 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
     public abstract int signature();
 
     /**
-     * {@code int add(long base, long value[, long area])}: {@code *(long*)(base + (idx << strideShift)) += value};
-     * returns {@link #COMMITTED}, {@link #ABORTED} or {@link #INDEX_OUT_OF_RANGE}.
+     * {@link Operation#ADD}.
      *
      * @param strideShift log2 of the per-index stride in bytes (6 = one 64-byte cache line per index)
      */
     public abstract EmittedSection emitAdd(int strideShift);
 
-    /**
-     * {@code int cmpeqvStorev(long v, long expect, long newv, int expectedIdx[, long area])}: if idx !=
-     * expectedIdx return 3; if *v != expect return 1; *v = newv (commit); return 0.
-     */
+    /** {@link Operation#CMPEQV_STOREV}. */
     public abstract EmittedSection emitCmpeqvStorev();
 
-    /**
-     * {@code int cmpeqvStorevStorev(long v, long expect, long v2, long newv2, long newv, int expectedIdx[,
-     * long area])}: as {@link #emitCmpeqvStorev()} but stores *v2 = newv2 first; the commit *v = newv is a
-     * release store, ordered after the store to *v2.
-     */
+    /** {@link Operation#CMPEQV_STOREV_STOREV}. */
     public abstract EmittedSection emitCmpeqvStorevStorev();
 
-    /**
-     * {@code int cmpeqvTrymemcpyStorev(long v, long expect, long dst, long src, long len, long newv, int
-     * expectedIdx[, long area])}: after the checks, copies len bytes src to dst (8-byte words, then the
-     * remaining bytes), then commits *v = newv with release semantics. The copy runs inside the section, so
-     * callers bound len (see PerCpuBuffer's record-size cap).
-     */
+    /** {@link Operation#CMPEQV_TRYMEMCPY_STOREV}. */
     public abstract EmittedSection emitCmpeqvTrymemcpyStorev();
 
-    /**
-     * {@code int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int expectedIdx[, long
-     * area])}: if idx != expectedIdx return 3; if *v == expectnot return 1; *load = *v; *v = *(*v + voffp)
-     * (commit); return 0. The pop of a per-index linked stack: head and head-&gt;next are read, and the head
-     * replaced, inside one section, so no other update of that index can come in between (no ABA).
-     */
+    /** {@link Operation#CMPNEV_STOREOFFP_LOAD}. */
     public abstract EmittedSection emitCmpnevStoreoffpLoad();
 
     /** Emits {@code op}; {@code strideShift} is used by {@link Operation#ADD} only. */

@@ -1,7 +1,6 @@
 package io.github.rseq4j.internal.cs;
 
 import io.github.rseq4j.internal.arch.X86_64;
-
 import io.github.rseq4j.internal.cs.CodeBuffer.Fixup;
 import io.github.rseq4j.internal.cs.CodeBuffer.Label;
 import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
@@ -38,25 +37,10 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // Sections. The pseudo-code names the registers: "area" is %fs:__rseq_offset (TLS mode) or the area
-    // argument (REGISTER mode); INDEX is the chosen field (cpu_id or mm_cid).
+    // Sections: each specified in its Operation constant; here only where things live. "area" is
+    // %fs:__rseq_offset (TLS mode) or the area argument (REGISTER mode); the index is loaded into %eax.
 
-    /*
-     * int add(long base = %rdi, long value = %rsi [, long area = %rdx])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     %eax = area->INDEX                       // zero-extends into %rax
-     *     if ((u32) %eax >= indexLimit) goto index_out_of_range   // return 4
-     *     [delay]
-     *     %rax <<= strideShift
-     *     [delay]
-     *     *(long *)(%rdi + %rax) += %rsi           // commit: one read-modify-write instruction
-     * post_commit:
-     *     return 0
-     * abort:
-     *     return 2
-     */
+    /* add: base = %rdi, value = %rsi [, area = %rdx]; slot = %rdi + %rax; the commit is one add to memory. */
     @Override
     public EmittedSection emitAdd(int strideShift) {
         checkStrideShift(strideShift);
@@ -71,22 +55,7 @@ public final class X86_64Sections extends SectionTemplates {
         });
     }
 
-    /*
-     * int cmpeqvStorev(long *v = %rdi, long expect = %rsi, long newv = %rdx, int expectedIdx = %ecx
-     *                  [, long area = %r8])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     %eax = area->INDEX
-     *     if ((u32) %eax >= indexLimit) goto index_out_of_range   // return 4
-     *     [delay]
-     *     if (%eax != %ecx) goto index_mismatch      // return 3
-     *     if (*v != %rsi) goto compare_failed        // return 1
-     *     [delay]
-     *     *v = %rdx                                  // commit
-     * post_commit:
-     *     return 0
-     */
+    /* cmpeqvStorev: v = %rdi, expect = %rsi, newv = %rdx, expectedIdx = %ecx [, area = %r8]. */
     @Override
     public EmittedSection emitCmpeqvStorev() {
         Operation op = Operation.CMPEQV_STOREV;
@@ -98,22 +67,8 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     /*
-     * int cmpeqvStorevStorev(long *v = %rdi, long expect = %rsi, long *v2 = %rdx, long newv2 = %rcx,
-     *                        long newv = %r8, int expectedIdx = %r9d [, long area = 8(%rsp) -> %r10])
-     *
-     *     [REGISTER: %r10 = area]
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     %eax = area->INDEX
-     *     if ((u32) %eax >= indexLimit) goto index_out_of_range
-     *     [delay]
-     *     if (%eax != %r9d) goto index_mismatch
-     *     if (*v != %rsi) goto compare_failed
-     *     *v2 = %rcx
-     *     [delay]
-     *     *v = %r8                                   // commit; TSO keeps it after *v2 (release)
-     * post_commit:
-     *     return 0
+     * cmpeqvStorevStorev: v = %rdi, expect = %rsi, v2 = %rdx, newv2 = %rcx, newv = %r8, expectedIdx = %r9d
+     * [, area = 8(%rsp), loaded into %r10 before the section]. TSO makes the plain commit a release store.
      */
     @Override
     public EmittedSection emitCmpeqvStorevStorev() {
@@ -127,30 +82,10 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     /*
-     * int cmpeqvTrymemcpyStorev(long *v = %rdi, long expect = %rsi, char *dst = %rdx, char *src = %rcx,
-     *                           long len = %r8, long newv = %r9, int expectedIdx = 8(%rsp)
-     *                           [, long area = 16(%rsp) -> %r10])
-     *
-     *     [REGISTER: %r10 = area]
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     %eax = area->INDEX
-     *     if ((u32) %eax >= indexLimit) goto index_out_of_range
-     *     [delay]
-     *     if (%eax != expectedIdx) goto index_mismatch   // compared straight from the stack slot
-     *     if (*v != %rsi) goto compare_failed
-     *     if (len < 8) goto bytes
-     * words:
-     *     %rax = *(long *)src; *(long *)dst = %rax   // word loop, %rax as the carrier
-     *     src += 8; dst += 8; len -= 8
-     *     if (len >= 8) goto words
-     * bytes:
-     *     while (len != 0) { *dst++ = *src++; len--; }   // the tail, %al as the carrier
-     * copied:
-     *     [delay]
-     *     *v = %r9                                       // commit; TSO orders the copy before it
-     * post_commit:
-     *     return 0
+     * cmpeqvTrymemcpyStorev: v = %rdi, expect = %rsi, dst = %rdx, src = %rcx, len = %r8, newv = %r9,
+     * expectedIdx = 8(%rsp), compared in place [, area = 16(%rsp), loaded into %r10 before the section].
+     * The copy advances %rcx, %rdx and counts %r8 down, %rax (words) or %al (the tail) carrying the data.
+     * TSO makes the plain commit a release store.
      */
     @Override
     public EmittedSection emitCmpeqvTrymemcpyStorev() {
@@ -188,23 +123,8 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     /*
-     * int cmpnevStoreoffpLoad(long *v = %rdi, long expectnot = %rsi, long voffp = %rdx, long *load = %rcx,
-     *                         int expectedIdx = %r8d [, long area = %r9])
-     *
-     *     area->rseq_cs = &rseq_cs
-     * start:
-     *     %eax = area->INDEX
-     *     if ((u32) %eax >= indexLimit) goto index_out_of_range
-     *     [delay]
-     *     if (%eax != %r8d) goto index_mismatch
-     *     %rax = *v
-     *     if (%rax == %rsi) goto compare_failed
-     *     *load = %rax                               // the caller's scratch: harmless if aborted
-     *     %rax = *(long *)(%rax + %rdx)
-     *     [delay]
-     *     *v = %rax                                  // commit
-     * post_commit:
-     *     return 0
+     * cmpnevStoreoffpLoad: v = %rdi, expectnot = %rsi, voffp = %rdx, load = %rcx, expectedIdx = %r8d
+     * [, area = %r9]; head, then next, in %rax.
      */
     @Override
     public EmittedSection emitCmpnevStoreoffpLoad() {
