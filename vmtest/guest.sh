@@ -39,7 +39,7 @@ JAVA="/opt/jdk/bin/java --enable-native-access=ALL-UNNAMED -XX:-UsePerfData -XX:
 props=-Drseq4j.test.forkTimeoutSeconds=900
 for p in $PROPERTIES; do props="$props -D$p"; done
 
-$JAVA -cp /work/classes io.github.rseq4j.internal.doctor.Doctor --json > $R/doctor.json 2> $R/doctor.err
+$JAVA -cp /work/classes io.github.rseq4j.doctor.Doctor --json > $R/doctor.json 2> $R/doctor.err
 echo $? > $R/doctor.rc
 echo "vmtest guest: doctor exit $(cat $R/doctor.rc)"
 cat $R/doctor.json

@@ -1,8 +1,11 @@
 package io.github.rseq4j;
 
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.RseqAbi;
+import io.github.rseq4j.internal.RseqUsers;
 import io.github.rseq4j.internal.sys.Native;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -38,17 +41,18 @@ import java.util.Locale;
  *                    probed
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
-                          int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature, int errno, String reason,
+                          int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature,
+                          int errno, String reason,
                           PerCpuImplementation perCpuImplementation, String perCpuFallbackReason,
                           boolean sliceExtension, String sliceExtensionReason, boolean nativeAccess) {
 
     /** A class of its own, so that it is initialized, and the system probed, only with native access. */
     private static final class Probed {
-        static final RseqSupport VALUE = new RseqSupport(RseqAbi.AVAILABLE, RseqAbi.OWNER, RseqAbi.FEATURE_SIZE,
-                RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH, RseqAbi.GLIBC_SIZE,
-                RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
+        static final RseqSupport VALUE = new RseqSupport(RseqAbi.AVAILABLE, owner(RseqAbi.OWNER),
+                RseqAbi.FEATURE_SIZE, RseqAbi.USABLE_SIZE, RseqAbi.ALIGNMENT, RseqAbi.REGISTRATION_LENGTH,
+                RseqAbi.GLIBC_SIZE, RseqAbi.GLIBC_OFFSET, RseqAbi.ARCH.name(), RseqAbi.SIGNATURE,
                 RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason(),
-                PerCpuSections.implementation(), PerCpuSections.FALLBACK_REASON,
+                implementation(PerCpuSections.MODE), PerCpuSections.FALLBACK_REASON,
                 SliceProbe.AVAILABLE, SliceProbe.REASON, true);
     }
 
@@ -61,6 +65,52 @@ public record RseqSupport(boolean available, Owner owner, int featureSize, int u
      */
     public static RseqSupport probe() {
         return Native.accessDenied() ? withoutNativeAccess() : Probed.VALUE;
+    }
+
+    /**
+     * Another user of rseq in this process, as {@link #otherUsers()} sees it.
+     *
+     * @param name    {@code "glibc"}, {@code "librseq"} or {@code "rseq4j"} (another copy, in another class loader)
+     * @param version its version where it tells (glibc's, librseq's shared-object suffix, the other copy's jar
+     *                version), else empty
+     * @param detail  what it is and what it registers, in words, for a report
+     */
+    public record OtherUser(String name, String version, String detail) {}
+
+    /**
+     * The other users of rseq seen in this process now, for diagnostics: glibc where it registered the threads
+     * (its {@link #glibcRseqSize()} is not 0), librseq where its shared object is mapped (it registers the threads
+     * that ask it to), and every other copy of rseq4j that registered a thread (each names itself in a system
+     * property). A native library that calls rseq(2) itself leaves no trace and is not listed. Each call looks
+     * again: librseq or another copy may appear later.
+     *
+     * @return the users, in that order; empty without native access, where nothing is probed
+     */
+    public static List<OtherUser> otherUsers() {
+        if (Native.accessDenied()) {
+            return List.of();
+        }
+        RseqSupport support = Probed.VALUE;
+        return RseqUsers.others(support.glibcRseqSize(), support.glibcRseqOffset()).stream()
+                .map(user -> new OtherUser(user.name(), user.version(), user.detail())).toList();
+    }
+
+    /** The internals' owner as the API names it: the one place they meet. */
+    static Owner owner(AreaOwner owner) {
+        return switch (owner) {
+            case GLIBC -> Owner.GLIBC;
+            case RSEQ4J -> Owner.RSEQ4J;
+            case NONE -> Owner.NONE;
+        };
+    }
+
+    /** The internals' per-CPU mode as the API names it: the one place they meet. */
+    static PerCpuImplementation implementation(PerCpuSections.Mode mode) {
+        return switch (mode) {
+            case TLS -> PerCpuImplementation.SECTIONS_ON_GLIBC_AREA;
+            case REGISTER -> PerCpuImplementation.SECTIONS_ON_OWN_AREAS;
+            case ATOMIC -> PerCpuImplementation.ATOMICS;
+        };
     }
 
     private static RseqSupport withoutNativeAccess() {

@@ -1,5 +1,6 @@
 package io.github.rseq4j;
 
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.AreaPool;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqMemory;
@@ -70,11 +71,11 @@ public final class RseqThread {
     private static final ThreadLocal<RseqThread> CURRENT = ThreadLocal.withInitial(RseqThread::forCallingThread);
 
     // Without native access these stay false and RseqAbi uninitialized: the static methods throw Native's error first.
-    private static final boolean OWN_AREAS = !Native.accessDenied() && RseqAbi.OWNER == Owner.RSEQ4J;
+    private static final boolean OWN_AREAS = !Native.accessDenied() && RseqAbi.OWNER == AreaOwner.RSEQ4J;
 
     /** glibc registered every thread and its areas can be read; else areas may read as unregistered. */
     private static final boolean GLIBC_AREAS = !Native.accessDenied()
-            && RseqAbi.OWNER == Owner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty();
+            && RseqAbi.OWNER == AreaOwner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty();
 
     private static final int RSEQ_FLAG_UNREGISTER = 1;
 
@@ -104,7 +105,7 @@ public final class RseqThread {
         Thread thread = Thread.currentThread();
         long slot = AreaPool.shared().acquire(thread, Libc.gettid());
         long area = GLIBC_AREAS ? RseqAbi.glibcArea()
-                : RseqAbi.OWNER == Owner.GLIBC ? RseqMemory.UNREGISTERED_AREA : slot;
+                : RseqAbi.OWNER == AreaOwner.GLIBC ? RseqMemory.UNREGISTERED_AREA : slot;
         return new RseqThread(thread, area, slot);
     }
 
@@ -522,7 +523,7 @@ public final class RseqThread {
                     + ": register() was called 2^31-1 times without unregister()");
         }
         // count > 0 with cpu_id -1: rseq4j's area was unregistered behind its back; register it again.
-        if (RseqAbi.OWNER != Owner.GLIBC && (count == 0 || !hasRegistration(area))) {
+        if (RseqAbi.OWNER != AreaOwner.GLIBC && (count == 0 || !hasRegistration(area))) {
             if (!RseqAbi.AVAILABLE) {
                 throw new RseqException("rseq registration", RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason());
             }
@@ -610,7 +611,7 @@ public final class RseqThread {
      */
     public int cpuId() {
         checkOwner();
-        return RseqAbi.OWNER != Owner.GLIBC || GLIBC_AREAS ? RseqMemory.readField(area + RseqAbi.CPU_ID) : Libc.schedGetcpu();
+        return RseqAbi.OWNER != AreaOwner.GLIBC || GLIBC_AREAS ? RseqMemory.readField(area + RseqAbi.CPU_ID) : Libc.schedGetcpu();
     }
 
     /**
@@ -654,7 +655,7 @@ public final class RseqThread {
     private int registeredField(String name, long offset) {
         checkOwner();
         requireField(name, offset);
-        if (RseqAbi.OWNER == Owner.GLIBC && !GLIBC_AREAS) {
+        if (RseqAbi.OWNER == AreaOwner.GLIBC && !GLIBC_AREAS) {
             throw new IllegalStateException(name + " cannot be read: glibc's rseq area is out of reach ("
                     + RseqAbi.GLIBC_AREA_UNREACHABLE + "); currentCpu() and cpuId() fall back to sched_getcpu()");
         }
@@ -708,7 +709,7 @@ public final class RseqThread {
         if (!RseqAbi.AVAILABLE) {
             return "rseq is unavailable: " + RseqAbi.unavailableReason();
         }
-        if (RseqAbi.OWNER == Owner.GLIBC) {
+        if (RseqAbi.OWNER == AreaOwner.GLIBC) {
             return GLIBC_AREAS
                     ? "glibc owns rseq, but this thread's area was unregistered behind glibc's back (by a raw rseq(2) "
                             + "call); only the code that did so can register it again"

@@ -1,5 +1,6 @@
 package io.github.rseq4j;
 
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Native;
@@ -52,7 +53,7 @@ final class SliceProbe {
         if (Native.accessDenied() || !RseqAbi.AVAILABLE || RseqAbi.FEATURE_SIZE < RseqAbi.SLICE_FEATURE_SIZE) {
             return -1;
         }
-        if (RseqAbi.OWNER == Owner.GLIBC) {
+        if (RseqAbi.OWNER == AreaOwner.GLIBC) {
             return Prober.probeCallingThread();
         }
         // rseq4j registers on demand: probe on a thread of our own, registered for the purpose.
@@ -110,8 +111,8 @@ final class SliceProbe {
                  Optional<String> config, Optional<String> cmdline) {
 
         static Facts ofThisProcess() {
-            return new Facts(RseqAbi.unavailableReason(), RseqAbi.FEATURE_SIZE, RseqAbi.OWNER, RseqAbi.GLIBC_SIZE,
-                    RseqAbi.REGISTRATION_LENGTH, CONFIG, CMDLINE);
+            return new Facts(RseqAbi.unavailableReason(), RseqAbi.FEATURE_SIZE, RseqSupport.owner(RseqAbi.OWNER),
+                    RseqAbi.GLIBC_SIZE, RseqAbi.REGISTRATION_LENGTH, CONFIG, CMDLINE);
         }
 
         Optional<String> gate() {

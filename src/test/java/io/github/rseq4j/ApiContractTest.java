@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Libc;
@@ -181,7 +182,7 @@ class ApiContractTest {
     }
 
     private static void assumeReachableGlibcArea() {
-        Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty(),
+        Assumptions.assumeTrue(RseqAbi.OWNER == AreaOwner.GLIBC && RseqAbi.GLIBC_AREA_UNREACHABLE.isEmpty(),
                 () -> "needs glibc's rseq area, readable from Java; owner " + RseqAbi.OWNER + " "
                         + RseqAbi.GLIBC_AREA_UNREACHABLE);
     }

@@ -2,7 +2,6 @@ package io.github.rseq4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.internal.binding.RseqNative;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Syscalls;
@@ -103,7 +102,7 @@ public final class AreaPool {
     }
 
     private static boolean kernelDone(Lease lease) {
-        boolean registered = RseqAbi.OWNER == Owner.RSEQ4J
+        boolean registered = RseqAbi.OWNER == AreaOwner.RSEQ4J
                 && RseqMemory.refcount(lease.slot) > 0;
         return !registered || Syscalls.tgkill(PID, lease.tid, 0) == -Errno.ESRCH;
     }

@@ -1,7 +1,5 @@
 package io.github.rseq4j.internal;
 
-import io.github.rseq4j.Owner;
-import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
@@ -69,7 +67,7 @@ public final class PerCpuSections {
     /** Holder: the second mapping is made only by processes that ask for mm_cid indexing. */
     private static final class ByMmCid {
         static final SectionLibrary LIBRARY =
-                SectionLibrary.link(config(RseqAbi.OWNER == Owner.GLIBC,
+                SectionLibrary.link(config(RseqAbi.OWNER == AreaOwner.GLIBC,
                         IndexField.MM_CID), STRIDE_SHIFT);
     }
 
@@ -100,63 +98,25 @@ public final class PerCpuSections {
     private record Linked(Mode mode, SectionLibrary library, String reason) {}
 
     private static Linked link() {
-        if (RseqAbi.OWNER == Owner.NONE) {
+        if (RseqAbi.OWNER == AreaOwner.NONE) {
             return new Linked(Mode.ATOMIC, null, "rseq unavailable: " + RseqAbi.unavailableReason());
         }
         if (!Cpus.UNKNOWN_REASON.isEmpty()) {
             return new Linked(Mode.ATOMIC, null, Cpus.UNKNOWN_REASON);
         }
-        SectionConfig config = config(RseqAbi.OWNER == Owner.GLIBC, IndexField.CPU_ID);
+        SectionConfig config = config(RseqAbi.OWNER == AreaOwner.GLIBC, IndexField.CPU_ID);
         try {
             SectionLibrary library = SectionLibrary.link(config, STRIDE_SHIFT);
-            return new Linked(RseqAbi.OWNER == Owner.GLIBC ? Mode.TLS : Mode.REGISTER, library, "");
+            return new Linked(RseqAbi.OWNER == AreaOwner.GLIBC ? Mode.TLS : Mode.REGISTER, library, "");
         } catch (RseqException refused) {
             return new Linked(Mode.ATOMIC, null, refused.getMessage());
         }
     }
 
-    /** {@link #MODE} as the API names it. */
-    public static PerCpuImplementation implementation() {
-        return switch (MODE) {
-            case TLS -> PerCpuImplementation.SECTIONS_ON_GLIBC_AREA;
-            case REGISTER -> PerCpuImplementation.SECTIONS_ON_OWN_AREAS;
-            case ATOMIC -> PerCpuImplementation.ATOMICS;
-        };
-    }
-
-    /** One line for this process, as the doctor prints it. */
+    /** {@link #MODE} and why, with the test-only delay loops, for tests' messages. */
     public static String describe() {
-        String sections = describe(implementation(), FALLBACK_REASON);
+        String mode = MODE == Mode.ATOMIC ? MODE + " (" + FALLBACK_REASON + ")" : MODE.toString();
         return MODE != Mode.ATOMIC && DELAY > 0
-                ? sections + "; TEST BUILD: delay loops of " + DELAY + " iterations force aborts" : sections;
-    }
-
-    /**
-     * The slots a per-CPU structure has, as {@code PerCpuSpinLock.slots()} counts them, for the doctor: users
-     * size per-slot arrays by it, and the shared slot is where unregistered threads meet.
-     */
-    public static String slotsLine() {
-        int cpus = Cpus.POSSIBLE;
-        return (cpus + 1) + " (PerCpuSpinLock.slots()): " + cpus + " possible CPUs, then slot " + cpus
-                + ", shared by the threads that cannot run sections";
-    }
-
-    /** One line for the doctor. */
-    public static String describe(PerCpuImplementation implementation, String fallbackReason) {
-        return switch (implementation) {
-            case SECTIONS_ON_GLIBC_AREA -> "rseq critical sections on glibc's area (all threads, virtual included)";
-            case SECTIONS_ON_OWN_AREAS -> "rseq critical sections on rseq4j's areas (registered platform threads; "
-                    + "unregistered and virtual threads all share the one extra slot, atomically or under a lock, "
-                    + "so for them each structure is one global lock or counter)";
-            case ATOMICS -> "atomics (" + fallbackReason + ")";
-        };
-    }
-
-    /** One line for the doctor: which indexings structures get, and why. */
-    public static String describeIndexing(int cpuSlots, int mmCidSlots) {
-        String byCpu = "cpu_id by default (" + cpuSlots + " possible CPUs)";
-        return MM_CID_UNAVAILABLE.isEmpty()
-                ? byCpu + "; mm_cid on request (" + mmCidSlots + " allowed CPUs, Linux >= 6.3)"
-                : byCpu + "; mm_cid requests fall back to cpu_id (" + MM_CID_UNAVAILABLE + ")";
+                ? mode + "; TEST BUILD: delay loops of " + DELAY + " iterations force aborts" : mode;
     }
 }

@@ -1,6 +1,5 @@
 package io.github.rseq4j.internal;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.internal.arch.Arch;
 import io.github.rseq4j.internal.binding.RseqNative;
 import io.github.rseq4j.internal.sys.Errno;
@@ -68,7 +67,8 @@ public final class RseqAbi {
     /** Offset of glibc's area from the thread pointer; meaningful when {@link #OWNER} is GLIBC. */
     public static final long GLIBC_OFFSET = GLIBC_SIZE > 0 ? RseqNative.__rseq_offset() : 0;
 
-    public static final Owner OWNER = !AVAILABLE ? Owner.NONE : GLIBC_SIZE > 0 ? Owner.GLIBC : Owner.RSEQ4J;
+    public static final AreaOwner OWNER =
+            !AVAILABLE ? AreaOwner.NONE : GLIBC_SIZE > 0 ? AreaOwner.GLIBC : AreaOwner.RSEQ4J;
 
     /**
      * Why glibc's area cannot be found from Java, or empty when it can (always, unless glibc owns
@@ -93,13 +93,13 @@ public final class RseqAbi {
      * Bytes of the area the kernel keeps current. glibc 2.35 to 2.39 register the original length but
      * publish 20, the size of the 2018 ABI; newer glibc publishes what it registered.
      */
-    public static final int USABLE_SIZE = OWNER == Owner.GLIBC
+    public static final int USABLE_SIZE = OWNER == AreaOwner.GLIBC
             ? Math.min(FEATURE_SIZE, GLIBC_SIZE == ORIGINAL_FEATURE_SIZE ? RseqLayout.ORIGINAL_REGISTRATION_LENGTH
                     : GLIBC_SIZE)
             : FEATURE_SIZE;
 
     private static String glibcAreaUnreachable() {
-        if (OWNER != Owner.GLIBC) {
+        if (OWNER != AreaOwner.GLIBC) {
             return "";
         }
         try {

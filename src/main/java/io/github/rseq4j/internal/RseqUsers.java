@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -31,6 +32,48 @@ public final class RseqUsers {
     private static volatile boolean published;
 
     private static final String TUNABLE_OFF = "glibc.pthread.rseq=0";
+
+    /** How a copy's line in {@link #REGISTRARS_PROPERTY} ends when its jar's manifest names its version. */
+    private static final String VERSION_MARK = ", version ";
+
+    /** librseq's shared object name; the mapped file's name starts with it. */
+    private static final String LIBRSEQ = "librseq.so";
+
+    /**
+     * One other rseq user of this process.
+     *
+     * @param name    "glibc", "librseq" or "rseq4j"
+     * @param version its version, or empty where it does not tell
+     * @param detail  what it is and what it registers, in words
+     */
+    public record User(String name, String version, String detail) {}
+
+    /**
+     * The other rseq users seen now: glibc where it registered the threads ({@code glibcRseqSize > 0}), librseq
+     * where its shared object is mapped, and every other copy of rseq4j that registered a thread; in that order.
+     */
+    public static List<User> others(int glibcRseqSize, long glibcRseqOffset) {
+        List<User> users = new ArrayList<>();
+        if (glibcRseqSize > 0) {
+            String version = Libc.glibcVersion();
+            users.add(new User("glibc", version == null ? "" : version, "registers every thread it starts "
+                    + "(__rseq_size " + glibcRseqSize + ", __rseq_offset " + glibcRseqOffset + ")"));
+        }
+        try {
+            for (String path : librseqPaths()) {
+                String file = path.substring(path.lastIndexOf('/') + 1);
+                String version = file.length() > LIBRSEQ.length() + 1 ? file.substring(LIBRSEQ.length() + 1) : "";
+                users.add(new User("librseq", version, "loaded from " + path));
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            users.add(new User("librseq", "", "perhaps: /proc/self/maps cannot be read (" + unreadable + ")"));
+        }
+        for (String copy : otherCopyLines()) {
+            int mark = copy.lastIndexOf(VERSION_MARK);
+            users.add(new User("rseq4j", mark < 0 ? "" : copy.substring(mark + VERSION_MARK.length()), copy));
+        }
+        return List.copyOf(users);
+    }
 
     /** Names this copy in {@link #REGISTRARS_PROPERTY}; called after each registration rseq4j made itself. */
     public static void publishRegistrar() {
@@ -87,10 +130,8 @@ public final class RseqUsers {
     /** librseq's shared object among the process's mappings, or empty; librseq registers the threads that ask. */
     private static String librseq() {
         List<String> mapped;
-        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            mapped = maps.map(line -> line.indexOf('/') < 0 ? "" : line.substring(line.indexOf('/')))
-                    .filter(path -> path.substring(path.lastIndexOf('/') + 1).startsWith("librseq.so"))
-                    .distinct().toList();
+        try {
+            mapped = librseqPaths();
         } catch (IOException | RuntimeException unreadable) {
             return "perhaps librseq (/proc/self/maps cannot be read: " + unreadable + ")";
         }
@@ -98,10 +139,21 @@ public final class RseqUsers {
                 + "threads that call rseq_register_current_thread(), and calls abort() when a later one fails)";
     }
 
+    private static List<String> librseqPaths() throws IOException {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.map(line -> line.indexOf('/') < 0 ? "" : line.substring(line.indexOf('/')))
+                    .filter(path -> path.substring(path.lastIndexOf('/') + 1).startsWith(LIBRSEQ))
+                    .distinct().toList();
+        }
+    }
+
+    private static List<String> otherCopyLines() {
+        return System.getProperty(REGISTRARS_PROPERTY, "").lines().filter(copy -> !copy.equals(THIS_COPY)).toList();
+    }
+
     /** The other copies of rseq4j that registered threads, or empty. */
     private static String otherCopies() {
-        List<String> others = System.getProperty(REGISTRARS_PROPERTY, "").lines()
-                .filter(copy -> !copy.equals(THIS_COPY)).toList();
+        List<String> others = otherCopyLines();
         return others.isEmpty() ? "" : "another copy of rseq4j registers threads in this JVM ("
                 + String.join("; ", others) + "; this one is " + THIS_COPY + "): each copy registers an area of "
                 + "its own, so a thread belongs to the first copy that registered it; load rseq4j once, in a class "
@@ -111,7 +163,13 @@ public final class RseqUsers {
     private static String describeThisCopy() {
         ClassLoader loader = RseqUsers.class.getClassLoader();
         CodeSource source = RseqUsers.class.getProtectionDomain().getCodeSource();
+        // The jar's manifest names it on the class path; a named module may carry it in its descriptor.
+        String version = RseqUsers.class.getPackage().getImplementationVersion();
+        if (version == null && RseqUsers.class.getModule().getDescriptor() != null) {
+            version = RseqUsers.class.getModule().getDescriptor().rawVersion().orElse(null);
+        }
         return "rseq4j in class loader " + (loader.getName() == null ? "" : "'" + loader.getName() + "' ") + loader
-                + (source == null || source.getLocation() == null ? "" : " from " + source.getLocation());
+                + (source == null || source.getLocation() == null ? "" : " from " + source.getLocation())
+                + (version == null ? "" : VERSION_MARK + version);
     }
 }

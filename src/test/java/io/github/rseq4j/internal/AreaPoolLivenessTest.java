@@ -3,7 +3,6 @@ package io.github.rseq4j.internal;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.internal.binding.RseqNative;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
@@ -38,7 +37,7 @@ class AreaPoolLivenessTest {
         private static final int ACQUISITIONS = 200;
 
         public static void main(String[] args) throws Exception {
-            if (RseqAbi.OWNER != Owner.RSEQ4J) {
+            if (RseqAbi.OWNER != AreaOwner.RSEQ4J) {
                 System.out.println("SKIP: rseq owner is " + RseqAbi.OWNER + ", not RSEQ4J");
                 return;
             }

@@ -3,7 +3,6 @@ package io.github.rseq4j.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.internal.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -86,7 +85,7 @@ class AreaPoolTest {
             RseqMemory.refcount(pool.acquire(ended, Libc.gettid()), 1);
         }
         pool.acquire(Thread.currentThread(), Libc.gettid());
-        assertEquals(RseqAbi.OWNER == Owner.RSEQ4J ? 128 : 64, pool.slotsCreated(), "owner " + RseqAbi.OWNER);
+        assertEquals(RseqAbi.OWNER == AreaOwner.RSEQ4J ? 128 : 64, pool.slotsCreated(), "owner " + RseqAbi.OWNER);
     }
 
     /** A slab is the pool's own memory: nothing allocated after it lies in its slots. */

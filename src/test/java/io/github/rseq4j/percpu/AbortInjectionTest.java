@@ -9,9 +9,9 @@ import static io.github.rseq4j.percpu.Cells.sum;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqBarrier;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
@@ -38,7 +38,7 @@ class AbortInjectionTest {
 
     @BeforeAll
     static void link() {
-        Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
+        Assumptions.assumeTrue(RseqAbi.OWNER == AreaOwner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
                 + RseqAbi.OWNER);
         delayed = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE).withDelay(DELAY),
                 6);

@@ -9,7 +9,7 @@ import io.github.rseq4j.PerCpuImplementation;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.doctor.Doctor;
+import io.github.rseq4j.doctor.Doctor;
 import io.github.rseq4j.testing.ForkedJvm;
 import io.github.rseq4j.testing.Seccomp;
 import java.io.ByteArrayOutputStream;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
@@ -44,7 +44,7 @@ class MmCidSectionsTest {
     private static SectionLibrary tls;
 
     private static synchronized SectionLibrary tlsLibrary() {
-        Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
+        Assumptions.assumeTrue(RseqAbi.OWNER == AreaOwner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
                 + RseqAbi.OWNER);
         Assumptions.assumeTrue(RseqAbi.USABLE_SIZE >= MM_CID_END, "mm_cid is not kept current here (usable "
                 + "area size " + RseqAbi.USABLE_SIZE + " < 28: Linux < 6.3, or glibc publishes 20 bytes)");
@@ -244,7 +244,7 @@ class MmCidSectionsTest {
         private static final int RSEQ_FLAG_UNREGISTER = 1;
 
         public static void main(String[] args) {
-            if (RseqAbi.OWNER != Owner.RSEQ4J) {
+            if (RseqAbi.OWNER != AreaOwner.RSEQ4J) {
                 System.out.println("SKIP: rseq owner is " + RseqAbi.OWNER + ", not RSEQ4J (glibc tunable ignored?)");
                 return;
             }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.cs.SectionConfig;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
@@ -58,7 +58,7 @@ class SignalAbortTest {
     static void link() {
         Assumptions.assumeTrue(Signals.SUPPORTED, "the signal handler stub and struct sigaction layout are x86_64 "
                 + "only; os.arch is " + System.getProperty("os.arch"));
-        Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
+        Assumptions.assumeTrue(RseqAbi.OWNER == AreaOwner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
                 + RseqAbi.OWNER);
         SectionConfig tls = SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE);
         shortSections = SectionLibrary.link(tls.withDelay(SHORT_DELAY), 6);

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.PerCpuBuffer;
 import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.PerCpuList;
 import io.github.rseq4j.PerCpuLongArray;
 import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Libc;
 import io.github.rseq4j.testing.ForkedJvm;
@@ -135,7 +135,7 @@ class UnregisteredGlibcAreaTest {
      * @return what went wrong, empty if nothing did
      */
     private static List<String> onAnUnregisteredThread(Consumer<List<String>> body) throws InterruptedException {
-        assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "glibc does not own rseq here");
+        assumeTrue(RseqAbi.OWNER == AreaOwner.GLIBC, "glibc does not own rseq here");
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
         Thread.ofPlatform().start(() -> {
             long area = RseqAbi.glibcArea();
@@ -187,7 +187,7 @@ class UnregisteredGlibcAreaTest {
         private static final int THREADS = 3; // the unregistered one and two registered ones
 
         public static void main(String[] args) throws Exception {
-            if (RseqAbi.OWNER != Owner.GLIBC) {
+            if (RseqAbi.OWNER != AreaOwner.GLIBC) {
                 System.out.println("SKIP: glibc does not own rseq here (owner " + RseqAbi.OWNER + ")");
                 return;
             }

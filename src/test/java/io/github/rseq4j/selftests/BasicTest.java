@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Errno;
@@ -72,7 +73,7 @@ class BasicTest {
     public static final class OwnArea {
         public static void main(String[] args) {
             Scenario.run(
-                    check("rseq4j owns rseq", () -> assertEquals(Owner.RSEQ4J, RseqAbi.OWNER,
+                    check("rseq4j owns rseq", () -> assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER,
                             "with glibc's registration off rseq4j must register its own areas")),
                     check("own area on every CPU", BasicTest::fieldsOnEveryCpu));
         }

@@ -12,8 +12,8 @@ import static io.github.rseq4j.selftests.TestSupport.rawRegister;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Libc;
@@ -41,7 +41,7 @@ class CoexistenceTest {
 
     @Test
     void glibcIsTheOwner() {
-        assertEquals(Owner.GLIBC, RseqAbi.OWNER, "glibc " + Libc.glibcVersion() + " registers every thread");
+        assertEquals(AreaOwner.GLIBC, RseqAbi.OWNER, "glibc " + Libc.glibcVersion() + " registers every thread");
         assertTrue(RseqAbi.GLIBC_SIZE >= RseqAbi.ORIGINAL_FEATURE_SIZE, "__rseq_size = " + RseqAbi.GLIBC_SIZE);
         assertTrue(RseqAbi.USABLE_SIZE >= RseqAbi.ORIGINAL_FEATURE_SIZE, "usable size = " + RseqAbi.USABLE_SIZE);
     }

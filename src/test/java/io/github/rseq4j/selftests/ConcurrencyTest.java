@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.AreaPool;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Affinity;
@@ -93,7 +93,7 @@ class ConcurrencyTest {
                         }
                     }
                     assertEquals(base, handle.registrations());
-                    if (base == 0 && RseqAbi.OWNER == Owner.RSEQ4J) {
+                    if (base == 0 && RseqAbi.OWNER == AreaOwner.RSEQ4J) {
                         assertEquals(CPU_ID_UNINITIALIZED, handle.cpuId(), "cpu_id after the last unregister()");
                     }
                 }
@@ -107,7 +107,7 @@ class ConcurrencyTest {
      */
     static void churn() {
         BitSet allowed = Affinity.allowed();
-        boolean ownAreas = RseqAbi.OWNER == Owner.RSEQ4J;
+        boolean ownAreas = RseqAbi.OWNER == AreaOwner.RSEQ4J;
         long before = AreaPool.shared().slotsCreated();
         for (int started = 0; started < CHURN_THREADS; started += WAVE) {
             int first = started;
@@ -175,7 +175,7 @@ class ConcurrencyTest {
     public static final class OwnArea {
         public static void main(String[] args) {
             Scenario.run(
-                    check("rseq4j owns rseq", () -> assertEquals(Owner.RSEQ4J, RseqAbi.OWNER)),
+                    check("rseq4j owns rseq", () -> assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER)),
                     check("many threads register at once", ConcurrencyTest::concurrentRegistration),
                     check("thread churn keeps slots bounded", ConcurrencyTest::churn));
         }

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.testing.ForkedJvm;
 import io.github.rseq4j.testing.Librseq;
@@ -91,7 +91,7 @@ class LibrseqTest {
 
     public static final class GlibcOwner {
         public static void main(String[] args) throws Throwable {
-            if (RseqAbi.OWNER != Owner.GLIBC) {
+            if (RseqAbi.OWNER != AreaOwner.GLIBC) {
                 System.out.println("SKIP: glibc does not register rseq here (owner " + RseqAbi.OWNER + ")");
                 return;
             }
@@ -112,7 +112,7 @@ class LibrseqTest {
 
     public static final class Rseq4jOwner {
         public static void main(String[] args) throws Throwable {
-            assertEquals(Owner.RSEQ4J, RseqAbi.OWNER);
+            assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER);
             Bound librseq = Bound.load(args[0]);
             TestSupport.onNewThread(() -> {
                 assertEquals(0, librseq.registerThread(), "librseq registers its own area");

@@ -15,10 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.testing.ForkedJvm;
 import java.lang.reflect.InvocationTargetException;
@@ -175,7 +175,7 @@ class OtherRseqUsersTest {
     public static final class Users {
         public static void main(String[] args) {
             Scenario.run(
-                    check("rseq4j owns rseq", () -> assertEquals(Owner.RSEQ4J, RseqAbi.OWNER)),
+                    check("rseq4j owns rseq", () -> assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER)),
                     check("a native library registered the thread", OtherRseqUsersTest::nativeLibraryOwnsTheThread),
                     check("rseq4j's area unregistered behind its back", OtherRseqUsersTest::areaUnregisteredBehindRseq4jsBack),
                     check("a second copy of rseq4j in another class loader", OtherRseqUsersTest::secondCopyInAnotherClassLoader));

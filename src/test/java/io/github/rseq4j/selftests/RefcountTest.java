@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.AreaPool;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqMemory;
@@ -214,7 +215,7 @@ class RefcountTest {
     public static final class OwnArea {
         public static void main(String[] args) {
             Scenario.run(
-                    check("rseq4j owns rseq", () -> assertEquals(Owner.RSEQ4J, RseqAbi.OWNER)),
+                    check("rseq4j owns rseq", () -> assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER)),
                     check("nested registration reaches the kernel once", RefcountTest::nestedOwnRegistration),
                     check("unbalanced unregister() throws", RefcountTest::unbalancedUnregister),
                     check("handle rejects other threads", RefcountTest::wrongThread),

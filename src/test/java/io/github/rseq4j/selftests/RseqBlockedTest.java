@@ -12,12 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.arch.Arch;
-import io.github.rseq4j.internal.doctor.Doctor;
+import io.github.rseq4j.doctor.Doctor;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Syscalls;
 import io.github.rseq4j.testing.ForkedJvm;
@@ -73,7 +73,7 @@ class RseqBlockedTest {
     static void abiSeesRseqUnavailable() {
         assertFalse(RseqAbi.AVAILABLE, "RseqAbi.AVAILABLE");
         assertEquals(ENOSYS, RseqAbi.UNAVAILABLE_ERRNO);
-        assertEquals(Owner.NONE, RseqAbi.OWNER);
+        assertEquals(AreaOwner.NONE, RseqAbi.OWNER);
         assertTrue(RseqAbi.unavailableReason().contains("seccomp"), RseqAbi::unavailableReason);
     }
 

@@ -18,9 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqMemory;
 import io.github.rseq4j.internal.binding.RseqNative;
@@ -170,7 +170,7 @@ class SyscallErrorsTest {
     public static final class Errors {
         public static void main(String[] args) {
             Scenario.run(
-                    check("rseq4j owns rseq", () -> assertEquals(Owner.RSEQ4J, RseqAbi.OWNER)),
+                    check("rseq4j owns rseq", () -> assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER)),
                     check("errors while unregistered", SyscallErrorsTest::errorsWhileUnregistered),
                     check("errors while registered, then unregister", SyscallErrorsTest::errorsWhileRegistered),
                     check("lengths other than 32", SyscallErrorsTest::otherLengths),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.Owner;
+import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Affinity;
@@ -133,8 +134,9 @@ final class TestSupport {
     // ---------------------------------------------------------------- rseq state
 
     static void assumeOwner(Owner expected) {
-        Assumptions.assumeTrue(RseqAbi.OWNER == expected, "needs rseq owned by " + expected + "; this JVM has "
-                + RseqAbi.OWNER + " (GLIBC_TUNABLES=" + System.getenv("GLIBC_TUNABLES") + ")");
+        Owner owner = RseqSupport.probe().owner();
+        Assumptions.assumeTrue(owner == expected, "needs rseq owned by " + expected + "; this JVM has " + owner
+                + " (GLIBC_TUNABLES=" + System.getenv("GLIBC_TUNABLES") + ")");
     }
 
     /** Whether the kernel and the area's owner keep node_id and mm_cid current (Linux 6.3). */

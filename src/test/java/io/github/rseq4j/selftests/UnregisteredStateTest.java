@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Libc;
@@ -76,7 +76,7 @@ class UnregisteredStateTest {
     public static final class Unregistered {
         public static void main(String[] args) {
             Scenario.run(
-                    check("rseq4j owns rseq", () -> assertEquals(Owner.RSEQ4J, RseqAbi.OWNER)),
+                    check("rseq4j owns rseq", () -> assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER)),
                     check("unregistered state before register() and after unregister()",
                             UnregisteredStateTest::beforeAndAfterRegistration));
         }

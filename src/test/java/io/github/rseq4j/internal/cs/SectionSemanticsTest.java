@@ -3,7 +3,7 @@ package io.github.rseq4j.internal.cs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.rseq4j.Owner;
+import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
@@ -34,7 +34,7 @@ class SectionSemanticsTest {
     void link() {
         String arch = System.getProperty("os.arch");
         Assumptions.assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "runs x86_64 code; os.arch is " + arch);
-        Assumptions.assumeTrue(RseqAbi.OWNER == Owner.GLIBC, "needs glibc's rseq area; owner is " + RseqAbi.OWNER);
+        Assumptions.assumeTrue(RseqAbi.OWNER == AreaOwner.GLIBC, "needs glibc's rseq area; owner is " + RseqAbi.OWNER);
         sections = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE), 6);
         arena = Arena.ofAuto();
     }

@@ -1,7 +1,5 @@
-package io.github.rseq4j.internal.doctor;
+package io.github.rseq4j.doctor;
 
-import io.github.rseq4j.PerCpuIndexing;
-import io.github.rseq4j.internal.PerCpuSections;
 import java.io.PrintStream;
 
 /**
@@ -62,10 +60,5 @@ public final class Doctor {
             err.println("rseq4j doctor failed unexpectedly: " + e + "; please report this at " + Check.ISSUES);
             return EXIT_PROBLEM;
         }
-    }
-
-    /** Which index the per-CPU structures of this process use, with the slot counts and the reason. */
-    static String indexing() {
-        return PerCpuSections.describeIndexing(PerCpuIndexing.CPU_ID.slots(), PerCpuIndexing.MM_CID.slots());
     }
 }

@@ -1,9 +1,8 @@
-package io.github.rseq4j.internal.doctor;
-
-import io.github.rseq4j.RseqSupport;
+package io.github.rseq4j.doctor;
 
 import static java.util.stream.Collectors.joining;
 
+import io.github.rseq4j.RseqSupport;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;

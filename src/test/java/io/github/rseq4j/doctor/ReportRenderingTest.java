@@ -1,8 +1,8 @@
-package io.github.rseq4j.internal.doctor;
+package io.github.rseq4j.doctor;
 
 import io.github.rseq4j.RseqSupport;
 
-import static io.github.rseq4j.internal.doctor.ReportAssertions.list;
+import static io.github.rseq4j.doctor.ReportAssertions.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

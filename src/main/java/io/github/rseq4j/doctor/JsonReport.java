@@ -1,11 +1,8 @@
-package io.github.rseq4j.internal.doctor;
-
-import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.sys.Errno;
-
-import io.github.rseq4j.RseqSupport;
+package io.github.rseq4j.doctor;
 
 import io.github.rseq4j.Owner;
+import io.github.rseq4j.RseqSupport;
+import io.github.rseq4j.internal.sys.Errno;
 
 /**
  * The report as one JSON object, for scripts. Keys are stable; a value that does not apply
@@ -23,6 +20,7 @@ final class JsonReport {
         json.name("libc").value(platform.libc());
         json.name("jdk").value(platform.jdk());
         rseq(json, report.rseq());
+        otherUsers(json, report);
         json.name("threads").beginArray();
         for (ThreadSample thread : report.threads()) {
             json.beginObject()
@@ -49,6 +47,24 @@ final class JsonReport {
         return json.endObject() + "\n";
     }
 
+    /** Null where rseq4j could not probe; else every other rseq user seen, version null where it does not tell. */
+    private static void otherUsers(JsonWriter json, Report report) {
+        json.name("otherRseqUsers");
+        if (report.rseq() == null || !report.rseq().nativeAccess()) {
+            json.value((String) null);
+            return;
+        }
+        json.beginArray();
+        for (RseqSupport.OtherUser user : report.otherUsers()) {
+            json.beginObject()
+                    .name("name").value(user.name())
+                    .name("version").value(user.version().isEmpty() ? null : user.version())
+                    .name("detail").value(user.detail())
+                    .endObject();
+        }
+        json.endArray();
+    }
+
     /**
      * All null but {@code available} and {@code owner} when rseq4j could not load; all null but
      * {@code nativeAccess} (false) and {@code unavailableReason} (the flag to pass) when the JVM denies rseq4j
@@ -71,10 +87,11 @@ final class JsonReport {
         json.name("glibcRseqOffset").value(glibc ? rseq.glibcRseqOffset() : null);
         json.name("usableSize").value(known ? rseq.usableSize() : null);
         json.name("registrationLength").value(known ? rseq.registrationLength() : null);
-        json.name("perCpu").value(known ? PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()) : null);
+        json.name("perCpu").value(known
+                ? PerCpuFacts.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()) : null);
         json.name("perCpuImplementation").value(known ? rseq.perCpuImplementation().name() : null);
-        json.name("perCpuSlots").value(known ? PerCpuSections.slotsLine() : null);
-        json.name("perCpuIndexing").value(known ? Doctor.indexing() : null);
+        json.name("perCpuSlots").value(known ? PerCpuFacts.slots() : null);
+        json.name("perCpuIndexing").value(known ? PerCpuFacts.indexing() : null);
         json.name("sliceExtension").value(denied ? null : known && rseq.hasSliceExtension());
         json.name("sliceExtensionReason").value(known && !rseq.hasSliceExtension() ? rseq.sliceExtensionReason() : null);
     }

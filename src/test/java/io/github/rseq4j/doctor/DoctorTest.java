@@ -1,7 +1,7 @@
-package io.github.rseq4j.internal.doctor;
+package io.github.rseq4j.doctor;
 
-import static io.github.rseq4j.internal.doctor.ReportAssertions.defaultOwner;
-import static io.github.rseq4j.internal.doctor.ReportAssertions.list;
+import static io.github.rseq4j.doctor.ReportAssertions.defaultOwner;
+import static io.github.rseq4j.doctor.ReportAssertions.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,7 +55,7 @@ class DoctorTest {
         assertTrue(run.out().contains("available, owned by " + defaultOwner()), run.out());
         assertTrue(Pattern.compile("(?m)^  per-CPU index +cpu_id by default \\(\\d+ possible CPUs\\); mm_cid ")
                 .matcher(run.out()).find(), "no indexing line in\n" + run.out());
-        assertEquals(Doctor.indexing(), json.get("perCpuIndexing"));
+        assertEquals(PerCpuFacts.indexing(), json.get("perCpuIndexing"));
         assertTrue(run.out().contains("Result: OK, all " + ReportAssertions.REQUIRED_CHECKS.size() + " checks passed"),
                 run.out());
     }

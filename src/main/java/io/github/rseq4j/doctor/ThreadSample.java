@@ -1,7 +1,6 @@
-package io.github.rseq4j.internal.doctor;
+package io.github.rseq4j.doctor;
 
 import io.github.rseq4j.RseqSupport;
-
 import io.github.rseq4j.RseqThread;
 
 /**

@@ -1,4 +1,4 @@
-package io.github.rseq4j.internal.doctor;
+package io.github.rseq4j.doctor;
 
 import java.util.function.Supplier;
 

@@ -1,10 +1,10 @@
-package io.github.rseq4j.internal.doctor;
+package io.github.rseq4j.doctor;
 
-import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.sys.Errno;
+import static java.util.stream.Collectors.joining;
 
 import io.github.rseq4j.RseqSupport;
-
+import io.github.rseq4j.internal.sys.Errno;
+import java.util.List;
 import java.util.Locale;
 
 /** The report for people: facts first, then one line per check, a fix under each problem. */
@@ -27,6 +27,7 @@ final class TextReport {
             fact(text, "rseq", Platform.NOT_CHECKED);
         } else if (rseq != null) {
             facts(text, rseq);
+            fact(text, "other users", otherUsers(report.otherUsers()));
         } else {
             fact(text, "rseq", "unknown: rseq4j cannot initialize here");
         }
@@ -70,10 +71,17 @@ final class TextReport {
         fact(text, "struct rseq", "kernel fills " + rseq.featureSize() + " bytes"
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : "") + ", alignment " + rseq.alignment());
         fact(text, "arch", rseq.arch() + ", abort signature " + rseq.signatureHex());
-        fact(text, "per-CPU ops", PerCpuSections.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()));
-        fact(text, "per-CPU slots", PerCpuSections.slotsLine());
-        fact(text, "per-CPU index", Doctor.indexing());
+        fact(text, "per-CPU ops", PerCpuFacts.describe(rseq.perCpuImplementation(), rseq.perCpuFallbackReason()));
+        fact(text, "per-CPU slots", PerCpuFacts.slots());
+        fact(text, "per-CPU index", PerCpuFacts.indexing());
         fact(text, "time slices", rseq.hasSliceExtension() ? "extensions available (RseqSlice)" : "no extensions");
+    }
+
+    /** The other rseq users, each with its version where it tells, and what it registers. */
+    private static String otherUsers(List<RseqSupport.OtherUser> users) {
+        return users.isEmpty() ? "none seen (glibc registers nothing; no librseq, no other copy of rseq4j)"
+                : users.stream().map(user -> user.name() + (user.version().isEmpty() ? "" : " " + user.version())
+                        + ": " + user.detail()).collect(joining("; "));
     }
 
     private static String owner(RseqSupport rseq) {

@@ -1,8 +1,7 @@
-package io.github.rseq4j.internal.doctor;
-
-import io.github.rseq4j.RseqSupport;
+package io.github.rseq4j.doctor;
 
 import io.github.rseq4j.Owner;
+import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
 
 /**
