@@ -5,12 +5,14 @@ import static io.github.rseq4j.doctor.ReportAssertions.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.sys.Affinity;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,33 @@ class DoctorTest {
         assertEquals(PerCpuFacts.indexing(), json.get("perCpuIndexing"));
         assertTrue(run.out().contains("Result: OK, all " + ReportAssertions.REQUIRED_CHECKS.size() + " checks passed"),
                 run.out());
+    }
+
+    @Test
+    void listsTheOtherRseqUsersItSeesWithTheirVersions() {
+        String property = "io.github.rseq4j.registrars";
+        String saved = System.getProperty(property);
+        String otherCopy = "rseq4j in class loader 'plugin' from file:/plugins/rseq4j.jar, version 0.0.9";
+        System.setProperty(property, otherCopy);
+        Map<String, Object> json;
+        Run text;
+        try {
+            json = Json.parseObject(run("--json").out());
+            text = run();
+        } finally {
+            if (saved == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, saved);
+            }
+        }
+        List<Map<String, Object>> users = list(json, "otherRseqUsers");
+        assertEquals(Map.of("name", "rseq4j", "version", "0.0.9", "detail", otherCopy), users.getLast());
+        boolean glibc = RseqSupport.probe().glibcRseqSize() > 0;
+        assertEquals(glibc, users.getFirst().get("name").equals("glibc"), users.toString());
+        assertTrue(Pattern.compile("(?m)^  other users +" + (glibc ? "glibc \\d" : "rseq4j 0\\.0\\.9: "))
+                .matcher(text.out()).find(), text.out());
+        assertTrue(text.out().contains("rseq4j 0.0.9: " + otherCopy), text.out());
     }
 
     @Test
