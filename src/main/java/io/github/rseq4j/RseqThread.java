@@ -611,7 +611,8 @@ public final class RseqThread {
      */
     public int cpuId() {
         checkOwner();
-        return RseqAbi.OWNER != AreaOwner.GLIBC || GLIBC_AREAS ? RseqMemory.readField(area + RseqAbi.CPU_ID) : Libc.schedGetcpu();
+        return RseqAbi.OWNER != AreaOwner.GLIBC || GLIBC_AREAS ? RseqMemory.readField(area + RseqAbi.CPU_ID)
+                : Libc.schedGetcpu();
     }
 
     /**

@@ -60,8 +60,8 @@ final class Checks {
 
     /** The one problem, and every check it keeps from running: nothing about rseq could be learned. */
     static Report withoutNativeAccess(Platform platform, RseqSupport denied) {
-        Check problem = Check.problem(NATIVE_ACCESS, "denied: this JVM refuses rseq4j's FFM restricted calls, so rseq4j "
-                + "cannot call the kernel and nothing about rseq was checked", denied.reason());
+        Check problem = Check.problem(NATIVE_ACCESS, "denied: this JVM refuses rseq4j's FFM restricted calls, so "
+                + "rseq4j cannot call the kernel and nothing about rseq was checked", denied.reason());
         List<Check> checks = new ArrayList<>(List.of(problem));
         for (String name : List.of(AVAILABLE, OWNER, FEATURE_SIZE, RegistrationCheck.NAME, CpuChecks.CPU_ID,
                 CpuChecks.NODE_ID, MM_CID, SLICE_EXTENSION)) {
@@ -84,7 +84,8 @@ final class Checks {
             case Errno.ENOSYS -> "allow the 'rseq' system call in the seccomp profile (containers: a current "
                     + "runtime's default profile allows it, or add it to your custom profile), or run Linux 4.18 "
                     + "or later (this kernel: " + platform.kernel() + ")";
-            case Errno.EPERM, Errno.EACCES -> "allow the 'rseq' system call in the seccomp or LSM policy that denies it";
+            case Errno.EPERM, Errno.EACCES ->
+                    "allow the 'rseq' system call in the seccomp or LSM policy that denies it";
             default -> "report this output at " + Check.ISSUES;
         };
         return Check.problem(AVAILABLE, "rseq(2) fails with " + Errno.describe(rseq.errno()) + ": "

@@ -19,7 +19,8 @@ final class CpuChecks {
 
     static Check cpuId(List<CpuProbe> probes) {
         return verdict(CPU_ID, probes, CpuProbe::cpuAgrees, CpuProbe::describeCpu,
-                "cpu_id, cpu_id_start, RseqThread.currentCpu() and sched_getcpu() named the CPU the thread was pinned to");
+                "cpu_id, cpu_id_start, RseqThread.currentCpu() and sched_getcpu() named the CPU the thread was "
+                        + "pinned to");
     }
 
     static Check nodeId(RseqSupport rseq, List<CpuProbe> probes) {

@@ -93,6 +93,7 @@ final class JsonReport {
         json.name("perCpuSlots").value(known ? PerCpuFacts.slots() : null);
         json.name("perCpuIndexing").value(known ? PerCpuFacts.indexing() : null);
         json.name("sliceExtension").value(denied ? null : known && rseq.hasSliceExtension());
-        json.name("sliceExtensionReason").value(known && !rseq.hasSliceExtension() ? rseq.sliceExtensionReason() : null);
+        json.name("sliceExtensionReason")
+                .value(known && !rseq.hasSliceExtension() ? rseq.sliceExtensionReason() : null);
     }
 }

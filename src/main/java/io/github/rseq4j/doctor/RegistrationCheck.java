@@ -17,7 +17,8 @@ final class RegistrationCheck {
     private static final int UNINITIALIZED = -1;
 
     /** What the thread saw while registered and after unregistering. */
-    private record Trace(int registrations, int cpuId, int registrationsAfter, boolean registeredAfter, int cpuIdAfter) {
+    private record Trace(int registrations, int cpuId, int registrationsAfter, boolean registeredAfter,
+                         int cpuIdAfter) {
 
         static Trace ofFreshThread() {
             RseqThread handle = RseqThread.register().thread();
@@ -49,7 +50,8 @@ final class RegistrationCheck {
                             + "report this output at " + Check.ISSUES);
         }
         String how = glibc
-                ? "register() adopted glibc's area without a system call, unregister() left glibc's registration in place"
+                ? "register() adopted glibc's area without a system call, unregister() left glibc's registration "
+                        + "in place"
                 : "register() registered rseq4j's own " + rseq.registrationLength() + "-byte area with rseq(2), "
                         + "unregister() released it (the kernel reset cpu_id to -1)";
         return Check.ok(NAME, how + "; " + trace);

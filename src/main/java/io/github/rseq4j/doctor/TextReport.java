@@ -61,7 +61,8 @@ final class TextReport {
         }
         long notRun = report.count(Check.Status.NOT_RUN);
         return "Result: " + plural(report.count(Check.Status.PROBLEM), "problem")
-                + (notRun > 0 ? ", " + plural(notRun, "check") + " could not run" : "") + "; see the fix under each PROBLEM";
+                + (notRun > 0 ? ", " + plural(notRun, "check") + " could not run" : "")
+                + "; see the fix under each PROBLEM";
     }
 
     private static void facts(StringBuilder text, RseqSupport rseq) {

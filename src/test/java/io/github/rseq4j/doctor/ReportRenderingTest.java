@@ -1,7 +1,5 @@
 package io.github.rseq4j.doctor;
 
-import io.github.rseq4j.RseqSupport;
-
 import static io.github.rseq4j.doctor.ReportAssertions.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.PerCpuImplementation;
+import io.github.rseq4j.RseqSupport;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

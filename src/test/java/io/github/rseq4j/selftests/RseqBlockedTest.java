@@ -14,10 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.RseqThread;
+import io.github.rseq4j.doctor.Doctor;
 import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.arch.Arch;
-import io.github.rseq4j.doctor.Doctor;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Syscalls;
 import io.github.rseq4j.testing.ForkedJvm;
