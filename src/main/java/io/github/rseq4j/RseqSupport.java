@@ -38,7 +38,8 @@ import java.util.Locale;
  *                    probed
  */
 public record RseqSupport(boolean available, Owner owner, int featureSize, int usableSize, int alignment,
-                          int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature, int errno, String reason,
+                          int registrationLength, int glibcRseqSize, long glibcRseqOffset, String arch, int signature,
+                          int errno, String reason,
                           PerCpuImplementation perCpuImplementation, String perCpuFallbackReason,
                           boolean sliceExtension, String sliceExtensionReason, boolean nativeAccess) {
 

@@ -35,7 +35,8 @@ class AreaPoolTest {
         assertEquals(64, pool.slotsLeased());
         Arrays.sort(slots);
         for (int i = 1; i < slots.length; i++) {
-            assertTrue(slots[i] - slots[i - 1] >= AreaPool.SLOT_SIZE, "slots overlap at 0x" + Long.toHexString(slots[i]));
+            assertTrue(slots[i] - slots[i - 1] >= AreaPool.SLOT_SIZE,
+                    "slots overlap at 0x" + Long.toHexString(slots[i]));
         }
         pool.acquire(Thread.currentThread(), Libc.gettid());
         assertEquals(128, pool.slotsCreated());
@@ -100,7 +101,8 @@ class AreaPoolTest {
             for (int i = 0; i < 64; i++) {
                 long slot = i == 0 ? first : pool.acquire(Thread.currentThread(), Libc.gettid());
                 assertTrue(slot + AreaPool.SLOT_SIZE <= start || slot >= end,
-                        "slot 0x" + Long.toHexString(slot) + " inside a later allocation at 0x" + Long.toHexString(start));
+                        "slot 0x" + Long.toHexString(slot) + " inside a later allocation at 0x"
+                                + Long.toHexString(start));
             }
         }
     }

@@ -43,7 +43,7 @@ class PerCpuSectionsTest {
         assertTrue(PerCpuSections.describe(PerCpuImplementation.ATOMICS, "why not").contains("(why not)"));
         assertTrue(PerCpuSections.slotsLine().startsWith((Cpus.POSSIBLE + 1) + " "), PerCpuSections.slotsLine());
         String indexing = PerCpuSections.describeIndexing(8, 3);
-        assertTrue(indexing.contains(PerCpuSections.MM_CID_UNAVAILABLE.isEmpty() ? "mm_cid on request (3" : "fall back"),
-                indexing);
+        assertTrue(indexing.contains(
+                PerCpuSections.MM_CID_UNAVAILABLE.isEmpty() ? "mm_cid on request (3" : "fall back"), indexing);
     }
 }

@@ -146,7 +146,10 @@ class ConcurrencyTest {
         ThreadFactory forIndex(int index);
     }
 
-    /** Starts {@code count} threads, runs {@code started} once all are started, joins them and rethrows the first failure. */
+    /**
+     * Starts {@code count} threads, runs {@code started} once all are started, joins them and rethrows the first
+     * failure.
+     */
     private static void runAll(int count, Factories factories, Task task, Runnable started) {
         Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>(count);
@@ -165,7 +168,8 @@ class ConcurrencyTest {
         started.run();
         threads.forEach(TestSupport::join);
         if (!failures.isEmpty()) {
-            AssertionError error = new AssertionError(failures.size() + " of " + count + " threads failed; first: " + failures.peek());
+            AssertionError error = new AssertionError(
+                    failures.size() + " of " + count + " threads failed; first: " + failures.peek());
             failures.forEach(error::addSuppressed);
             throw error;
         }

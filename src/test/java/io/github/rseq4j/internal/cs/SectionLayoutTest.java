@@ -43,8 +43,8 @@ class SectionLayoutTest {
         List<Arguments> all = new ArrayList<>();
         for (GnuAs.Arch arch : GnuAs.Arch.values()) {
             for (IndexField index : IndexField.values()) {
-                for (SectionConfig config : List.of(SectionConfig.register(index, 64), SectionConfig.tls(-0x8d0, index, 64),
-                        SectionConfig.tls(0x9a0, index, 64))) {
+                for (SectionConfig config : List.of(SectionConfig.register(index, 64),
+                        SectionConfig.tls(-0x8d0, index, 64), SectionConfig.tls(0x9a0, index, 64))) {
                     for (int delay : new int[] {0, 500}) {
                         for (Operation op : Operation.values()) {
                             all.add(Arguments.of(arch, op, config.withDelay(delay)));
