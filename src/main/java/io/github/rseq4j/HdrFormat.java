@@ -98,6 +98,7 @@ final class HdrFormat {
     static void appendLogLine(Appendable out, long baseTimeMillis, long startTimeMillis, long endTimeMillis, long max,
             byte[] compressed) throws IOException {
         out.append(String.format(Locale.US, "%.3f,%.3f,%.3f,%s\n", (startTimeMillis - baseTimeMillis) / 1000.0,
-                (endTimeMillis - startTimeMillis) / 1000.0, (double) max, Base64.getEncoder().encodeToString(compressed)));
+                (endTimeMillis - startTimeMillis) / 1000.0, (double) max,
+                Base64.getEncoder().encodeToString(compressed)));
     }
 }

@@ -63,7 +63,9 @@ public final class RseqSlice implements AutoCloseable {
         this.area = area;
     }
 
-    /** A scope of its own for one request that asks nothing of the kernel: extensions unavailable, or a virtual thread. */
+    /**
+     * A scope of its own for one request that asks nothing of the kernel: extensions unavailable, or a virtual thread.
+     */
     private static RseqSlice withoutKernel(Thread owner) {
         RseqSlice scope = new RseqSlice(owner.threadId(), 0);
         scope.depth = 1;

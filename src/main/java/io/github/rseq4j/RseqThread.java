@@ -283,7 +283,8 @@ public final class RseqThread {
         if (thread.isVirtual()) {
             throw new UnsupportedOperationException("a virtual thread cannot hold an rseq registration: it runs on "
                     + "shared carrier threads and may move between them at any blocking call. Use the static "
-                    + "readers (RseqThread.currentCpu() etc.), which read the current carrier's area, or a platform thread");
+                    + "readers (RseqThread.currentCpu() etc.), which read the current carrier's area, "
+                    + "or a platform thread");
         }
         Native.requireNativeAccess();
         return platformHandle();
@@ -530,7 +531,9 @@ public final class RseqThread {
             int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
             if (rc != 0) {
                 throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc)
-                        + (count > 0 ? " (rseq4j's own registration of this thread was unregistered behind its back)" : ""));
+                        + (count > 0
+                                ? " (rseq4j's own registration of this thread was unregistered behind its back)"
+                                : ""));
             }
             RseqUsers.publishRegistrar();
         }
@@ -611,7 +614,8 @@ public final class RseqThread {
      */
     public int cpuId() {
         checkOwner();
-        return RseqAbi.OWNER != AreaOwner.GLIBC || GLIBC_AREAS ? RseqMemory.readField(area + RseqAbi.CPU_ID)
+        return RseqAbi.OWNER != AreaOwner.GLIBC || GLIBC_AREAS
+                ? RseqMemory.readField(area + RseqAbi.CPU_ID)
                 : Libc.schedGetcpu();
     }
 
@@ -661,7 +665,8 @@ public final class RseqThread {
                     + RseqAbi.GLIBC_AREA_UNREACHABLE + "); currentCpu() and cpuId() fall back to sched_getcpu()");
         }
         if (!hasRegistration(area)) {
-            throw new IllegalStateException(name + " is only defined while the thread is registered: " + whyUnregistered());
+            throw new IllegalStateException(
+                    name + " is only defined while the thread is registered: " + whyUnregistered());
         }
         return RseqMemory.readField(area + offset);
     }
@@ -725,7 +730,8 @@ public final class RseqThread {
     private static String registrationHint(int errno) {
         return switch (errno) {
             case Errno.EINVAL -> RseqUsers.otherRegistrationHint();
-            case Errno.ENOSYS -> "rseq is blocked by seccomp or missing from this kernel (Linux 4.18 or later is needed)";
+            case Errno.ENOSYS ->
+                    "rseq is blocked by seccomp or missing from this kernel (Linux 4.18 or later is needed)";
             case Errno.EPERM -> "the thread is registered with another abort signature; another rseq user owns it";
             case Errno.EBUSY -> "this area is registered already for the thread";
             case Errno.EFAULT -> "the kernel cannot write the area";

@@ -48,7 +48,9 @@ final class SliceProbe {
     static final String REASON = AVAILABLE ? ""
             : Native.accessDenied() ? Native.accessHint() : explain(ERRNO, Facts.ofThisProcess());
 
-    /** -1 where the probe cannot be made: rseq4j has no native access, rseq is unavailable, or the kernel predates 7.0. */
+    /**
+     * -1 where the probe cannot be made: rseq4j has no native access, rseq is unavailable, or the kernel predates 7.0.
+     */
     private static int probe() {
         if (Native.accessDenied() || !RseqAbi.AVAILABLE || RseqAbi.FEATURE_SIZE < RseqAbi.SLICE_FEATURE_SIZE) {
             return -1;
@@ -86,11 +88,13 @@ final class SliceProbe {
 
         /** 0 if the calling thread's registration can have extensions, else the errno; changes nothing. */
         static int probeCallingThread() {
-            long enabled = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
+            long enabled =
+                    Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
             if (enabled != 0) {
                 return enabled > 0 ? 0 : (int) -enabled;
             }
-            long unchanged = Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0);
+            long unchanged =
+                    Syscalls.prctl(RseqAbi.PR_RSEQ_SLICE_EXTENSION, RseqAbi.PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0);
             return (int) -unchanged;
         }
     }
@@ -143,8 +147,9 @@ final class SliceProbe {
         }
         // glibc registers max(32, __rseq_size) bytes: only below 33 is its registration too short to extend.
         if (facts.owner() == Owner.GLIBC && facts.glibcRseqSize() < RseqAbi.SLICE_FEATURE_SIZE) {
-            return "glibc registered the original 32-byte rseq area (__rseq_size " + facts.glibcRseqSize() + "), and the "
-                    + "kernel extends only longer registrations; start the JVM with GLIBC_TUNABLES=glibc.pthread.rseq=0 "
+            return "glibc registered the original 32-byte rseq area (__rseq_size " + facts.glibcRseqSize()
+                    + "), and the kernel extends only longer registrations; start the JVM with "
+                    + "GLIBC_TUNABLES=glibc.pthread.rseq=0 "
                     + "so that rseq4j registers " + facts.registrationLength() + " bytes (threads then register "
                     + "through RseqThread.register() or RseqThread.ofPlatform())";
         }
@@ -203,7 +208,8 @@ final class SliceProbe {
 
     /** From /proc/config.gz (CONFIG_IKCONFIG_PROC) or /boot/config-RELEASE (Debian and most distributions). */
     private static Optional<String> kernelConfig(String option) {
-        for (Path file : new Path[] {Path.of("/proc/config.gz"), Path.of("/boot/config-" + System.getProperty("os.version"))}) {
+        Path[] files = {Path.of("/proc/config.gz"), Path.of("/boot/config-" + System.getProperty("os.version"))};
+        for (Path file : files) {
             try (InputStream raw = Files.newInputStream(file);
                  InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
                 String config = new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -125,7 +125,8 @@ class ApiContractTest {
         inherited.set("from the creator");
         CompletableFuture<String> seen = new CompletableFuture<>(), unseen = new CompletableFuture<>();
         RseqThread.ofPlatform().start(() -> seen.complete(inherited.get())).join();
-        RseqThread.ofPlatform().inheritInheritableThreadLocals(false).start(() -> unseen.complete(inherited.get())).join();
+        RseqThread.ofPlatform().inheritInheritableThreadLocals(false)
+                .start(() -> unseen.complete(inherited.get())).join();
         assertEquals("from the creator", seen.get(10, TimeUnit.SECONDS));
         assertNull(unseen.get(10, TimeUnit.SECONDS));
     }
@@ -146,7 +147,8 @@ class ApiContractTest {
                     assertEquals(-1, handle.cpuId(), "cpuId() reads the unregistered area");
                     assertEquals(0, RseqThread.registeredArea(), "no area for sections");
                     if (RseqAbi.covers(RseqAbi.MM_CID + Integer.BYTES)) {
-                        assertEquals(Libc.currentNode(), RseqThread.currentNode(), "currentNode() falls back to getcpu()");
+                        assertEquals(Libc.currentNode(), RseqThread.currentNode(),
+                                "currentNode() falls back to getcpu()");
                         String why = assertThrows(IllegalStateException.class, RseqThread::currentMmCid).getMessage();
                         assertTrue(why.contains("behind glibc's back"), why);
                     }

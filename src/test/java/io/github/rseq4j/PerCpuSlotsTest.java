@@ -84,7 +84,8 @@ class PerCpuSlotsTest {
         Pinned.onACpuRunningSections(cpu -> {
             MemorySegment cells = PerCpuSlots.allocate(Long.BYTES, PerCpuIndexing.CPU_ID);
             assertEquals(SectionTemplates.COMMITTED,
-                    unlessAborted(() -> PerCpuSlots.add(PerCpuIndexing.CPU_ID, cells.address(), 5, PerCpuSlots.area())));
+                    unlessAborted(() ->
+                            PerCpuSlots.add(PerCpuIndexing.CPU_ID, cells.address(), 5, PerCpuSlots.area())));
             for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
                 assertEquals(slot == cpu ? 5 : 0, PerCpuSlots.get(cells.address() + slot * PerCpuSlots.LINE),
                         "slot " + slot + " after an add pinned to CPU " + cpu);
@@ -92,7 +93,9 @@ class PerCpuSlotsTest {
         });
     }
 
-    /** Visits every allowed CPU in order until the action answers true, and says whether it did; the mask comes back. */
+    /**
+     * Visits every allowed CPU in order until the action answers true, and says whether it did; the mask comes back.
+     */
     @Test
     void onEachAllowedCpuVisitsEveryAllowedCpuAndRestoresTheMask() {
         assumeTrue(PerCpuSections.MODE != PerCpuSections.Mode.ATOMIC, "not for ATOMIC mode");

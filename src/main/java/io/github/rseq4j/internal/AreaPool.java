@@ -54,7 +54,6 @@ public final class AreaPool {
     // All fields guarded by this.
     private final ArrayDeque<Long> free = new ArrayDeque<>();
     private final List<Lease> leases = new ArrayList<>();
-    private long slotsCreated;
 
     public static AreaPool shared() {
         return SHARED;
@@ -77,16 +76,6 @@ public final class AreaPool {
         memory.set(JAVA_INT, RseqAbi.CPU_ID, -1);
         leases.add(new Lease(new WeakReference<>(owner), tid, slot));
         return slot;
-    }
-
-    /** Slots carved so far, for tests of bounded memory. */
-    public synchronized long slotsCreated() {
-        return slotsCreated;
-    }
-
-    /** Slots currently handed to threads. */
-    public synchronized int slotsLeased() {
-        return leases.size();
     }
 
     private void reclaim() {
@@ -113,7 +102,6 @@ public final class AreaPool {
             // asSlice: a slot's address comes from a bounds-checked slice, never from arithmetic alone.
             free.push(slab.asSlice(i * SLOT_SIZE, SLOT_SIZE).address());
         }
-        slotsCreated += SLOTS_PER_SLAB;
     }
 
     private static long align(long value, long alignment) {

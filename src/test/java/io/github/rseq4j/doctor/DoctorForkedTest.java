@@ -47,7 +47,8 @@ class DoctorForkedTest {
         assertEquals(false, json.get("nativeAccess"), result.describe());
         assertEquals(System.getProperty("os.version"), json.get("kernel"), result.describe());
         assertEquals(Platform.NOT_CHECKED, json.get("libc"), result.describe());
-        for (String unchecked : List.of("owner", "available", "featureSize", "sliceExtension", "perCpuImplementation")) {
+        for (String unchecked :
+                List.of("owner", "available", "featureSize", "sliceExtension", "perCpuImplementation")) {
             assertTrue(json.containsKey(unchecked), unchecked);
             assertNull(json.get(unchecked), unchecked + ": " + result.describe());
         }

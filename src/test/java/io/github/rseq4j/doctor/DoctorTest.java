@@ -48,7 +48,8 @@ class DoctorTest {
         assertEquals(Doctor.EXIT_OK, run.exitCode(), run.out());
         for (Map<String, Object> check : list(json, "checks")) {
             String line = "(?m)^  OK +" + Pattern.quote(check.get("name") + ": ");
-            assertTrue(Pattern.compile(line).matcher(run.out()).find(), "no OK line for " + check + " in\n" + run.out());
+            assertTrue(Pattern.compile(line).matcher(run.out()).find(),
+                    "no OK line for " + check + " in\n" + run.out());
         }
         for (String fact : new String[] {"kernel", "libc", "JDK", "rseq", "struct rseq", "arch", "time slices"}) {
             assertTrue(Pattern.compile("(?m)^  " + Pattern.quote(fact) + " +\\S").matcher(run.out()).find(),

@@ -68,7 +68,8 @@ final class ReportAssertions {
         assertEquals(auxFeatureSize != 0 ? auxFeatureSize : 20, featureSize, context);
         assertEquals(Math.max(32, Libc.getauxval(RseqNative.AT_RSEQ_ALIGN())), number(json, "alignment"), context);
         assertTrue(((String) json.get("signature")).matches("0x[0-9a-f]{8}"), context);
-        assertEquals(Integer.toUnsignedLong(Arch.current().rseqSignature()), Long.parseLong(((String) json.get("signature")).substring(2), 16), context);
+        assertEquals(Integer.toUnsignedLong(Arch.current().rseqSignature()),
+                Long.parseLong(((String) json.get("signature")).substring(2), 16), context);
         assertEquals(Math.max(32, featureSize), number(json, "registrationLength"), context);
         PerCpuImplementation sections = owner.equals("glibc")
                 ? PerCpuImplementation.SECTIONS_ON_GLIBC_AREA : PerCpuImplementation.SECTIONS_ON_OWN_AREAS;

@@ -76,11 +76,13 @@ class ReportRenderingTest {
     @Test
     void missingFieldsNameTheKernelOrGlibcAsCause() {
         assertEquals("", Checks.missingFields(facts(28, 28)));
-        assertTrue(Checks.missingFields(facts(20, 20)).startsWith("node_id and mm_cid are missing: they need Linux 6.3"),
+        assertTrue(Checks.missingFields(facts(20, 20))
+                        .startsWith("node_id and mm_cid are missing: they need Linux 6.3"),
                 Checks.missingFields(facts(20, 20)));
         assertTrue(Checks.missingFields(facts(28, 20)).contains("GLIBC_TUNABLES=glibc.pthread.rseq=0"),
                 Checks.missingFields(facts(28, 20)));
-        assertTrue(Checks.missingFields(facts(28, 24)).startsWith("mm_cid is missing"), Checks.missingFields(facts(28, 24)));
+        assertTrue(Checks.missingFields(facts(28, 24)).startsWith("mm_cid is missing"),
+                Checks.missingFields(facts(28, 24)));
     }
 
     private static RseqSupport facts(int featureSize, int usableSize) {

@@ -5,7 +5,6 @@ import static io.github.rseq4j.percpu.Cells.LINE;
 import static io.github.rseq4j.percpu.Cells.addUntilCommitted;
 import static io.github.rseq4j.percpu.Cells.invoke;
 import static io.github.rseq4j.percpu.Cells.sum;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,9 +21,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Sections with test-only delay loops (glibc's area, TLS addressing), so preemption and membarrier land
@@ -40,8 +39,8 @@ class AbortInjectionTest {
     static void link() {
         Assumptions.assumeTrue(RseqAbi.OWNER == AreaOwner.GLIBC, "needs glibc's rseq area (TLS addressing); owner is "
                 + RseqAbi.OWNER);
-        delayed = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE).withDelay(DELAY),
-                6);
+        delayed = SectionLibrary.link(
+                SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.CPU_ID, Cpus.POSSIBLE).withDelay(DELAY), 6);
     }
 
     /** {@code counted}: the aborts {@link SectionLibrary#injectedAborts()} saw meanwhile. */

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuCounter;
-import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.PerCpuImplementation;
+import io.github.rseq4j.PerCpuIndexing;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.doctor.Doctor;
@@ -47,7 +47,8 @@ class AtomicFallbackTest {
                 default -> throw new IllegalArgumentException(args[0]);
             }
             RseqSupport support = RseqSupport.probe();
-            System.out.println("implementation: " + support.perCpuImplementation() + ", " + support.perCpuFallbackReason());
+            System.out.println(
+                    "implementation: " + support.perCpuImplementation() + ", " + support.perCpuFallbackReason());
             check(PerCpuSections.MODE == PerCpuSections.Mode.ATOMIC, "mode is " + PerCpuSections.MODE);
             check(support.perCpuImplementation() == PerCpuImplementation.ATOMICS, "probe says " + support);
             check(!support.perCpuFallbackReason().isEmpty(), "no reason given: " + support);

@@ -3,10 +3,9 @@ package io.github.rseq4j.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.rseq4j.internal.cs.SectionTemplates;
-import java.lang.invoke.MethodHandle;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /** Per-line counter cells that the raw-section tests add to, and the calls they make. */

@@ -32,7 +32,9 @@ class HdrHistogramFormatTest {
         SplittableRandom random = new SplittableRandom(seed);
         long highest = mine.highestTrackableValue();
         for (int i = 0; i < n; i++) {
-            long v = i % 10 == 0 ? random.nextLong(100) : (long) Math.pow(10, random.nextDouble(0, Math.log10(highest)));
+            long v = i % 10 == 0
+                    ? random.nextLong(100)
+                    : (long) Math.pow(10, random.nextDouble(0, Math.log10(highest)));
             mine.record(v);
             hdr.recordValue(v);
         }
@@ -48,7 +50,8 @@ class HdrHistogramFormatTest {
         Histogram hdr = new Histogram(highest(digits), digits);
         for (int b = 0; b < mine.buckets() - 1; b++) {
             long lowest = mine.lowestValueIn(b);
-            assertEquals(lowest, hdr.lowestEquivalentValue(lowest), "bucket " + b + " starts where HdrHistogram's does");
+            assertEquals(lowest, hdr.lowestEquivalentValue(lowest),
+                    "bucket " + b + " starts where HdrHistogram's does");
             assertEquals(mine.highestValueIn(b), hdr.highestEquivalentValue(lowest), "bucket " + b + " ends alike");
         }
     }
@@ -66,7 +69,8 @@ class HdrHistogramFormatTest {
         assertEquals(hdr, decoded, "the same histogram as HdrHistogram's own recording");
         ByteBuffer theirs = ByteBuffer.allocate(hdr.getNeededByteBufferCapacity());
         int length = hdr.encodeIntoCompressedByteBuffer(theirs);
-        assertArrayEquals(java.util.Arrays.copyOf(theirs.array(), length), bytes, "byte for byte HdrHistogram's encoding");
+        assertArrayEquals(java.util.Arrays.copyOf(theirs.array(), length), bytes,
+                "byte for byte HdrHistogram's encoding");
     }
 
     /** Counts needing 8 and 9 bytes of LEB128, long zero runs, a single zero, and a saturated count. */
@@ -85,7 +89,8 @@ class HdrHistogramFormatTest {
         PerCpuHistogram tiny = new PerCpuHistogram(1, 3);
         tiny.record(1);
         Histogram fromTiny = decode(tiny.snapshot());
-        assertEquals(1, fromTiny.getCountAtValue(1), "highest trackable value 1 is written as HdrHistogram's minimum 2");
+        assertEquals(1, fromTiny.getCountAtValue(1),
+                "highest trackable value 1 is written as HdrHistogram's minimum 2");
     }
 
     @Test

@@ -198,7 +198,8 @@ class ListAndBufferMisuseTest {
         long[] in = {0x1122334455667788L, -3};
         assertTrue(buffer.push(MemorySegment.ofArray(in)));
         long[] out = new long[2];
-        assertTrue(buffer.pop(MemorySegment.ofArray(out)) || buffer.drain(r -> MemorySegment.ofArray(out).copyFrom(r)) == 1);
+        assertTrue(buffer.pop(MemorySegment.ofArray(out))
+                || buffer.drain(r -> MemorySegment.ofArray(out).copyFrom(r)) == 1);
         assertEquals(in[0], out[0]);
         assertEquals(in[1], out[1]);
     }

@@ -3,7 +3,6 @@ package io.github.rseq4j.percpu;
 import static io.github.rseq4j.percpu.Cells.CELL;
 import static io.github.rseq4j.percpu.Cells.LINE;
 import static io.github.rseq4j.percpu.Cells.invoke;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +48,8 @@ class MmCidSectionsTest {
         Assumptions.assumeTrue(RseqAbi.USABLE_SIZE >= MM_CID_END, "mm_cid is not kept current here (usable "
                 + "area size " + RseqAbi.USABLE_SIZE + " < 28: Linux < 6.3, or glibc publishes 20 bytes)");
         if (tls == null) {
-            tls = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT);
+            tls = SectionLibrary.link(SectionConfig.tls(RseqAbi.GLIBC_OFFSET, IndexField.MM_CID, Cpus.POSSIBLE),
+                    STRIDE_SHIFT);
         }
         return tls;
     }
@@ -62,7 +62,8 @@ class MmCidSectionsTest {
     @Test
     void refusedWithoutMmCid() {
         Assumptions.assumeTrue(RseqAbi.USABLE_SIZE < MM_CID_END, "mm_cid is kept current here (usable area size "
-                + RseqAbi.USABLE_SIZE + "); the refusal is checked on kernels before 6.3 (vmtest/run.sh --kernel 5.10)");
+                + RseqAbi.USABLE_SIZE + "); the refusal is checked on kernels before 6.3 "
+                + "(vmtest/run.sh --kernel 5.10)");
         UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
                 () -> SectionLibrary.link(SectionConfig.register(IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT));
         assertTrue(refused.getMessage().contains("Linux 6.3"), refused.getMessage());
@@ -252,7 +253,8 @@ class MmCidSectionsTest {
                 System.out.println("SKIP: kernel feature size " + RseqAbi.FEATURE_SIZE + " < 28: no mm_cid");
                 return;
             }
-            SectionLibrary lib = SectionLibrary.link(SectionConfig.register(IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT);
+            SectionLibrary lib =
+                    SectionLibrary.link(SectionConfig.register(IndexField.MM_CID, Cpus.POSSIBLE), STRIDE_SHIFT);
             int threads = Workers.THREADS;
             ThreadLocal<Area> area = new ThreadLocal<>();
             addWorkload(threads, i -> {

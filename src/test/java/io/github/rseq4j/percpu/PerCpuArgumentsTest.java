@@ -2,9 +2,9 @@ package io.github.rseq4j.percpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,7 +31,8 @@ class PerCpuArgumentsTest {
         assertThrows(IllegalArgumentException.class, () -> new PerCpuBuffer(-1, 16));
         IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
                 () -> new PerCpuBuffer(1, PerCpuBuffer.MAX_RECORD_BYTES + 1));
-        assertTrue(tooLarge.getMessage().contains(Integer.toString(PerCpuBuffer.MAX_RECORD_BYTES)), tooLarge.getMessage());
+        assertTrue(tooLarge.getMessage().contains(Integer.toString(PerCpuBuffer.MAX_RECORD_BYTES)),
+                tooLarge.getMessage());
         assertEquals(PerCpuBuffer.MAX_RECORD_BYTES, new PerCpuBuffer(1, PerCpuBuffer.MAX_RECORD_BYTES).recordBytes());
     }
 

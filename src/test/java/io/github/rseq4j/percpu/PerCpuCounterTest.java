@@ -11,7 +11,6 @@ import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.testing.ForkedJvm;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadFactory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

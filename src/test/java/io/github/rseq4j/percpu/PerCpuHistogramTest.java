@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.rseq4j.PerCpuHistogram;
 import io.github.rseq4j.PerCpuIndexing;
+import io.github.rseq4j.testing.ForkedJvm;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import io.github.rseq4j.testing.ForkedJvm;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** PerCpuHistogram's answers against the exact ones and against HdrHistogram on the same data. */
 class PerCpuHistogramTest {
@@ -192,7 +192,8 @@ class PerCpuHistogramTest {
                         && (boolean) type.getMethod("isThreadAllocatedMemoryEnabled").invoke(bean);
                 Assumptions.assumeTrue(measured, "the JVM measures per-thread allocation");
                 return new AllocationCounter(bean, java.lang.invoke.MethodHandles.publicLookup()
-                        .findVirtual(type, "getCurrentThreadAllocatedBytes", java.lang.invoke.MethodType.methodType(long.class))
+                        .findVirtual(type, "getCurrentThreadAllocatedBytes",
+                                java.lang.invoke.MethodType.methodType(long.class))
                         .asType(java.lang.invoke.MethodType.methodType(long.class, Object.class)));
             } catch (ReflectiveOperationException e) {
                 throw new AssertionError(e);
@@ -221,7 +222,8 @@ class PerCpuHistogramTest {
         String last = lines[lines.length - 4].trim();
         assertTrue(last.endsWith("1.000000000000      10000"), "the last level is 100% of the count:\n" + text);
         assertEquals(s.max() / 1000.0, Double.parseDouble(last.split(" +")[0]), 0.001, text);
-        assertTrue(text.contains(String.format(java.util.Locale.US, "StdDeviation   = %12.3f", s.stdDeviation() / 1000)));
+        assertTrue(text.contains(
+                String.format(java.util.Locale.US, "StdDeviation   = %12.3f", s.stdDeviation() / 1000)));
         assertTrue(lines.length > 30 && lines.length < 200, lines.length + " lines");
         // A saturated count (2^63 - 1) must not keep halving towards 100% forever.
         PerCpuHistogram huge = new PerCpuHistogram(100, 2);
@@ -236,7 +238,8 @@ class PerCpuHistogramTest {
 
     private static String print(PerCpuHistogram.Snapshot s, double scale) {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        s.outputPercentileDistribution(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), scale);
+        s.outputPercentileDistribution(
+                new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), scale);
         return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 

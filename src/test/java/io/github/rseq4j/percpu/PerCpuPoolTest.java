@@ -121,8 +121,8 @@ class PerCpuPoolTest {
         Object foreign = new Object();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.release(foreign),
                 "an object the pool never handed out");
-        assertTrue(e.getMessage().contains("never acquired from this pool") && e.getMessage().contains("java.lang.Object@"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("never acquired from this pool")
+                && e.getMessage().contains("java.lang.Object@"), e.getMessage());
         Object pooled = pool.acquire();
         Object unpooled = pool.acquire(); // the pool is full: made and handed out unpooled
         assertThrows(IllegalStateException.class, () -> pool.release(foreign), "with an unpooled object out");

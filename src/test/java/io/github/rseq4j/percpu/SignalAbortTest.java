@@ -3,7 +3,6 @@ package io.github.rseq4j.percpu;
 import static io.github.rseq4j.percpu.Cells.LINE;
 import static io.github.rseq4j.percpu.Cells.addUntilCommitted;
 import static io.github.rseq4j.percpu.Cells.sum;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

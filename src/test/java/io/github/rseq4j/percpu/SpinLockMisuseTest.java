@@ -54,8 +54,8 @@ class SpinLockMisuseTest {
             PerCpuSpinLock lock = new PerCpuSpinLock();
             for (int slot = 0; slot < lock.slotCount(); slot++) {
                 int free = slot;
-                IllegalMonitorStateException e = assertThrows(IllegalMonitorStateException.class, () -> lock.unlock(free),
-                        "unlock of free slot " + free);
+                IllegalMonitorStateException e = assertThrows(IllegalMonitorStateException.class,
+                        () -> lock.unlock(free), "unlock of free slot " + free);
                 assertTrue(e.getMessage().contains("free"), e.getMessage());
                 assertFalse(lock.isLocked(free), "a refused unlock changes nothing");
             }
@@ -91,13 +91,15 @@ class SpinLockMisuseTest {
         onOneCpu(() -> {
             PerCpuSpinLock lock = new PerCpuSpinLock();
             int slot = lock.tryLock();
-            assertTrue(slot >= 0 && slot < lock.slotCount() && lock.isLocked(slot), "tryLock() of a free slot: " + slot);
+            assertTrue(slot >= 0 && slot < lock.slotCount() && lock.isLocked(slot),
+                    "tryLock() of a free slot: " + slot);
             assertThrows(IllegalStateException.class, lock::tryLock, "tryLock() by the holder");
             assertThrows(IllegalStateException.class, () -> lock.tryLock(1, SECONDS), "tryLock(1 s) by the holder");
             assertEquals(-1, (int) onAnotherThread(lock::tryLock), "tryLock() of a held slot");
             assertEquals(-1, (int) onAnotherThread(() -> lock.tryLock(0, NANOSECONDS)), "tryLock(0) of a held slot");
             assertEquals(-1, (int) onAnotherThread(() -> lock.tryLock(-1, DAYS)), "a negative timeout tries once");
-            assertEquals(-1, (int) onAnotherThread(() -> lock.tryLock(20, MILLISECONDS)), "tryLock(20 ms) of a held slot");
+            assertEquals(-1, (int) onAnotherThread(() -> lock.tryLock(20, MILLISECONDS)),
+                    "tryLock(20 ms) of a held slot");
             assertThrows(NullPointerException.class, () -> lock.tryLock(1, null));
             lock.unlock(slot);
             assertEquals(slot, (int) onAnotherThread(() -> {

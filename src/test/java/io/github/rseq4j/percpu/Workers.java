@@ -18,7 +18,8 @@ final class Workers {
      * Factor applied to repetition counts, from the system property {@code rseq4j.test.repetitions}
      * (default 1): the VM lane's smoke runs under emulation at 0.1.
      */
-    private static final double REPETITION_FACTOR = Double.parseDouble(System.getProperty("rseq4j.test.repetitions", "1"));
+    private static final double REPETITION_FACTOR =
+            Double.parseDouble(System.getProperty("rseq4j.test.repetitions", "1"));
 
     /** {@code repetitions} scaled by {@code rseq4j.test.repetitions}, at least 1. */
     static int repetitions(int repetitions) {

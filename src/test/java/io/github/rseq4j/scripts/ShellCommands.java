@@ -186,7 +186,8 @@ final class ShellCommands {
                 i++;
             } else if (c == '#') {
                 while (i < s.length() && s.charAt(i) != '\n') i++;
-            } else if (s.startsWith("esac", i) && (i + 4 == s.length() || !Character.isLetterOrDigit(s.charAt(i + 4)))) {
+            } else if (s.startsWith("esac", i)
+                    && (i + 4 == s.length() || !Character.isLetterOrDigit(s.charAt(i + 4)))) {
                 return; // list() reads it as a word and closes the case
             } else {
                 if (c == '(') i++;

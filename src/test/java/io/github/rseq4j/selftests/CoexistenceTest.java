@@ -53,7 +53,8 @@ class CoexistenceTest {
             try (var registration = RseqThread.register()) {
                 RseqThread handle = registration.thread();
                 long area = areaOf(handle);
-                assertEquals(RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET, area, "thread pointer + __rseq_offset");
+                assertEquals(RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET, area,
+                        "thread pointer + __rseq_offset");
                 // glibc's registration is the one in force, at exactly the area rseq4j reads:
                 assertRc(EINVAL, rawRegister(foreign, RseqAbi.REGISTRATION_LENGTH), "registering another area");
                 assertRc(EBUSY, rawRegister(area, RseqAbi.REGISTRATION_LENGTH), "registering glibc's area again");
@@ -63,7 +64,8 @@ class CoexistenceTest {
             }
             // unregister() left glibc's registration alone: the kernel still holds and writes it.
             RseqThread handle = RseqThread.current();
-            assertRc(EBUSY, rawRegister(areaOf(handle), RseqAbi.REGISTRATION_LENGTH), "glibc's area after unregister()");
+            assertRc(EBUSY, rawRegister(areaOf(handle), RseqAbi.REGISTRATION_LENGTH),
+                    "glibc's area after unregister()");
             int cpu = allowedCpus().getLast();
             Affinity.runPinned(cpu, () -> assertFieldsOnPinnedCpu(handle, cpu));
         });
@@ -91,7 +93,8 @@ class CoexistenceTest {
                     var a = (AutoCloseable) OtherRseqUsersTest.call(first, RseqThread.class, "register");
                     var b = (AutoCloseable) OtherRseqUsersTest.call(second, RseqThread.class, "register")) {
                 Object handle = OtherRseqUsersTest.call(second, RseqThread.class, "current");
-                assertEquals(true, handle.getClass().getMethod("isRegistered").invoke(handle), "the second copy's handle");
+                assertEquals(true, handle.getClass().getMethod("isRegistered").invoke(handle),
+                        "the second copy's handle");
                 assertEquals(RseqAbi.ARCH.threadPointer() + RseqAbi.GLIBC_OFFSET, areaOf(RseqThread.current()),
                         "this copy reads glibc's area too");
             }
@@ -102,7 +105,8 @@ class CoexistenceTest {
         String[] x = a.split("\\.");
         String[] y = b.split("\\.");
         for (int i = 0; i < Math.max(x.length, y.length); i++) {
-            int c = Integer.compare(i < x.length ? Integer.parseInt(x[i]) : 0, i < y.length ? Integer.parseInt(y[i]) : 0);
+            int c = Integer.compare(i < x.length ? Integer.parseInt(x[i]) : 0,
+                    i < y.length ? Integer.parseInt(y[i]) : 0);
             if (c != 0) {
                 return c;
             }

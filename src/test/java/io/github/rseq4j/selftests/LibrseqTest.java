@@ -77,7 +77,8 @@ class LibrseqTest {
             Linker linker = Linker.nativeLinker();
             FunctionDescriptor intOfNothing = FunctionDescriptor.of(JAVA_INT);
             return new Bound(linker.downcallHandle(symbols.findOrThrow("rseq_register_current_thread"), intOfNothing),
-                    linker.downcallHandle(symbols.findOrThrow("rseq_unregister_current_thread"), intOfNothing), symbols);
+                    linker.downcallHandle(symbols.findOrThrow("rseq_unregister_current_thread"), intOfNothing),
+                    symbols);
         }
 
         int registerThread() throws Throwable {

@@ -58,7 +58,8 @@ class OtherRseqUsersTest {
             assertContains(hint, "another rseq user registered this thread");
             assertContains(hint, "its registration is off (GLIBC_TUNABLES=glibc.pthread.rseq=0)");
             assertContains(hint, "Neither librseq (no librseq.so in /proc/self/maps) nor another copy of rseq4j "
-                    + "(none named itself in the system property io.github.rseq4j.registrars) is in this process, so it "
+                    + "(none named itself in the system property io.github.rseq4j.registrars) is in this process, "
+                    + "so it "
                     + "is most likely a native library (JNI or FFM code) calling rseq(2) itself");
             assertFalse(hint.contains("set GLIBC_TUNABLES") || hint.contains("If glibc owns rseq"),
                     () -> "suggests the tunable that turned glibc's registration off already: " + hint);
@@ -177,8 +178,10 @@ class OtherRseqUsersTest {
             Scenario.run(
                     check("rseq4j owns rseq", () -> assertEquals(AreaOwner.RSEQ4J, RseqAbi.OWNER)),
                     check("a native library registered the thread", OtherRseqUsersTest::nativeLibraryOwnsTheThread),
-                    check("rseq4j's area unregistered behind its back", OtherRseqUsersTest::areaUnregisteredBehindRseq4jsBack),
-                    check("a second copy of rseq4j in another class loader", OtherRseqUsersTest::secondCopyInAnotherClassLoader));
+                    check("rseq4j's area unregistered behind its back",
+                            OtherRseqUsersTest::areaUnregisteredBehindRseq4jsBack),
+                    check("a second copy of rseq4j in another class loader",
+                            OtherRseqUsersTest::secondCopyInAnotherClassLoader));
         }
     }
 }

@@ -49,9 +49,10 @@ class RefcountTest {
 
     @Test
     void countLiesOutsideTheBytesTheKernelWrites() {
-        assertTrue(AreaPool.REFCOUNT_OFFSET >= RseqAbi.REGISTRATION_LENGTH && AreaPool.REFCOUNT_OFFSET >= RseqAbi.FEATURE_SIZE,
-                () -> "count at offset " + AreaPool.REFCOUNT_OFFSET + " overlaps the registered " + RseqAbi.REGISTRATION_LENGTH
-                        + " bytes / feature size " + RseqAbi.FEATURE_SIZE);
+        assertTrue(AreaPool.REFCOUNT_OFFSET >= RseqAbi.REGISTRATION_LENGTH
+                        && AreaPool.REFCOUNT_OFFSET >= RseqAbi.FEATURE_SIZE,
+                () -> "count at offset " + AreaPool.REFCOUNT_OFFSET + " overlaps the registered "
+                        + RseqAbi.REGISTRATION_LENGTH + " bytes / feature size " + RseqAbi.FEATURE_SIZE);
     }
 
     @Test
@@ -206,7 +207,8 @@ class RefcountTest {
         assertEquals(0, handle.cpuIdStart(), "cpu_id_start after the outermost unregister()");
         for (int cpu : cpus) {
             Affinity.runPinned(cpu, () ->
-                    assertEquals(CPU_ID_UNINITIALIZED, handle.cpuId(), "the kernel must not write an unregistered area"));
+                    assertEquals(CPU_ID_UNINITIALIZED, handle.cpuId(),
+                            "the kernel must not write an unregistered area"));
         }
         assertRc(EINVAL, rawUnregister(area, RseqAbi.REGISTRATION_LENGTH), "the kernel has no registration left");
     }

@@ -57,7 +57,8 @@ class RseqBlockedTest {
     /** Runs before anything initializes RseqAbi, which decides once whether rseq works. */
     static void blockRseq() throws Exception {
         int before = probe();
-        Assumptions.assumeTrue(before == -EINVAL, () -> "this kernel has no usable rseq to block: " + TestSupport.describeRc(before));
+        Assumptions.assumeTrue(before == -EINVAL,
+                () -> "this kernel has no usable rseq to block: " + TestSupport.describeRc(before));
         CountDownLatch installed = new CountDownLatch(1);
         FutureTask<Integer> olderThread = new FutureTask<>(() -> {
             installed.await();
@@ -94,7 +95,8 @@ class RseqBlockedTest {
         for (ThreadFactory factory : factories) {
             onNewThread(factory, () -> {
                 int cpu = RseqThread.currentCpu();
-                assertTrue(cpu >= 0 && allowed.get(cpu), () -> "currentCpu() " + cpu + " not in " + allowed + " on " + Thread.currentThread());
+                assertTrue(cpu >= 0 && allowed.get(cpu),
+                        () -> "currentCpu() " + cpu + " not in " + allowed + " on " + Thread.currentThread());
                 if (!Thread.currentThread().isVirtual()) {
                     assertEquals(0, RseqThread.current().registrations(), "no registration can have happened");
                 }
@@ -106,13 +108,17 @@ class RseqBlockedTest {
     static void doctorExplains() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exitCode = Doctor.run(new String[] {"--json"}, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+        int exitCode = Doctor.run(new String[] {"--json"},
+                new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
         String json = out.toString(UTF_8);
         String both = "stdout:\n" + json + "\nstderr:\n" + err.toString(UTF_8);
         assertNotEquals(0, exitCode, () -> "doctor must fail where rseq is unavailable; " + both);
-        assertTrue(Pattern.compile("\"available\"\\s*:\\s*false").matcher(json).find(), () -> "\"available\": false; " + both);
-        assertTrue(Pattern.compile("\"owner\"\\s*:\\s*\"none\"").matcher(json).find(), () -> "\"owner\": \"none\"; " + both);
-        assertTrue(both.toLowerCase(Locale.ROOT).contains("seccomp"), () -> "doctor should name seccomp as the likely cause; " + both);
+        assertTrue(Pattern.compile("\"available\"\\s*:\\s*false").matcher(json).find(),
+                () -> "\"available\": false; " + both);
+        assertTrue(Pattern.compile("\"owner\"\\s*:\\s*\"none\"").matcher(json).find(),
+                () -> "\"owner\": \"none\"; " + both);
+        assertTrue(both.toLowerCase(Locale.ROOT).contains("seccomp"),
+                () -> "doctor should name seccomp as the likely cause; " + both);
     }
 
     /** In a JVM with glibc's registration off (else glibc would have registered before the filter). */
@@ -124,7 +130,8 @@ class RseqBlockedTest {
                     check("readers fall back to sched_getcpu()/getcpu()",
                             () -> UnregisteredStateTest.assertUnregistered(RseqThread.current(), "with rseq blocked")),
                     check("threads start and read CPUs", RseqBlockedTest::threadsStartAndReadCpus),
-                    check("doctor --json reports rseq unavailable because of seccomp", RseqBlockedTest::doctorExplains));
+                    check("doctor --json reports rseq unavailable because of seccomp",
+                            RseqBlockedTest::doctorExplains));
         }
     }
 }

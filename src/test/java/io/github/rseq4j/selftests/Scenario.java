@@ -116,7 +116,8 @@ final class Scenario {
                     tests.add(DynamicTest.dynamicTest(name, () -> Assumptions.abort(reason)));
                 }
                 default -> tests.add(DynamicTest.dynamicTest(rest, () ->
-                        fail("check '" + rest + "' failed in forked " + main.getSimpleName() + ", " + result.describe())));
+                        fail("check '" + rest + "' failed in forked " + main.getSimpleName() + ", "
+                                + result.describe())));
             }
         }
         boolean reported = !tests.isEmpty();

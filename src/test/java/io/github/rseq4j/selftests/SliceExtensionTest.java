@@ -105,7 +105,8 @@ class SliceExtensionTest {
 
     private static void assumeAvailable() {
         RseqSupport support = RseqSupport.probe();
-        assumeTrue(support.hasSliceExtension(), () -> "no time-slice extensions here: " + support.sliceExtensionReason());
+        assumeTrue(support.hasSliceExtension(),
+                () -> "no time-slice extensions here: " + support.sliceExtensionReason());
     }
 
     /** The kernel's request byte of the calling (registered) thread. */

@@ -102,7 +102,8 @@ class SyscallErrorsTest {
                 assertRc(EINVAL, rseq(other, LENGTH, RSEQ_FLAG_UNREGISTER, SIGNATURE + 1),
                         "unregister another area with another signature (address is checked first)");
                 assertRc(EINVAL, rawUnregister(area, 2 * LENGTH), "unregister with another length");
-                assertRc(EPERM, rseq(area, LENGTH, RSEQ_FLAG_UNREGISTER, SIGNATURE + 1), "unregister with another signature");
+                assertRc(EPERM, rseq(area, LENGTH, RSEQ_FLAG_UNREGISTER, SIGNATURE + 1),
+                        "unregister with another signature");
                 assertRc(EINVAL, rseq(area, LENGTH, RSEQ_FLAG_UNREGISTER | UNKNOWN_FLAG, SIGNATURE),
                         "unregister with unknown flag 1 << 30");
                 assertEquals(cpu, cpuIdOf(area), "the failed calls must leave the registration in force");
@@ -160,7 +161,8 @@ class SyscallErrorsTest {
         try (var registration = RseqThread.register()) {
             RseqThread registered = registration.thread();
             assertEquals(1, registered.registrations());
-            assertRc(EBUSY, rawRegister(areaOf(registered), RseqAbi.REGISTRATION_LENGTH), "rseq4j's area is registered");
+            assertRc(EBUSY, rawRegister(areaOf(registered), RseqAbi.REGISTRATION_LENGTH),
+                    "rseq4j's area is registered");
         }
         assertEquals(0, handle.registrations());
         assertEquals(CPU_ID_UNINITIALIZED, handle.cpuId());
@@ -174,7 +176,8 @@ class SyscallErrorsTest {
                     check("errors while unregistered", SyscallErrorsTest::errorsWhileUnregistered),
                     check("errors while registered, then unregister", SyscallErrorsTest::errorsWhileRegistered),
                     check("lengths other than 32", SyscallErrorsTest::otherLengths),
-                    check("register() over a foreign registration", SyscallErrorsTest::registerOverForeignRegistration));
+                    check("register() over a foreign registration",
+                            SyscallErrorsTest::registerOverForeignRegistration));
         }
     }
 }

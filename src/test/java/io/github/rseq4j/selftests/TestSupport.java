@@ -187,7 +187,8 @@ final class TestSupport {
      * kernel must return. Messages name errnos, e.g. "expected -EINVAL (22), got 0".
      */
     static void assertRc(int expectedErrno, int rc, String call) {
-        assertEquals(-expectedErrno, rc, () -> call + ": expected " + describeRc(-expectedErrno) + ", got " + describeRc(rc));
+        assertEquals(-expectedErrno, rc,
+                () -> call + ": expected " + describeRc(-expectedErrno) + ", got " + describeRc(rc));
     }
 
     static String describeRc(int rc) {
@@ -217,6 +218,7 @@ final class TestSupport {
         long tasks = liveTasks();
         int cpus = possibleCpus();
         assertTrue(mmCid >= 0 && mmCid < tasks && mmCid < cpus,
-                () -> what + " = " + mmCid + ", expected in [0, min(" + tasks + " live threads, " + cpus + " possible CPUs))");
+                () -> what + " = " + mmCid + ", expected in [0, min(" + tasks + " live threads, "
+                        + cpus + " possible CPUs))");
     }
 }

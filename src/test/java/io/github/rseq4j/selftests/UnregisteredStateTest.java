@@ -42,7 +42,8 @@ class UnregisteredStateTest {
         assertEquals(0, handle.cpuIdStart(), when + ": cpu_id_start");
         // Before Linux 6.3 the fields do not exist, registered or not: that answer comes first.
         boolean fields = hasNodeAndMmCid();
-        Class<? extends RuntimeException> missing = fields ? IllegalStateException.class : UnsupportedOperationException.class;
+        Class<? extends RuntimeException> missing =
+                fields ? IllegalStateException.class : UnsupportedOperationException.class;
         assertThrows(missing, handle::nodeId, when + ": nodeId()");
         assertThrows(missing, handle::mmCid, when + ": mmCid()");
         assertThrows(missing, RseqThread::currentMmCid, when + ": currentMmCid()");
@@ -53,7 +54,8 @@ class UnregisteredStateTest {
             Affinity.runPinned(cpu, () -> {
                 assertEquals(cpu, RseqThread.currentCpu(), when + ": currentCpu() fallback on CPU " + cpu);
                 if (fields) {
-                    assertEquals(Libc.currentNode(), RseqThread.currentNode(), when + ": currentNode() fallback on CPU " + cpu);
+                    assertEquals(Libc.currentNode(), RseqThread.currentNode(),
+                            when + ": currentNode() fallback on CPU " + cpu);
                 }
                 // Still not registered: the kernel must not have written the area meanwhile.
                 assertEquals(CPU_ID_UNINITIALIZED, handle.cpuId(), when + ": cpu_id after running on CPU " + cpu);

@@ -71,7 +71,8 @@ class VirtualThreadTest {
             if (before != after || cpu == before) {
                 return null;
             }
-            last = "currentCpu() " + cpu + " between sched_getcpu() " + before + " and " + after + " on " + Thread.currentThread();
+            last = "currentCpu() " + cpu + " between sched_getcpu() " + before + " and " + after
+                    + " on " + Thread.currentThread();
         }
         return last;
     }
@@ -82,7 +83,8 @@ class VirtualThreadTest {
             var register = assertThrows(UnsupportedOperationException.class, RseqThread::register);
             var current = assertThrows(UnsupportedOperationException.class, RseqThread::current);
             for (var e : List.of(register, current)) {
-                assertTrue(e.getMessage().contains("virtual thread"), () -> "message should name virtual threads: " + e.getMessage());
+                assertTrue(e.getMessage().contains("virtual thread"),
+                        () -> "message should name virtual threads: " + e.getMessage());
             }
         });
     }

@@ -13,7 +13,6 @@ import io.github.rseq4j.RseqBarrier;
 import io.github.rseq4j.RseqSlice;
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;

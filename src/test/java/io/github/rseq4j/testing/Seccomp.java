@@ -37,7 +37,8 @@ public final class Seccomp {
     private static final short JUMP_IF_ANY_BIT = (short) (RseqNative.BPF_JMP() | 0x40 | RseqNative.BPF_K());
 
     private static final short LOAD_WORD = (short) (RseqNative.BPF_LD() | RseqNative.BPF_W() | RseqNative.BPF_ABS());
-    private static final short JUMP_IF_EQUAL = (short) (RseqNative.BPF_JMP() | RseqNative.BPF_JEQ() | RseqNative.BPF_K());
+    private static final short JUMP_IF_EQUAL =
+            (short) (RseqNative.BPF_JMP() | RseqNative.BPF_JEQ() | RseqNative.BPF_K());
     private static final short RETURN = (short) (RseqNative.BPF_RET() | RseqNative.BPF_K());
 
     /** prctl(int option, ...) with four variadic longs: the kernel reads each argument as unsigned long. */
@@ -107,7 +108,8 @@ public final class Seccomp {
             long result = Syscalls.call(arch.seccompSyscall(), RseqNative.SECCOMP_SET_MODE_FILTER(),
                     SECCOMP_FILTER_FLAG_TSYNC, fprog.address(), 0);
             if (result < 0) {
-                throw new IllegalStateException("seccomp(SECCOMP_SET_MODE_FILTER) failed with " + Errno.describe((int) -result));
+                throw new IllegalStateException(
+                        "seccomp(SECCOMP_SET_MODE_FILTER) failed with " + Errno.describe((int) -result));
             }
             if (result > 0) {
                 // With TSYNC, a positive result is a thread that could not take the filter.
@@ -116,7 +118,8 @@ public final class Seccomp {
         }
     }
 
-    private static void instruction(MemorySegment program, int index, short code, int jumpIfTrue, int jumpIfFalse, int k) {
+    private static void instruction(MemorySegment program, int index, short code, int jumpIfTrue, int jumpIfFalse,
+                                    int k) {
         MemorySegment instruction = sock_filter.asSlice(program, index);
         sock_filter.code(instruction, code);
         sock_filter.jt(instruction, (byte) jumpIfTrue);

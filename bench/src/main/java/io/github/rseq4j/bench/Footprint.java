@@ -54,7 +54,8 @@ public final class Footprint {
         System.out.println("| PerCpuCounter indexing | slots | nativeBytes |\n|---|--:|--:|");
         for (PerCpuIndexing indexing : PerCpuIndexing.values()) {
             PerCpuCounter counter = new PerCpuCounter(indexing);
-            Thread[] two = {Thread.ofPlatform().start(counter::increment), Thread.ofPlatform().start(counter::increment)};
+            Thread[] two = {Thread.ofPlatform().start(counter::increment),
+                    Thread.ofPlatform().start(counter::increment)};
             for (Thread t : two) {
                 t.join();
             }

@@ -28,7 +28,8 @@ public class SliceBenchmark extends BenchmarkBase {
             RseqSupport support = RseqSupport.probe();
             System.out.println("slice extension: " + (support.hasSliceExtension()
                     ? "available (measuring the request stores)"
-                    : "unavailable (measuring the scope that asks nothing of the kernel): " + support.sliceExtensionReason()));
+                    : "unavailable (measuring the scope that asks nothing of the kernel): "
+                            + support.sliceExtensionReason()));
         }
     }
 

@@ -408,7 +408,8 @@ public final class Aarch64Sections extends SectionTemplates {
             throw new IllegalArgumentException("hw " + hw);
         }
         inst(buf, opcode | hw << 21 | imm(imm16, 16, "imm16") << 5 | reg(rd),
-                mnemonic + (is64 ? x(rd) : w(rd)) + ", #0x" + Integer.toHexString(imm16) + (hw != 0 ? ", lsl #" + 16 * hw : ""));
+                mnemonic + (is64 ? x(rd) : w(rd)) + ", #0x" + Integer.toHexString(imm16)
+                        + (hw != 0 ? ", lsl #" + 16 * hw : ""));
     }
 
     /** {@code xd = value}: movz for the lowest non-zero halfword, movk for the others. */

@@ -63,16 +63,6 @@ public record EmittedSection(Operation operation, SectionConfig config, int sign
         return code.length;
     }
 
-    /** The descriptor's post_commit_offset: the length of the section in bytes. */
-    public long postCommitOffset() {
-        return postCommitIpOffset - startIpOffset;
-    }
-
-    /** Offset of the 4-byte signature, immediately before the abort handler. */
-    public int signatureOffset() {
-        return abortIpOffset - 4;
-    }
-
     /**
      * The blob to copy to {@code baseAddress}: the code, with the descriptor's start_ip and abort_ip set to
      * the absolute addresses they get there. The entry point is then {@code baseAddress + entryOffset()}.

@@ -40,7 +40,8 @@ public final class Affinity {
     /** Restricts the calling thread to {@code cpus}; the kernel migrates it before returning. */
     public static void set(BitSet cpus) {
         if (cpus.isEmpty() || cpus.length() > MASK_BYTES * Byte.SIZE) {
-            throw new IllegalArgumentException("CPU set must name CPUs in [0, " + MASK_BYTES * Byte.SIZE + "): " + cpus);
+            throw new IllegalArgumentException(
+                    "CPU set must name CPUs in [0, " + MASK_BYTES * Byte.SIZE + "): " + cpus);
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.CALL_STATE);

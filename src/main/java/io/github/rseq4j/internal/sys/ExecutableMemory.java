@@ -89,8 +89,8 @@ public final class ExecutableMemory {
 
     private static MemorySegment written(int[] words) {
         MemorySegment mapping = allocateWritable((long) words.length * Integer.BYTES);
-        MemorySegment.copy(words, 0, mapping, ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
-                0, words.length);
+        MemorySegment.copy(words, 0, mapping,
+                ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, words.length);
         return mapping;
     }
 

@@ -98,7 +98,8 @@ public final class Native {
                         + "it, so java -jar rseq4j.jar needs no flag).";
     }
 
-    public static MethodHandle downcall(MemorySegment function, FunctionDescriptor descriptor, Linker.Option... options) {
+    public static MethodHandle downcall(MemorySegment function, FunctionDescriptor descriptor,
+                                        Linker.Option... options) {
         return LINKER.downcallHandle(function, descriptor, options);
     }
 

@@ -21,7 +21,8 @@ public final class Syscalls {
 
     private static final MethodHandle SYSCALL = Native.downcallWithErrno(
             RseqNative.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            FunctionDescriptor.of(JAVA_LONG,
+                    JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(1));
 
     /** {@code syscall(471)} with no argument, errno not captured: see {@link #rseqSliceYield()}. */
@@ -58,8 +59,8 @@ public final class Syscalls {
     /**
      * rseq_slice_yield(2) (Linux 7.0): 1 if the thread gave the CPU back inside a granted time-slice
      * extension, 0 if no extension was granted or it had been revoked already (expired, another
-     * system call, preempted); -1 on kernels without it (errno ENOSYS, not captured). A critical downcall: the call never blocks
-     * (the kernel reschedules on the way in, before this returns) and it sets no errno we need.
+     * system call, preempted); -1 on kernels without it (errno ENOSYS, not captured). A critical downcall: the call
+     * never blocks (the kernel reschedules on the way in, before this returns) and it sets no errno we need.
      */
     public static int rseqSliceYield() {
         try {

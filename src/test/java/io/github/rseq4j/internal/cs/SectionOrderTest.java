@@ -85,7 +85,10 @@ class SectionOrderTest {
 
     /** What the assertions need to know about one architecture's listing. */
     interface Isa {
-        /** The canonical name of a register operand (x86 {@code %eax} -> {@code rax}, aarch64 {@code w10} -> {@code x10}), or null. */
+        /**
+         * The canonical name of a register operand (x86 {@code %eax} -> {@code rax}, aarch64 {@code w10} ->
+         * {@code x10}), or null.
+         */
         String register(String operand);
 
         /** The memory operand of a load or store, or null. */
@@ -259,7 +262,8 @@ class SectionOrderTest {
         @Override
         public Mem memory(String op) {
             var m = java.util.regex.Pattern.compile("\\[(x\\d+)(?:, #(\\d+)|, (x\\d+))?\\]").matcher(op);
-            return m.matches() ? new Mem(false, m.group(1), m.group(3), m.group(2) == null ? 0 : Long.parseLong(m.group(2)))
+            return m.matches()
+                    ? new Mem(false, m.group(1), m.group(3), m.group(2) == null ? 0 : Long.parseLong(m.group(2)))
                     : null;
         }
 
@@ -346,7 +350,8 @@ class SectionOrderTest {
                 if (trackConstant(this, l, constants)) {
                     continue;
                 }
-                if ((l.is("add") || l.is("sub")) && area.equals(register(o.get(0))) && area.equals(register(o.get(1)))) {
+                if ((l.is("add") || l.is("sub"))
+                        && area.equals(register(o.get(0))) && area.equals(register(o.get(1)))) {
                     Long v = immediate(o.get(2)) != null ? immediate(o.get(2)) : constants.get(register(o.get(2)));
                     offset += l.is("add") ? v : -v;
                 } else {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.RseqAbi;
-import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.cs.SectionConfig.IndexField;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Cpus;
@@ -78,8 +77,10 @@ class SectionSemanticsTest {
     void addAddsToTheRunningCpusLineOnly() {
         MemorySegment cells = arena.allocate(Cpus.POSSIBLE * LINE, LINE);
         pinned(cpu -> {
-            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.add().invokeExact(cells.address(), 5L)));
-            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.add().invokeExact(cells.address(), -2L)));
+            assertEquals(SectionTemplates.COMMITTED,
+                    finish(() -> (int) sections.add().invokeExact(cells.address(), 5L)));
+            assertEquals(SectionTemplates.COMMITTED,
+                    finish(() -> (int) sections.add().invokeExact(cells.address(), -2L)));
             for (int c = 0; c < Cpus.POSSIBLE; c++) {
                 assertEquals(c == cpu ? 3 : 0, cells.get(ValueLayout.JAVA_LONG, c * LINE), "line " + c);
             }

@@ -170,7 +170,8 @@ class PerCpuMetersTest {
                 () -> PerCpuTimer.builder("t").maximumExpectedValue(Duration.ZERO));
         assertThrows(IllegalArgumentException.class,
                 () -> PerCpuTimer.builder("t").maximumExpectedValue(Duration.ofDays(365L * 1000)));
-        assertThrows(IllegalArgumentException.class, () -> PerCpuDistributionSummary.builder("s").maximumExpectedValue(0));
+        assertThrows(IllegalArgumentException.class,
+                () -> PerCpuDistributionSummary.builder("s").maximumExpectedValue(0));
         assertThrows(IllegalArgumentException.class, () -> PerCpuTimer.builder("t").tags("odd"));
         assertThrows(NullPointerException.class, () -> PerCpuTimer.builder(null));
         assertThrows(NullPointerException.class, () -> PerCpuTimer.builder("t").clock(null));

@@ -99,8 +99,10 @@ class PrometheusEndpointTest {
             assertEquals(perKind[k], scraped.get("rseq_ops_total{kind=\"" + KINDS.get(k) + "\"}"), KINDS.get(k));
         }
         assertEquals(n, scraped.get("rseq_latency_quantiles_count"));
-        assertEquals(values.get((int) (n / 2) - 1).doubleValue(), scraped.get("rseq_latency_quantiles{quantile=\"0.5\"}"));
-        assertEquals(values.get((int) Math.ceil(n * 0.99) - 1).doubleValue(), scraped.get("rseq_latency_quantiles{quantile=\"0.99\"}"));
+        assertEquals(values.get((int) (n / 2) - 1).doubleValue(),
+                scraped.get("rseq_latency_quantiles{quantile=\"0.5\"}"));
+        assertEquals(values.get((int) Math.ceil(n * 0.99) - 1).doubleValue(),
+                scraped.get("rseq_latency_quantiles{quantile=\"0.99\"}"));
         assertEquals(values.getLast().doubleValue(), scraped.get("rseq_latency_quantiles{quantile=\"1.0\"}"));
         double sum = values.stream().mapToLong(Long::longValue).sum();
         assertEquals(sum, scraped.get("rseq_latency_quantiles_sum"));
