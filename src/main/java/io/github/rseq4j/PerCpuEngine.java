@@ -19,8 +19,9 @@ import java.util.function.IntPredicate;
  */
 abstract class PerCpuEngine {
 
-    // What a structure's section attempt loop ends with: the one encoding of the family (a popped node, never
-    // -1 since nodes are 8-byte aligned, stands for COMMITTED).
+    // What a structure's section attempt loop ends with, one encoding for the family. A pop that hands back a
+    // node answers the node for COMMITTED (never -1: nodes are 8-byte aligned). PerCpuSpinLock's attempt answers
+    // the slot it took, or its own HELD, since its result is the slot.
     /** The operation committed. */
     static final int COMMITTED = 1;
     /** The structure refused the operation on this slot: full, empty or held. */

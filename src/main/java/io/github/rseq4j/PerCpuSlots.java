@@ -30,9 +30,9 @@ import java.util.function.BooleanSupplier;
  * lock. In {@link Mode#ATOMIC} no section runs anywhere, so the CPU slots themselves are used under locks (or
  * CAS).
  *
- * <p>An index becomes an address only below the slot count, checked twice: in Java before an address is
- * computed from {@link RseqThread#currentCpu()} ({@link #covers}, or {@link #isSectionSlot}), and inside
- * every section, which compares the index it loads with the slot count (unsigned) and returns
+ * <p>A slot becomes an address only below the slot count, checked twice: in Java before an address is
+ * computed from {@link RseqThread#currentCpu()} ({@link #covers}, or {@link PerCpuEngine#isSectionSlot}), and
+ * inside every section, which compares the index it loads with the slot count (unsigned) and returns
  * {@link io.github.rseq4j.internal.cs.SectionTemplates#INDEX_OUT_OF_RANGE} instead of storing. So a thread
  * whose rseq area is not registered (cpu_id -1 or -2, e.g. glibc's area unregistered behind glibc's back) or
  * that runs on a CPU outside the count takes the locked path on the shared slot and stays exact.
@@ -105,7 +105,8 @@ final class PerCpuSlots {
 
     /**
      * The calling thread's slot under {@code indexing} (in REGISTER mode, of a thread that has an area). Only a
-     * hint for the slot to try: a section checks it again; callers check it first ({@link #isSectionSlot}).
+     * hint for the slot to try: a section checks it again; callers check it first
+     * ({@link PerCpuEngine#isSectionSlot}).
      */
     static int threadSlot(PerCpuIndexing indexing) {
         return indexing == PerCpuIndexing.CPU_ID ? RseqThread.currentCpu() : RseqThread.currentMmCid();

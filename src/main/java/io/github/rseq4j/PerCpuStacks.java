@@ -16,8 +16,9 @@ import java.lang.ref.Reference;
 
 /**
  * Package-private machinery, not API: linked stacks of native nodes, a few per slot, pushed and popped by rseq
- * sections with no atomic instruction (librseq's {@code percpu_list}): what {@link PerCpuList} and {@link PerCpuPool} are built from. A node is
- * any 8-byte-aligned native address whose first word ({@link #NEXT}) the stacks own while it is on one.
+ * sections with no atomic instruction (librseq's {@code percpu_list}): what {@link PerCpuList} and
+ * {@link PerCpuPool} are built from. A node is any 8-byte-aligned native address whose first word
+ * ({@link #NEXT}) the stacks own while it is on one.
  *
  * <p>ABA: push reads the head, links the node to it and commits only if the head is unchanged; should the
  * head have been popped and pushed back meanwhile, the link is still right. Pop reads the head and its next
