@@ -48,8 +48,8 @@ final class PerCpuSlots {
     static final int CPUS = Cpus.POSSIBLE;
     /** The slot of threads that cannot run sections in REGISTER mode. */
     static final int SHARED = CPUS;
-    /** CPU slots plus {@link #SHARED}. */
-    static final int SLOTS = CPUS + 1;
+    /** Slot count of a cpu_id-indexed structure: CPU slots plus {@link #SHARED}. */
+    static final int SLOT_COUNT = CPUS + 1;
     /** Section slots of an mm_cid-indexed structure: the CPUs this process may run on, as the kernel bounds mm_cid. */
     static final int MM_CIDS = PerCpuSections.MM_CID_SLOTS;
     /** One cache line per slot, as the sections' stride. */

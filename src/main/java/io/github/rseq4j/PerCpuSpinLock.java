@@ -130,7 +130,7 @@ public final class PerCpuSpinLock extends PerCpuEngine {
      */
     public static int maxSlotCount() {
         Native.requireNativeAccess();
-        return PerCpuSlots.SLOTS;
+        return PerCpuSlots.SLOT_COUNT;
     }
 
     /**
