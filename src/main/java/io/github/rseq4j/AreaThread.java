@@ -4,6 +4,7 @@ import io.github.rseq4j.internal.RseqMemory;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
+ * Package-private machinery, not API.
  * A platform thread from {@link RseqThread#ofPlatform()}: it carries the address of its
  * rseq area in a field, so {@link RseqThread#currentCpu()} needs no thread-local lookup.
  */

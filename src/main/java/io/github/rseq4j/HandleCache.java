@@ -1,6 +1,7 @@
 package io.github.rseq4j;
 
 /**
+ * Package-private machinery, not API.
  * A direct-mapped cache from platform thread to its {@link RseqThread} handle, in front of the
  * thread-local: one array load and one compare instead of a hash probe through a weak
  * reference, which keeps {@link RseqThread#currentCpu()} and nested registration short.

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.zip.Deflater;
 
 /**
+ * Package-private machinery, not API.
  * HdrHistogram's V2 encoding and interval log (.hlog), written from bucket counts laid out as HdrHistogram lays out
  * its counts array with a lowest discernible value of 1: {@link PerCpuHistogram}'s bucket {@code i} is
  * HdrHistogram's counts index {@code i}, so the counts are written as they are.

@@ -2,11 +2,14 @@ package io.github.rseq4j;
 
 import static io.github.rseq4j.PerCpuSlots.LINE;
 import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
+import static io.github.rseq4j.PerCpuSlots.area;
+import static io.github.rseq4j.PerCpuSlots.cmpeqvStorevStorev;
+import static io.github.rseq4j.PerCpuSlots.cmpeqvTrymemcpyStorev;
 import static io.github.rseq4j.PerCpuSlots.get;
+import static io.github.rseq4j.PerCpuSlots.lines;
+import static io.github.rseq4j.PerCpuSlots.scratchSegment;
 import static io.github.rseq4j.PerCpuSlots.set;
 
-import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -61,7 +64,7 @@ import java.util.function.Predicate;
  * recordBytes)} bytes, where slots are the possible CPUs (or the concurrency ids with {@link PerCpuIndexing#MM_CID}),
  * each slot rounded up to whole 64-byte lines. It is freed when the buffer becomes unreachable.
  */
-public final class PerCpuBuffer {
+public final class PerCpuBuffer extends PerCpuEngine {
 
     /**
      * The largest record: one 4 KiB page, copied as 512 eight-byte words in well under a microsecond, far below
@@ -69,13 +72,7 @@ public final class PerCpuBuffer {
      */
     public static final int MAX_RECORD_BYTES = 4096;
 
-    /** What a section attempt loop ends with. */
-    private static final int DONE = 1, NOT_DONE = 0, NO_SECTION = -1;
-
     private final int capacity;
-    private final PerCpuIndexing indexing;
-    /** Section slots; the shared slot is number {@code slots}. */
-    private final int slots;
     private final int recordBytes;
     /** Bytes of one slot's records, whole lines. */
     private final long slotBytes;
@@ -85,8 +82,6 @@ public final class PerCpuBuffer {
     private final MemorySegment records;
     /** Addresses of the two segments, immutable. */
     private final long countBase, recordBase;
-    /** Monitors of the locked slots; immutable. */
-    private final Object[] monitors;
 
     /**
      * A buffer of {@code long}s, {@code capacityPerCpu} per CPU slot.
@@ -145,6 +140,18 @@ public final class PerCpuBuffer {
      *                          (see <a href="#memory">Native memory</a>)
      */
     public PerCpuBuffer(int capacityPerCpu, int recordBytes, PerCpuIndexing indexing) {
+        super(checked(capacityPerCpu, recordBytes, indexing), true);
+        this.capacity = capacityPerCpu;
+        this.recordBytes = recordBytes;
+        this.slotBytes = lines(Math.multiplyExact((long) capacityPerCpu, recordBytes));
+        this.counts = allocate(Long.BYTES);
+        this.records = allocate(slotBytes);
+        this.countBase = counts.address();
+        this.recordBase = records.address();
+    }
+
+    /** The constructor's argument checks, before anything is allocated; {@code indexing}, for the engine. */
+    private static PerCpuIndexing checked(int capacityPerCpu, int recordBytes, PerCpuIndexing indexing) {
         if (capacityPerCpu < 1 || recordBytes < 1) {
             throw new IllegalArgumentException("capacity and record size must be positive: " + capacityPerCpu
                     + ", " + recordBytes);
@@ -154,19 +161,7 @@ public final class PerCpuBuffer {
                     + "short; the largest record is " + MAX_RECORD_BYTES + " bytes: " + recordBytes
                     + ". Store larger data elsewhere and push its address or index");
         }
-        this.capacity = capacityPerCpu;
-        this.recordBytes = recordBytes;
-        this.indexing = indexing.active();
-        this.slots = this.indexing.slots();
-        this.slotBytes = PerCpuSlots.lines(Math.multiplyExact((long) capacityPerCpu, recordBytes));
-        this.counts = PerCpuSlots.allocate(Long.BYTES, this.indexing);
-        this.records = PerCpuSlots.allocate(slotBytes, this.indexing);
-        this.countBase = counts.address();
-        this.recordBase = records.address();
-        this.monitors = new Object[slots + 1];
-        for (int i = 0; i < monitors.length; i++) {
-            monitors[i] = new Object();
-        }
+        return indexing;
     }
 
     /**
@@ -215,31 +210,31 @@ public final class PerCpuBuffer {
      */
     public boolean push(long value) {
         requireLongRecords();
-        long area = PerCpuSlots.area();
-        int pushed = area == NO_SECTIONS ? NO_SECTION : pushLong(value, area);
-        if (pushed == NO_SECTION) {
-            MemorySegment scratch = PerCpuSlots.scratchSegment();
+        long area = area();
+        int pushed = area == NO_SECTIONS ? NO_SLOT : pushLong(value, area);
+        if (pushed == NO_SLOT) {
+            MemorySegment scratch = scratchSegment();
             scratch.set(ValueLayout.JAVA_LONG, 0, value);
-            pushed = pushLocked(scratch) ? DONE : NOT_DONE;
+            pushed = pushLocked(scratch) ? COMMITTED : REFUSED;
         }
         Reference.reachabilityFence(this);
-        return pushed == DONE;
+        return pushed == COMMITTED;
     }
 
     private int pushLong(long value, long area) {
         for (;;) {
-            int cpu = PerCpuSlots.index(indexing);
-            if (Integer.compareUnsigned(cpu, slots) >= 0) {
-                return NO_SECTION;
+            int slot = threadSlot();
+            if (!isSectionSlot(slot)) {
+                return NO_SLOT;
             }
-            long count = count(cpu);
+            long count = count(slot);
             long n = get(count);
             if (n == capacity) {
-                return NOT_DONE;
+                return REFUSED;
             }
-            int rc = PerCpuSlots.cmpeqvStorevStorev(indexing, count, n, record(cpu, n), value, n + 1, cpu, area);
+            int rc = cmpeqvStorevStorev(indexing, count, n, record(slot, n), value, n + 1, slot, area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
+                return rc == SectionTemplates.COMMITTED ? COMMITTED : NO_SLOT;
             }
         }
     }
@@ -261,16 +256,16 @@ public final class PerCpuBuffer {
      */
     public boolean push(MemorySegment record) {
         requireRecord(record, "record", false);
-        long area = PerCpuSlots.area();
-        int pushed = area == NO_SECTIONS ? NO_SECTION : copySection(record, area, true);
-        if (pushed == NO_SECTION) {
-            pushed = pushLocked(record) ? DONE : NOT_DONE;
+        long area = area();
+        int pushed = area == NO_SECTIONS ? NO_SLOT : copySection(record, area, true);
+        if (pushed == NO_SLOT) {
+            pushed = pushLocked(record) ? COMMITTED : REFUSED;
         }
-        if (pushed == NOT_DONE) {
+        if (pushed == REFUSED) {
             requireAccessible(record);
         }
         Reference.reachabilityFence(this);
-        return pushed == DONE;
+        return pushed == COMMITTED;
     }
 
     /**
@@ -280,20 +275,20 @@ public final class PerCpuBuffer {
      */
     private int copySection(MemorySegment other, long area, boolean push) {
         for (;;) {
-            int cpu = PerCpuSlots.index(indexing);
-            if (Integer.compareUnsigned(cpu, slots) >= 0) {
-                return NO_SECTION;
+            int slot = threadSlot();
+            if (!isSectionSlot(slot)) {
+                return NO_SLOT;
             }
-            long count = count(cpu);
+            long count = count(slot);
             long n = get(count);
             if (n == (push ? capacity : 0)) {
-                return NOT_DONE;
+                return REFUSED;
             }
-            long top = record(cpu, push ? n : n - 1);
-            int rc = PerCpuSlots.cmpeqvTrymemcpyStorev(indexing, count, n, other, top, !push, recordBytes,
-                    push ? n + 1 : n - 1, cpu, area);
+            long top = record(slot, push ? n : n - 1);
+            int rc = cmpeqvTrymemcpyStorev(indexing, count, n, other, top, !push, recordBytes,
+                    push ? n + 1 : n - 1, slot, area);
             if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                return rc == SectionTemplates.COMMITTED ? DONE : NO_SECTION;
+                return rc == SectionTemplates.COMMITTED ? COMMITTED : NO_SLOT;
             }
         }
     }
@@ -327,16 +322,16 @@ public final class PerCpuBuffer {
     }
 
     private boolean popInto(MemorySegment dst) {
-        long area = PerCpuSlots.area();
-        int popped = area == NO_SECTIONS ? NO_SECTION : copySection(dst, area, false);
-        if (popped == NO_SECTION) {
-            popped = popLocked(PerCpuSlots.lockedSlot(indexing), dst) ? DONE : NOT_DONE;
+        long area = area();
+        int popped = area == NO_SECTIONS ? NO_SLOT : copySection(dst, area, false);
+        if (popped == NO_SLOT) {
+            popped = popLocked(lockedSlot(), dst) ? COMMITTED : REFUSED;
         }
-        if (popped != DONE && get(count(slots)) != 0) { // racy peek; the pop locks
-            popped = popLocked(slots, dst) ? DONE : NOT_DONE;
+        if (popped != COMMITTED && get(count(sectionSlots)) != 0) { // racy peek; the pop locks
+            popped = popLocked(sectionSlots, dst) ? COMMITTED : REFUSED;
         }
         Reference.reachabilityFence(this);
-        return popped == DONE;
+        return popped == COMMITTED;
     }
 
     /**
@@ -376,7 +371,7 @@ public final class PerCpuBuffer {
     /** A {@code long} record popped by {@code pop} through the thread's scratch word. */
     private OptionalLong popLong(Predicate<MemorySegment> pop) {
         requireLongRecords();
-        MemorySegment scratch = PerCpuSlots.scratchSegment();
+        MemorySegment scratch = scratchSegment();
         return pop.test(scratch) ? OptionalLong.of(scratch.get(ValueLayout.JAVA_LONG, 0)) : OptionalLong.empty();
     }
 
@@ -390,16 +385,7 @@ public final class PerCpuBuffer {
     }
 
     private boolean popAnyInto(MemorySegment dst) {
-        boolean popped = popInto(dst);
-        if (!popped) {
-            if (PerCpuSections.MODE == Mode.ATOMIC) {
-                for (int slot = 0; slot <= slots && !popped; slot++) {
-                    popped = popLocked(slot, dst);
-                }
-            } else {
-                popped = PerCpuSlots.onEachAllowedCpu(() -> popInto(dst));
-            }
-        }
+        boolean popped = popInto(dst) || takeFromEachSlot(slot -> popLocked(slot, dst), () -> popInto(dst));
         Reference.reachabilityFence(this);
         return popped;
     }
@@ -411,7 +397,7 @@ public final class PerCpuBuffer {
      */
     public long size() {
         long size = 0;
-        for (int slot = 0; slot <= slots; slot++) {
+        for (int slot = 0; slot < slotCount(); slot++) {
             size += get(count(slot));
         }
         Reference.reachabilityFence(this);
@@ -440,7 +426,7 @@ public final class PerCpuBuffer {
     public long drain(Consumer<MemorySegment> action) {
         Objects.requireNonNull(action, "action");
         long drained = 0;
-        for (int slot = 0; slot <= slots; slot++) {
+        for (int slot = 0; slot < slotCount(); slot++) {
             synchronized (monitors[slot]) {
                 for (long n; (n = get(count(slot))) > 0; drained++) {
                     try (Arena call = Arena.ofConfined()) {
@@ -461,7 +447,7 @@ public final class PerCpuBuffer {
     }
 
     private boolean pushLocked(MemorySegment src) {
-        int slot = PerCpuSlots.lockedSlot(indexing);
+        int slot = lockedSlot();
         synchronized (monitors[slot]) {
             long n = get(count(slot));
             if (n == capacity) {

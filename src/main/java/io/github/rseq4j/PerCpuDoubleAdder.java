@@ -38,8 +38,8 @@ public final class PerCpuDoubleAdder extends Number {
 
     /** The indexing in use; immutable. */
     private final transient PerCpuIndexing indexing;
-    /** Section slots; the shared cell is number {@code slots}. Immutable. */
-    private final transient int slots;
+    /** Section slots; the shared cell is number {@code sectionSlots}. Immutable. */
+    private final transient int sectionSlots;
     /** A double's raw bits per slot, a line apart: written by sections with plain stores, else by CAS; read opaque. */
     private final transient MemorySegment cells;
     /** Address of {@link #cells}, immutable; the sections take a raw address. */
@@ -65,7 +65,7 @@ public final class PerCpuDoubleAdder extends Number {
      */
     public PerCpuDoubleAdder(PerCpuIndexing indexing) {
         this.indexing = indexing.active();
-        this.slots = this.indexing.slots();
+        this.sectionSlots = this.indexing.sectionSlots();
         this.cells = PerCpuSlots.allocate(Long.BYTES, this.indexing);
         this.base = cells.address();
     }
@@ -87,19 +87,19 @@ public final class PerCpuDoubleAdder extends Number {
     /** -1 once committed, else the slot to add to atomically: the shared one, for a thread with no usable index. */
     private int addSection(double value, long area) {
         for (;;) {
-            int index = PerCpuSlots.index(indexing);
-            if (Integer.compareUnsigned(index, slots) >= 0) {
-                return slots;
+            int slot = PerCpuSlots.threadSlot(indexing);
+            if (!PerCpuSlots.below(slot, sectionSlots)) {
+                return sectionSlots;
             }
-            long cell = base + index * PerCpuSlots.LINE;
+            long cell = base + slot * PerCpuSlots.LINE;
             long expect = PerCpuSlots.get(cell);
             long sum = Double.doubleToRawLongBits(Double.longBitsToDouble(expect) + value);
-            switch (PerCpuSlots.cmpeqvStorev(indexing, cell, expect, sum, index, area)) {
+            switch (PerCpuSlots.cmpeqvStorev(indexing, cell, expect, sum, slot, area)) {
                 case SectionTemplates.COMMITTED -> {
                     return -1;
                 }
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return slots;
+                    return sectionSlots;
                 }
                 default -> Thread.onSpinWait(); // another add on this CPU, an abort, or a migration
             }
@@ -125,7 +125,7 @@ public final class PerCpuDoubleAdder extends Number {
      */
     public double sum() {
         double sum = 0;
-        for (int slot = 0; slot <= slots; slot++) {
+        for (int slot = 0; slot <= sectionSlots; slot++) {
             sum += Double.longBitsToDouble((long) CELL.getOpaque(cells, slot * PerCpuSlots.LINE));
         }
         Reference.reachabilityFence(this);
@@ -134,7 +134,7 @@ public final class PerCpuDoubleAdder extends Number {
 
     /** Sets every cell to zero; exact only while no add runs (DoubleAdder's semantics, see the class comment). */
     public void reset() {
-        for (int slot = 0; slot <= slots; slot++) {
+        for (int slot = 0; slot <= sectionSlots; slot++) {
             CELL.setVolatile(cells, slot * PerCpuSlots.LINE, 0L);
         }
         Reference.reachabilityFence(this);

@@ -488,7 +488,8 @@ public final class PerCpuHistogram {
          */
         public Snapshot add(Snapshot other) {
             PerCpuHistogram theirs = Objects.requireNonNull(other, "other").histogram();
-            if (theirs.highestTrackableValue != highestTrackableValue || theirs.significantDigits != significantDigits) {
+            if (theirs.highestTrackableValue != highestTrackableValue
+                    || theirs.significantDigits != significantDigits) {
                 throw new IllegalArgumentException("cannot add a snapshot of a histogram with highest trackable value "
                         + theirs.highestTrackableValue + " and " + theirs.significantDigits + " digits to one with "
                         + highestTrackableValue + " and " + significantDigits);

@@ -17,7 +17,7 @@ public enum PerCpuImplementation {
      * that holds a registration ({@link RseqThread#register()}, or any thread from
      * {@link RseqThread#threadFactory()}) runs them on its CPU's slot. Every other thread
      * (unregistered or virtual) uses the one extra shared slot, the last of
-     * {@link PerCpuSpinLock#slots()}, atomically or under a lock: for those threads the structure
+     * {@link PerCpuSpinLock#maxSlotCount()}, atomically or under a lock: for those threads the structure
      * is one global lock or counter, not a per-CPU one.
      */
     SECTIONS_ON_OWN_AREAS,

@@ -10,7 +10,7 @@ import io.github.rseq4j.internal.sys.Native;
  * however few threads run. {@link #MM_CID} uses the kernel's concurrency id (Linux 6.3+): a small number,
  * unique among the process's threads running at one instant, which the kernel keeps below the number of
  * CPUs the process may use (and, on newer kernels, below its thread count). Structures indexed by it hold one
- * slot per CPU in the process's affinity mask, {@link #slots()}, plus the shared slot. The bound is the
+ * slot per CPU in the process's affinity mask, {@link #sectionSlots()}, plus the shared slot. The bound is the
  * kernel's aim rather than a promise (an id taken before an affinity change may linger), so every index is
  * checked: a thread whose id is past the structure's slots takes the shared slot, atomically, and the result
  * stays exact.
@@ -26,14 +26,28 @@ public enum PerCpuIndexing {
     MM_CID;
 
     /**
-     * Number of slots a structure with this indexing gives the section-running threads.
+     * Number of section slots a structure with this indexing has: the slots of the section-running threads. Its
+     * shared slot comes after them, so a structure holds {@code sectionSlots() + 1} slots in all.
      *
      * @return possible CPUs for {@code CPU_ID}; CPUs in the process's affinity mask, at first use, for {@code MM_CID}
      * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
-    public int slots() {
+    public int sectionSlots() {
         Native.requireNativeAccess();
         return this == CPU_ID ? PerCpuSlots.CPUS : PerCpuSlots.MM_CIDS;
+    }
+
+    /**
+     * The old name of {@link #sectionSlots()}, kept for existing callers: "slots" now names the slots themselves,
+     * "section slots" and "slot count" their numbers.
+     *
+     * @return {@link #sectionSlots()}
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
+     * @deprecated use {@link #sectionSlots()}, the same number
+     */
+    @Deprecated(forRemoval = false)
+    public int slots() {
+        return sectionSlots();
     }
 
     /**

@@ -3,8 +3,6 @@ package io.github.rseq4j;
 import static io.github.rseq4j.PerCpuSlots.get;
 import static io.github.rseq4j.PerCpuSlots.set;
 
-import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.PerCpuSections.Mode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
@@ -122,20 +120,13 @@ public final class PerCpuList {
      *                                       run (pinning would pin its carrier)
      */
     public OptionalLong popAny() {
-        OptionalLong popped = pop();
-        if (popped.isEmpty()) {
-            if (PerCpuSections.MODE == Mode.ATOMIC) {
-                for (int slot = 0; slot < stacks.totalSlots() && popped.isEmpty(); slot++) {
-                    popped = valueOf(stacks.popLocked(slot, HEAD));
-                }
-            } else {
-                OptionalLong[] taken = {popped};
-                PerCpuSlots.onEachAllowedCpu(() -> (taken[0] = pop()).isPresent());
-                popped = taken[0];
-            }
+        OptionalLong[] popped = {pop()};
+        if (popped[0].isEmpty()) {
+            stacks.takeFromEachSlot(slot -> (popped[0] = valueOf(stacks.popLocked(slot, HEAD))).isPresent(),
+                    () -> (popped[0] = pop()).isPresent());
         }
         Reference.reachabilityFence(this);
-        return popped;
+        return popped[0];
     }
 
     /** The value of a popped {@code node} (0: none), whose node then goes to the caller's free stack. */
@@ -164,7 +155,7 @@ public final class PerCpuList {
     public long drain(LongConsumer action) {
         Objects.requireNonNull(action, "action");
         long count = 0;
-        for (int slot = 0; slot < stacks.totalSlots(); slot++) {
+        for (int slot = 0; slot < stacks.slotCount(); slot++) {
             for (long node; (node = stacks.popLocked(slot, HEAD)) != 0; count++) {
                 try {
                     action.accept(get(node + VALUE));

@@ -1,8 +1,5 @@
 package io.github.rseq4j;
 
-import static io.github.rseq4j.internal.PerCpuSections.MODE;
-
-import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,17 +26,13 @@ import java.util.Objects;
  * {@link #sumThenReset()} hands out each update exactly once across calls. Memory: {@link #nativeBytes()},
  * 64 bytes per slot per group of eight elements.
  */
-public final class PerCpuLongArray {
+public final class PerCpuLongArray extends PerCpuEngine {
 
     private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle HANDED_OUT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int PER_LINE = (int) (PerCpuSlots.LINE / Long.BYTES);
 
     private final int length;
-    /** The indexing in use (see {@link PerCpuIndexing} for fallbacks); immutable. */
-    private final PerCpuIndexing indexing;
-    /** Section slots; the shared slot is number {@code slots}. Immutable. */
-    private final int slots;
     /** Bytes from one group of eight elements to the next: a line per slot. */
     private final long blockBytes;
     /** The cells; written by sections with plain stores, else atomically; read opaque. */
@@ -74,16 +67,20 @@ public final class PerCpuLongArray {
      * @throws NullPointerException     if {@code indexing} is null
      */
     public PerCpuLongArray(int length, PerCpuIndexing indexing) {
+        super(checked(length, indexing), false);
+        this.length = length;
+        this.blockBytes = (long) slotCount() * PerCpuSlots.LINE;
+        this.cells = allocate((long) blocks(length) * PerCpuSlots.LINE);
+        this.base = cells.address();
+        this.handedOut = new long[length];
+    }
+
+    /** The constructor's argument check, before anything is allocated; {@code indexing}, for the engine. */
+    private static PerCpuIndexing checked(int length, PerCpuIndexing indexing) {
         if (length <= 0) {
             throw new IllegalArgumentException("length must be positive: " + length);
         }
-        this.length = length;
-        this.indexing = indexing.active();
-        this.slots = this.indexing.slots();
-        this.blockBytes = (slots + 1L) * PerCpuSlots.LINE;
-        this.cells = PerCpuSlots.allocate((long) blocks(length) * PerCpuSlots.LINE, this.indexing);
-        this.base = cells.address();
-        this.handedOut = new long[length];
+        return indexing;
     }
 
     private static int blocks(int length) {
@@ -117,7 +114,7 @@ public final class PerCpuLongArray {
      */
     public void add(int index, long delta) {
         long element = elementOffset(Objects.checkIndex(index, length));
-        if (MODE == Mode.TLS && PerCpuSlots.add(indexing, base + element, delta, 0) == SectionTemplates.COMMITTED) {
+        if (PerCpuSlots.TLS && PerCpuSlots.add(indexing, base + element, delta, 0) == SectionTemplates.COMMITTED) {
             Reference.reachabilityFence(this);
             return;
         }
@@ -132,11 +129,11 @@ public final class PerCpuLongArray {
     private void addSlow(long element, long delta) {
         long area = PerCpuSlots.area();
         if (area == PerCpuSlots.NO_SECTIONS) {
-            CELL.getAndAdd(cells, PerCpuSlots.lockedSlot(indexing) * PerCpuSlots.LINE + element, delta);
+            CELL.getAndAdd(cells, lockedSlot() * PerCpuSlots.LINE + element, delta);
         } else {
             for (int rc; (rc = PerCpuSlots.add(indexing, base + element, delta, area)) != SectionTemplates.COMMITTED;) {
                 if (rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                    CELL.getAndAdd(cells, slots * PerCpuSlots.LINE + element, delta);
+                    CELL.getAndAdd(cells, sectionSlots * PerCpuSlots.LINE + element, delta);
                     break;
                 }
                 Thread.onSpinWait();
@@ -219,7 +216,7 @@ public final class PerCpuLongArray {
     private long total(int index) {
         long element = elementOffset(index);
         long total = 0;
-        for (int slot = 0; slot <= slots; slot++) {
+        for (int slot = 0; slot < slotCount(); slot++) {
             total += (long) CELL.getOpaque(cells, element + slot * PerCpuSlots.LINE);
         }
         Reference.reachabilityFence(this);

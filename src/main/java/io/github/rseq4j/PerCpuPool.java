@@ -98,7 +98,7 @@ public final class PerCpuPool<T> {
         }
         this.factory = Objects.requireNonNull(factory, "factory");
         this.capacity = capacity;
-        this.stacks = new PerCpuStacks(1, indexing, Math.max(1, capacity / indexing.active().slots()));
+        this.stacks = new PerCpuStacks(1, indexing, Math.max(1, capacity / indexing.active().sectionSlots()));
         this.nodes = Arena.ofAuto().allocate(capacity * NODE_BYTES, NODE_BYTES);
         this.nodeBase = nodes.address();
         this.objects = new Object[capacity];

@@ -16,7 +16,8 @@ import java.util.BitSet;
 import java.util.function.BooleanSupplier;
 
 /**
- * What the per-CPU structures share: their slot numbering, native cells, section calls and scratch.
+ * Package-private machinery, not API: the static half of the per-CPU family's engine ({@link PerCpuEngine} is
+ * the other), holding the slot numbering, the native cells, the section calls and the scratch line.
  *
  * <p>A structure indexed by {@link PerCpuIndexing#CPU_ID} has {@link #CPUS} section slots, one indexed by
  * {@link PerCpuIndexing#MM_CID} has {@link #MM_CIDS}; either way its shared slot comes right after them
@@ -29,9 +30,9 @@ import java.util.function.BooleanSupplier;
  * lock. In {@link Mode#ATOMIC} no section runs anywhere, so the CPU slots themselves are used under locks (or
  * CAS).
  *
- * <p>An index becomes an address only below the slot count, checked twice: in Java before an address is
- * computed from {@link RseqThread#currentCpu()} ({@link #covers}, or the structure's own bound), and inside
- * every section, which compares the index it loads with the slot count (unsigned) and returns
+ * <p>A slot becomes an address only below the slot count, checked twice: in Java before an address is
+ * computed from {@link RseqThread#currentCpu()} ({@link #covers}, or {@link PerCpuEngine#isSectionSlot}), and
+ * inside every section, which compares the index it loads with the slot count (unsigned) and returns
  * {@link io.github.rseq4j.internal.cs.SectionTemplates#INDEX_OUT_OF_RANGE} instead of storing. So a thread
  * whose rseq area is not registered (cpu_id -1 or -2, e.g. glibc's area unregistered behind glibc's back) or
  * that runs on a CPU outside the count takes the locked path on the shared slot and stays exact.
@@ -47,8 +48,8 @@ final class PerCpuSlots {
     static final int CPUS = Cpus.POSSIBLE;
     /** The slot of threads that cannot run sections in REGISTER mode. */
     static final int SHARED = CPUS;
-    /** CPU slots plus {@link #SHARED}. */
-    static final int SLOTS = CPUS + 1;
+    /** Slot count of a cpu_id-indexed structure: CPU slots plus {@link #SHARED}. */
+    static final int SLOT_COUNT = CPUS + 1;
     /** Section slots of an mm_cid-indexed structure: the CPUs this process may run on, as the kernel bounds mm_cid. */
     static final int MM_CIDS = PerCpuSections.MM_CID_SLOTS;
     /** One cache line per slot, as the sections' stride. */
@@ -56,6 +57,9 @@ final class PerCpuSlots {
 
     /** {@link #area()} of a thread that must take the locked path. */
     static final long NO_SECTIONS = -1;
+
+    /** Every thread runs sections, handed no area (glibc's area, found through the thread pointer). */
+    static final boolean TLS = MODE == Mode.TLS;
 
     /** All of memory, for raw addresses (nodes, cells); structures keep their own segments reachable. */
     static final MemorySegment MEMORY = Native.ALL_MEMORY;
@@ -91,19 +95,20 @@ final class PerCpuSlots {
      * zeroed, line-aligned, freed by GC.
      */
     static MemorySegment allocate(long bytesPerSlot, PerCpuIndexing indexing) {
-        return Arena.ofAuto().allocate((indexing.slots() + 1L) * lines(bytesPerSlot), LINE);
+        return Arena.ofAuto().allocate((indexing.sectionSlots() + 1L) * lines(bytesPerSlot), LINE);
     }
 
     /** The slot after {@code indexing}'s section slots, which no section touches. */
     static int sharedSlot(PerCpuIndexing indexing) {
-        return indexing.slots();
+        return indexing.sectionSlots();
     }
 
     /**
-     * The calling thread's index under {@code indexing} (in REGISTER mode, of a thread that has an area). Only a
-     * hint for the slot to try: a section checks it again; callers bounds-check it against their slots.
+     * The calling thread's slot under {@code indexing} (in REGISTER mode, of a thread that has an area). Only a
+     * hint for the slot to try: a section checks it again; callers check it first
+     * ({@link PerCpuEngine#isSectionSlot}).
      */
-    static int index(PerCpuIndexing indexing) {
+    static int threadSlot(PerCpuIndexing indexing) {
         return indexing == PerCpuIndexing.CPU_ID ? RseqThread.currentCpu() : RseqThread.currentMmCid();
     }
 
@@ -142,7 +147,12 @@ final class PerCpuSlots {
 
     /** Whether {@code cpu} numbers a CPU slot, i.e. may become an address; false for negative values. */
     static boolean covers(int cpu) {
-        return Integer.compareUnsigned(cpu, CPUS) < 0;
+        return below(cpu, CPUS);
+    }
+
+    /** Whether {@code slot} is in {@code [0, count)}: one unsigned compare, false for negative values. */
+    static boolean below(int slot, int count) {
+        return Integer.compareUnsigned(slot, count) < 0;
     }
 
     /**
@@ -221,23 +231,23 @@ final class PerCpuSlots {
         }
     }
 
-    /** The section checks that the thread's {@code indexing} index still equals {@code cpu}. */
-    static int cmpeqvStorev(PerCpuIndexing indexing, long v, long expect, long newv, int cpu, long area) {
+    /** The section checks that the thread's {@code indexing} index still equals {@code slot}. */
+    static int cmpeqvStorev(PerCpuIndexing indexing, long v, long expect, long newv, int slot, long area) {
         MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPEQV_STOREV : ByMmCid.CMPEQV_STOREV;
         try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, newv, cpu)
-                    : (int) handle.invokeExact(v, expect, newv, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, newv, slot)
+                    : (int) handle.invokeExact(v, expect, newv, slot, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
     }
 
     static int cmpeqvStorevStorev(PerCpuIndexing indexing, long v, long expect, long v2, long newv2, long newv,
-            int cpu, long area) {
+            int slot, long area) {
         MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPEQV_STOREV_STOREV : ByMmCid.CMPEQV_STOREV_STOREV;
         try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, v2, newv2, newv, cpu)
-                    : (int) handle.invokeExact(v, expect, v2, newv2, newv, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, v2, newv2, newv, slot)
+                    : (int) handle.invokeExact(v, expect, v2, newv2, newv, slot, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -251,7 +261,7 @@ final class PerCpuSlots {
      * A heap segment is read or written in place.
      */
     static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, MemorySegment segment, long address,
-            boolean intoSegment, long len, long newv, int cpu, long area) {
+            boolean intoSegment, long len, long newv, int slot, long area) {
         boolean byCpu = indexing == PerCpuIndexing.CPU_ID;
         try {
             // A call site per direction, each choosing between two constant handles: C2 of JDK 25.0.3 crashed
@@ -259,12 +269,12 @@ final class PerCpuSlots {
             // four heap-access downcalls, one direction's permuted to the other's parameter order.
             if (intoSegment) {
                 MethodHandle handle = byCpu ? TRYMEMCPY_TO_SEGMENT : ByMmCid.TRYMEMCPY_TO_SEGMENT;
-                return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, segment, address, len, newv, cpu)
-                        : (int) handle.invokeExact(v, expect, segment, address, len, newv, cpu, area);
+                return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, segment, address, len, newv, slot)
+                        : (int) handle.invokeExact(v, expect, segment, address, len, newv, slot, area);
             }
             MethodHandle handle = byCpu ? TRYMEMCPY_FROM_SEGMENT : ByMmCid.TRYMEMCPY_FROM_SEGMENT;
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, address, segment, len, newv, cpu)
-                    : (int) handle.invokeExact(v, expect, address, segment, len, newv, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, address, segment, len, newv, slot)
+                    : (int) handle.invokeExact(v, expect, address, segment, len, newv, slot, area);
         } catch (RuntimeException | Error ffmRefused) {
             throw ffmRefused;
         } catch (Throwable t) {
@@ -272,12 +282,12 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long v, long expectnot, long voffp, long load, int cpu,
+    static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long v, long expectnot, long voffp, long load, int slot,
             long area) {
         MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPNEV_STOREOFFP_LOAD : ByMmCid.CMPNEV_STOREOFFP_LOAD;
         try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expectnot, voffp, load, cpu)
-                    : (int) handle.invokeExact(v, expectnot, voffp, load, cpu, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expectnot, voffp, load, slot)
+                    : (int) handle.invokeExact(v, expectnot, voffp, load, slot, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

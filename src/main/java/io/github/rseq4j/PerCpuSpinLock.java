@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One spin lock per CPU, taken by an rseq section: {@link #lock()} takes the lock of the CPU the thread runs
  * on, with no atomic instruction, and returns its slot, so the caller guards per-slot data sized by
- * {@link #slots()} (librseq's {@code percpu_lock}).
+ * {@link #slotCount()} (librseq's {@code percpu_lock}).
  *
  * <p>Why mixing is sound. A section takes lock {@code c} by comparing its word with 0 and storing the holder's
  * thread id (never 0): not atomic against other CPUs, only against other sections on {@code c}. The other writer
@@ -57,16 +57,13 @@ import java.util.concurrent.locks.LockSupport;
  * across a blocking call; a monitor or {@link java.util.concurrent.locks.ReentrantLock} suits code that may
  * block.
  */
-public final class PerCpuSpinLock {
+public final class PerCpuSpinLock extends PerCpuEngine {
 
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
 
     /** What {@link #attempt} answers when the slot it tried is held by another thread. */
     private static final int HELD = -1;
 
-    private final PerCpuIndexing indexing;
-    /** Section slots; the shared slot is number {@code sectionSlots}. */
-    private final int sectionSlots;
     /**
      * One word per slot, a line apart: 0 free, else the holder's {@link Thread#threadId()}; taken by a section or
      * CAS, freed by the holder's release store.
@@ -95,9 +92,8 @@ public final class PerCpuSpinLock {
      * @throws OutOfMemoryError if {@code -XX:MaxDirectMemorySize} leaves no room for it
      */
     public PerCpuSpinLock(PerCpuIndexing indexing) {
-        this.indexing = indexing.active();
-        this.sectionSlots = this.indexing.slots();
-        this.words = PerCpuSlots.allocate(Long.BYTES, this.indexing);
+        super(indexing, false);
+        this.words = allocate(Long.BYTES);
         this.base = words.address();
     }
 
@@ -113,15 +109,16 @@ public final class PerCpuSpinLock {
     /**
      * Number of slots this lock's {@link #lock()} may return: its indexing's slots plus the shared slot.
      *
-     * @return {@link #slots()} for a cpu_id lock; the allowed CPUs plus one for an mm_cid lock, never more
+     * @return {@link #maxSlotCount()} for a cpu_id lock; the allowed CPUs plus one for an mm_cid lock, never more
      */
+    @Override
     public int slotCount() {
-        return sectionSlots + 1;
+        return super.slotCount();
     }
 
     /**
-     * Number of slots {@link #lock()} may return: per-slot data must have this many entries, one per
-     * possible CPU plus one shared slot ({@code slots() - 1}). The shared slot is for threads that
+     * Number of slots {@link #lock()} of any lock may return: per-slot data must have this many entries, one per
+     * possible CPU plus one shared slot ({@code maxSlotCount() - 1}). The shared slot is for threads that
      * cannot run sections: in {@link PerCpuImplementation#SECTIONS_ON_OWN_AREAS} mode every unregistered or
      * virtual thread takes it, so for those threads the lock is one global lock. Register the threads
      * that take the lock often ({@link RseqThread#register()}, {@link RseqThread#ofPlatform()}), or keep
@@ -131,9 +128,21 @@ public final class PerCpuSpinLock {
      * @return the number of possible CPUs plus one
      * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
      */
-    public static int slots() {
+    public static int maxSlotCount() {
         Native.requireNativeAccess();
-        return PerCpuSlots.SLOTS;
+        return PerCpuSlots.SLOT_COUNT;
+    }
+
+    /**
+     * The old name of {@link #maxSlotCount()}, kept for existing callers; new code uses {@code maxSlotCount()}:
+     * "slots" now names the slots themselves, and "slot count" their number. (Not yet marked deprecated: README's
+     * example, compiled with {@code -Werror}, still calls it.)
+     *
+     * @return {@link #maxSlotCount()}
+     * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
+     */
+    public static int slots() {
+        return maxSlotCount();
     }
 
     /**
@@ -228,21 +237,21 @@ public final class PerCpuSpinLock {
      */
     private int attempt(long area, long self) {
         if (area == NO_SECTIONS) {
-            return attemptAtomic(PerCpuSlots.lockedSlot(indexing), self);
+            return attemptAtomic(lockedSlot(), self);
         }
         for (;;) {
-            int index = PerCpuSlots.index(indexing);
-            if (Integer.compareUnsigned(index, sectionSlots) >= 0) {
+            int slot = threadSlot();
+            if (!isSectionSlot(slot)) {
                 return attemptAtomic(sectionSlots, self);
             }
-            // ABORTED and INDEX_MISMATCH (migrated since the index was read) retry at once.
-            switch (PerCpuSlots.cmpeqvStorev(indexing, base + index * PerCpuSlots.LINE, 0, self, index, area)) {
+            // ABORTED and INDEX_MISMATCH (migrated since the slot was read) retry at once.
+            switch (PerCpuSlots.cmpeqvStorev(indexing, base + slot * PerCpuSlots.LINE, 0, self, slot, area)) {
                 case SectionTemplates.COMMITTED -> {
                     VarHandle.acquireFence(); // the section's compare is a control dependency, not an acquire
-                    return index;
+                    return slot;
                 }
                 case SectionTemplates.COMPARE_FAILED -> {
-                    return heldBy(index, (long) WORD.getOpaque(words, index * PerCpuSlots.LINE), self);
+                    return heldBy(slot, (long) WORD.getOpaque(words, slot * PerCpuSlots.LINE), self);
                 }
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
                     return attemptAtomic(sectionSlots, self);

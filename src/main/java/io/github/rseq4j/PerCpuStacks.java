@@ -2,20 +2,23 @@ package io.github.rseq4j;
 
 import static io.github.rseq4j.PerCpuSlots.LINE;
 import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
+import static io.github.rseq4j.PerCpuSlots.area;
+import static io.github.rseq4j.PerCpuSlots.cmpeqvStorev;
+import static io.github.rseq4j.PerCpuSlots.cmpnevStoreoffpLoad;
 import static io.github.rseq4j.PerCpuSlots.get;
+import static io.github.rseq4j.PerCpuSlots.scratch;
 import static io.github.rseq4j.PerCpuSlots.set;
 
-import io.github.rseq4j.internal.PerCpuSections;
-import io.github.rseq4j.internal.PerCpuSections.Mode;
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 
 /**
- * Linked stacks of native nodes, a few per slot, pushed and popped by rseq sections with no atomic instruction
- * (librseq's {@code percpu_list}): what {@link PerCpuList} and {@link PerCpuPool} are built from. A node is
- * any 8-byte-aligned native address whose first word ({@link #NEXT}) the stacks own while it is on one.
+ * Package-private machinery, not API: linked stacks of native nodes, a few per slot, pushed and popped by rseq
+ * sections with no atomic instruction (librseq's {@code percpu_list}): what {@link PerCpuList} and
+ * {@link PerCpuPool} are built from. A node is any 8-byte-aligned native address whose first word
+ * ({@link #NEXT}) the stacks own while it is on one.
  *
  * <p>ABA: push reads the head, links the node to it and commits only if the head is unchanged; should the
  * head have been popped and pushed back meanwhile, the link is still right. Pop reads the head and its next
@@ -26,7 +29,7 @@ import java.lang.ref.Reference;
  * under its monitor (in ATOMIC mode, their CPU's slot). {@link #pop} checks the shared slot after the
  * thread's own.
  */
-final class PerCpuStacks {
+final class PerCpuStacks extends PerCpuEngine {
 
     /** Offset of the next pointer in a node: the storeoffp offset. */
     static final long NEXT = 0;
@@ -36,21 +39,11 @@ final class PerCpuStacks {
      * commit, so it only steers where a node goes, never what is correct.
      */
     static final long DEPTH = 8;
-    /** Returned by the section paths when the thread's index is past the slots. */
-    private static final long OUT_OF_RANGE = -1;
-    /** Returned by the push section when the slot's stack is as deep as the limit. */
-    private static final long FULL = -2;
-
-    private final PerCpuIndexing indexing;
-    /** Section slots; the shared slot is number {@code slots}. */
-    private final int slots;
     /** Heads, {@code stacks} words per slot, a line apart; section slots written only by sections (or under
      * their monitor where no section runs), the shared slot under its monitor. */
     private final MemorySegment heads;
     /** Address of {@link #heads}, immutable. */
     private final long base;
-    /** Monitors of the locked slots; immutable. */
-    private final Object[] monitors;
     /** Most nodes a section slot's stack takes; 0 for no limit (and no {@link #DEPTH} field). */
     private final long depthLimit;
 
@@ -61,24 +54,14 @@ final class PerCpuStacks {
 
     /** As above; a section slot's stack holds at most {@code depthLimit} nodes, whose {@link #DEPTH} it owns. */
     PerCpuStacks(int stacks, PerCpuIndexing indexing, long depthLimit) {
+        super(indexing, true);
         this.depthLimit = depthLimit;
-        this.indexing = indexing.active();
-        this.slots = this.indexing.slots();
-        this.heads = PerCpuSlots.allocate((long) stacks * Long.BYTES, this.indexing);
+        this.heads = allocate((long) stacks * Long.BYTES);
         this.base = heads.address();
-        this.monitors = new Object[slots + 1];
-        for (int i = 0; i < monitors.length; i++) {
-            monitors[i] = new Object();
-        }
     }
 
     PerCpuIndexing indexing() {
         return indexing;
-    }
-
-    /** Section slots plus the shared one. */
-    int totalSlots() {
-        return slots + 1;
     }
 
     long nativeBytes() {
@@ -90,25 +73,25 @@ final class PerCpuStacks {
      * stack is at the depth limit.
      */
     void push(int which, long node) {
-        long area = PerCpuSlots.area();
+        long area = area();
         if (area == NO_SECTIONS) {
-            pushLocked(PerCpuSlots.lockedSlot(indexing), which, node);
-        } else if (pushSection(which, node, area) != 0) {
-            pushLocked(slots, which, node);
+            pushLocked(lockedSlot(), which, node);
+        } else if (pushSection(which, node, area) != COMMITTED) {
+            pushLocked(sectionSlots, which, node);
         }
         Reference.reachabilityFence(this);
     }
 
     /** The node last pushed on stack {@code which} of the calling thread's slot, then the shared slot's; or 0. */
     long pop(int which) {
-        long area = PerCpuSlots.area();
+        long area = area();
         long node;
         if (area == NO_SECTIONS) {
-            node = popLocked(PerCpuSlots.lockedSlot(indexing), which);
+            node = popLocked(lockedSlot(), which);
         } else {
             node = popSection(which, area);
-            if (node == OUT_OF_RANGE || node == 0 && get(head(slots, which)) != 0) { // racy peek; the pop locks
-                node = popLocked(slots, which);
+            if (node == NO_SLOT || node == 0 && get(head(sectionSlots, which)) != 0) { // racy peek; the pop locks
+                node = popLocked(sectionSlots, which);
             }
         }
         Reference.reachabilityFence(this);
@@ -119,45 +102,45 @@ final class PerCpuStacks {
         return base + slot * LINE + which * (long) Long.BYTES;
     }
 
-    /** 0 when pushed, {@link #OUT_OF_RANGE} when the thread's index has no slot, {@link #FULL}. */
-    private long pushSection(int which, long node, long area) {
+    /** {@link #COMMITTED}; {@link #NO_SLOT} when the thread has no section slot; {@link #REFUSED} when full. */
+    private int pushSection(int which, long node, long area) {
         for (;;) {
-            int index = PerCpuSlots.index(indexing);
-            if (index < 0 || index >= slots) {
-                return OUT_OF_RANGE;
+            int slot = threadSlot();
+            if (!isSectionSlot(slot)) {
+                return NO_SLOT;
             }
-            long head = head(index, which);
+            long head = head(slot, which);
             long expect = get(head);
             if (depthLimit > 0) {
                 long depth = expect == 0 ? 1 : get(expect + DEPTH) + 1; // expect may be gone: then the commit fails
                 if (depth > depthLimit) {
-                    return FULL;
+                    return REFUSED;
                 }
                 set(node + DEPTH, depth);
             }
             set(node + NEXT, expect);
             VarHandle.releaseFence(); // the node's fields before the section's plain committing store
-            switch (PerCpuSlots.cmpeqvStorev(indexing, head, expect, node, index, area)) {
+            switch (cmpeqvStorev(indexing, head, expect, node, slot, area)) {
                 case SectionTemplates.COMMITTED -> {
-                    return 0;
+                    return COMMITTED;
                 }
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return OUT_OF_RANGE; // the section found no usable index (an unregistered area)
+                    return NO_SLOT; // the section found no usable index (an unregistered area)
                 }
                 default -> Thread.onSpinWait(); // changed head, aborted or migrated
             }
         }
     }
 
-    /** The node popped from the thread's slot, 0 when that stack is empty, or {@link #OUT_OF_RANGE}. */
+    /** The node popped from the thread's slot, 0 when that stack is empty, or {@link #NO_SLOT}. */
     private long popSection(int which, long area) {
-        long scratch = PerCpuSlots.scratch();
+        long scratch = scratch();
         for (;;) {
-            int index = PerCpuSlots.index(indexing);
-            if (index < 0 || index >= slots) {
-                return OUT_OF_RANGE;
+            int slot = threadSlot();
+            if (!isSectionSlot(slot)) {
+                return NO_SLOT;
             }
-            switch (PerCpuSlots.cmpnevStoreoffpLoad(indexing, head(index, which), 0, NEXT, scratch, index, area)) {
+            switch (cmpnevStoreoffpLoad(indexing, head(slot, which), 0, NEXT, scratch, slot, area)) {
                 case SectionTemplates.COMMITTED -> {
                     VarHandle.acquireFence(); // the node's fields were published by its pusher's commit
                     return get(scratch);
@@ -166,7 +149,7 @@ final class PerCpuStacks {
                     return 0;
                 }
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return OUT_OF_RANGE;
+                    return NO_SLOT;
                 }
                 default -> Thread.onSpinWait(); // aborted or migrated
             }

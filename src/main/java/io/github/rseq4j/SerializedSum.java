@@ -4,6 +4,7 @@ import java.io.Serial;
 import java.io.Serializable;
 
 /**
+ * Package-private machinery, not API.
  * What a serialized {@link PerCpuCounter} or {@link PerCpuDoubleAdder} is: its indexing and its sum (the double's
  * raw bits for the adder). Native cells cannot travel, so a new structure is read back, holding the sum.
  *

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
+ * Package-private machinery, not API.
  * Whether the kernel grants time-slice extensions (Linux 7.0) to this process's threads, decided
  * once. Kept apart from {@link RseqSlice} so that making a thread's slice state never waits for
  * the probe, which may register a thread of its own. All fields are {@code static final}.

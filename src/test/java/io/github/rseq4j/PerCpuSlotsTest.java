@@ -33,7 +33,7 @@ class PerCpuSlotsTest {
     @Test
     void aLockedSlotIsAlwaysAValidIndex() {
         int slot = PerCpuSlots.lockedSlot(PerCpuIndexing.CPU_ID);
-        assertTrue(slot >= 0 && slot < PerCpuSlots.SLOTS, "slot " + slot);
+        assertTrue(slot >= 0 && slot < PerCpuSlots.SLOT_COUNT, "slot " + slot);
         if (PerCpuSections.MODE != PerCpuSections.Mode.ATOMIC) {
             assertEquals(PerCpuSlots.SHARED, slot);
         }
@@ -86,7 +86,7 @@ class PerCpuSlotsTest {
             assertEquals(SectionTemplates.COMMITTED,
                     unlessAborted(() ->
                             PerCpuSlots.add(PerCpuIndexing.CPU_ID, cells.address(), 5, PerCpuSlots.area())));
-            for (int slot = 0; slot < PerCpuSlots.SLOTS; slot++) {
+            for (int slot = 0; slot < PerCpuSlots.SLOT_COUNT; slot++) {
                 assertEquals(slot == cpu ? 5 : 0, PerCpuSlots.get(cells.address() + slot * PerCpuSlots.LINE),
                         "slot " + slot + " after an add pinned to CPU " + cpu);
             }

@@ -20,7 +20,7 @@ class PerCpuStacksTest {
     }
 
     private static int shared(PerCpuStacks stacks) {
-        return stacks.totalSlots() - 1;
+        return stacks.slotCount() - 1;
     }
 
     @Test
@@ -77,7 +77,7 @@ class PerCpuStacksTest {
         for (PerCpuIndexing indexing : PerCpuIndexing.values()) {
             PerCpuStacks stacks = new PerCpuStacks(8, indexing);
             assertEquals(indexing.active(), stacks.indexing());
-            assertEquals(stacks.totalSlots() * PerCpuSlots.LINE, stacks.nativeBytes(), indexing.toString());
+            assertEquals(stacks.slotCount() * PerCpuSlots.LINE, stacks.nativeBytes(), indexing.toString());
         }
     }
 }

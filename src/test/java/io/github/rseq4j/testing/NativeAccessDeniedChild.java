@@ -51,7 +51,9 @@ public final class NativeAccessDeniedChild {
         });
         entries.put("RseqSlice.request", RseqSlice::request);
         entries.put("PerCpuSpinLock.slots", PerCpuSpinLock::slots);
+        entries.put("PerCpuSpinLock.maxSlotCount", PerCpuSpinLock::maxSlotCount);
         entries.put("PerCpuIndexing.slots", PerCpuIndexing.MM_CID::slots);
+        entries.put("PerCpuIndexing.sectionSlots", PerCpuIndexing.MM_CID::sectionSlots);
         entries.put("PerCpuIndexing.isAvailable", PerCpuIndexing.MM_CID::isAvailable);
         entries.put("PerCpuIndexing.unavailableReason", PerCpuIndexing.MM_CID::unavailableReason);
         entries.put("PerCpuCounter.<init>", () -> new PerCpuCounter(PerCpuIndexing.CPU_ID));

@@ -61,7 +61,7 @@ public final class Footprint {
             }
             System.out.printf("| %s%s | %d | %d |%n", indexing, counter.indexing() == indexing ? ""
                     : " (falls back to " + counter.indexing() + ": " + indexing.unavailableReason() + ")",
-                    counter.indexing().slots(), counter.nativeBytes());
+                    counter.indexing().sectionSlots(), counter.nativeBytes());
         }
     }
 }
