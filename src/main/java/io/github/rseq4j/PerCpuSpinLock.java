@@ -134,13 +134,14 @@ public final class PerCpuSpinLock extends PerCpuEngine {
     }
 
     /**
-     * The old name of {@link #maxSlotCount()}, kept for existing callers; new code uses {@code maxSlotCount()}:
-     * "slots" now names the slots themselves, and "slot count" their number. (Not yet marked deprecated: README's
-     * example, compiled with {@code -Werror}, still calls it.)
+     * The old name of {@link #maxSlotCount()}, kept for existing callers: "slots" now names the slots themselves,
+     * and "slot count" their number.
      *
      * @return {@link #maxSlotCount()}
      * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
+     * @deprecated use {@link #maxSlotCount()}, the same number
      */
+    @Deprecated(forRemoval = false)
     public static int slots() {
         return maxSlotCount();
     }

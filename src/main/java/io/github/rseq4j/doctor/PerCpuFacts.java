@@ -19,18 +19,18 @@ final class PerCpuFacts {
     }
 
     /**
-     * The slots a per-CPU structure has, as {@code PerCpuSpinLock.slots()} counts them: users size per-slot arrays
-     * by it, and the shared slot is where unregistered threads meet.
+     * The slots a per-CPU structure has, as {@code PerCpuSpinLock.maxSlotCount()} counts them: users size per-slot
+     * arrays by it, and the shared slot is where unregistered threads meet.
      */
     static String slots() {
-        int cpus = PerCpuIndexing.CPU_ID.slots();
-        return (cpus + 1) + " (PerCpuSpinLock.slots()): " + cpus + " possible CPUs, then slot " + cpus
+        int cpus = PerCpuIndexing.CPU_ID.sectionSlots();
+        return (cpus + 1) + " (PerCpuSpinLock.maxSlotCount()): " + cpus + " possible CPUs, then slot " + cpus
                 + ", shared by the threads that cannot run sections";
     }
 
     /** Which index the per-CPU structures of this process use, with the slot counts and the reason. */
     static String indexing() {
-        return indexing(PerCpuIndexing.CPU_ID.slots(), PerCpuIndexing.MM_CID.slots(),
+        return indexing(PerCpuIndexing.CPU_ID.sectionSlots(), PerCpuIndexing.MM_CID.sectionSlots(),
                 PerCpuIndexing.MM_CID.unavailableReason());
     }
 

@@ -74,8 +74,8 @@ final class ReportAssertions {
         PerCpuImplementation sections = owner.equals("glibc")
                 ? PerCpuImplementation.SECTIONS_ON_GLIBC_AREA : PerCpuImplementation.SECTIONS_ON_OWN_AREAS;
         assertEquals(sections.name(), json.get("perCpuImplementation"), context);
-        assertTrue(((String) json.get("perCpuSlots")).startsWith(PerCpuSpinLock.slots() + " (PerCpuSpinLock.slots())"),
-                context);
+        assertTrue(((String) json.get("perCpuSlots"))
+                .startsWith(PerCpuSpinLock.maxSlotCount() + " (PerCpuSpinLock.maxSlotCount())"), context);
         if (owner.equals("rseq4j")) {
             assertTrue(((String) json.get("perCpu")).contains("share the one extra slot"), context);
         }

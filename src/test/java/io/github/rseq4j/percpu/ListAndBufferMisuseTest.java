@@ -280,7 +280,7 @@ class ListAndBufferMisuseTest {
 
     @Test
     void nativeBytesCountsCountsAndRecords() {
-        int slots = new PerCpuBuffer(1).indexing().slots() + 1;
+        int slots = new PerCpuBuffer(1).indexing().sectionSlots() + 1;
         assertEquals(slots * 64L + slots * 64L, new PerCpuBuffer(8).nativeBytes(), "8 longs: one line a slot");
         assertEquals(slots * 64L + slots * 128L, new PerCpuBuffer(3, 40).nativeBytes(), "120 bytes: two lines");
         PerCpuList list = new PerCpuList();

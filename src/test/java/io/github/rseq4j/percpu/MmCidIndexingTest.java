@@ -37,7 +37,7 @@ class MmCidIndexingTest {
             BitSet first = new BitSet();
             first.set(all.nextSetBit(0));
             Affinity.set(first);
-            int slots = PerCpuIndexing.MM_CID.slots(); // sized now, from the one-CPU mask
+            int slots = PerCpuIndexing.MM_CID.sectionSlots(); // sized now, from the one-CPU mask
             Affinity.set(all);
             if (!PerCpuIndexing.MM_CID.isAvailable()) {
                 System.out.println("SKIP: " + PerCpuIndexing.MM_CID.unavailableReason());

@@ -62,7 +62,7 @@ class ParamTest {
     @Test
     void mmCidIndexed() {
         System.out.println("mm_cid indexing: " + (PerCpuIndexing.MM_CID.isAvailable() ? "available, "
-                + PerCpuIndexing.MM_CID.slots() + " slots" : PerCpuIndexing.MM_CID.unavailableReason()));
+                + PerCpuIndexing.MM_CID.sectionSlots() + " slots" : PerCpuIndexing.MM_CID.unavailableReason()));
         Scenarios.spinlock(THREADS, 100_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
         Scenarios.buffer(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);
         Scenarios.memcpyBuffer(THREADS, 50_000, Scenarios.PLAIN, PerCpuIndexing.MM_CID);

@@ -72,7 +72,7 @@ class PerCpuArgumentsTest {
         for (int i = 0; i < 64; i++) {
             accepted += buffer.push(i) ? 1 : 0;
         }
-        assertTrue(accepted >= 1 && accepted <= PerCpuSpinLock.slots(), "accepted " + accepted);
+        assertTrue(accepted >= 1 && accepted <= PerCpuSpinLock.maxSlotCount(), "accepted " + accepted);
         assertEquals(accepted, buffer.size());
     }
 
@@ -80,7 +80,7 @@ class PerCpuArgumentsTest {
     void spinLockRefusesSlotsItDoesNotHave() {
         PerCpuSpinLock lock = new PerCpuSpinLock();
         assertThrows(IndexOutOfBoundsException.class, () -> lock.unlock(-1));
-        assertThrows(IndexOutOfBoundsException.class, () -> lock.unlock(PerCpuSpinLock.slots()));
+        assertThrows(IndexOutOfBoundsException.class, () -> lock.unlock(PerCpuSpinLock.maxSlotCount()));
         int slot = lock.lock();
         assertTrue(lock.isLocked(slot));
         lock.unlock(slot);
@@ -124,8 +124,9 @@ class PerCpuArgumentsTest {
         assertArrayEquals(new long[] {2, 0, 0, 0, 0, 0, 0, 0, 5}, array.sumThenReset());
         assertEquals(0, array.sum(8));
         // Two groups of eight elements: two lines per slot.
-        assertEquals(2 * (array.indexing().slots() + 1) * 64L, array.nativeBytes());
-        assertEquals((array.indexing().slots() + 1) * 64L, new PerCpuLongArray(8).nativeBytes(), "eight: one line");
+        assertEquals(2 * (array.indexing().sectionSlots() + 1) * 64L, array.nativeBytes());
+        assertEquals((array.indexing().sectionSlots() + 1) * 64L, new PerCpuLongArray(8).nativeBytes(),
+                "eight: one line");
     }
 
     @Test
@@ -154,17 +155,17 @@ class PerCpuArgumentsTest {
         PerCpuCounter counter = new PerCpuCounter(PerCpuIndexing.MM_CID);
         if (PerCpuIndexing.MM_CID.isAvailable()) {
             assertEquals(PerCpuIndexing.MM_CID, counter.indexing());
-            assertTrue(PerCpuIndexing.MM_CID.slots() <= PerCpuIndexing.CPU_ID.slots());
-            assertEquals((PerCpuIndexing.MM_CID.slots() + 1) * 64L, counter.nativeBytes());
+            assertTrue(PerCpuIndexing.MM_CID.sectionSlots() <= PerCpuIndexing.CPU_ID.sectionSlots());
+            assertEquals((PerCpuIndexing.MM_CID.sectionSlots() + 1) * 64L, counter.nativeBytes());
         } else {
             assertEquals(PerCpuIndexing.CPU_ID, counter.indexing());
             assertFalse(PerCpuIndexing.MM_CID.unavailableReason().isEmpty());
         }
-        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, new PerCpuCounter().nativeBytes());
+        assertEquals((PerCpuIndexing.CPU_ID.sectionSlots() + 1) * 64L, new PerCpuCounter().nativeBytes());
         assertEquals(counter.indexing(), new PerCpuList(PerCpuIndexing.MM_CID).indexing());
         assertEquals(counter.indexing(), new PerCpuBuffer(1, PerCpuIndexing.MM_CID).indexing());
         // A list's two heads (elements, free nodes) share a line per slot.
-        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, new PerCpuList().nativeBytes());
+        assertEquals((PerCpuIndexing.CPU_ID.sectionSlots() + 1) * 64L, new PerCpuList().nativeBytes());
         System.out.printf("nativeBytes per counter: cpu_id %d, mm_cid %d%n", new PerCpuCounter().nativeBytes(),
                 counter.nativeBytes());
     }

@@ -113,7 +113,7 @@ class PerCpuDoubleAdderTest {
         assertEquals(0.0, adder.sum());
         adder.add(Double.NaN);
         assertEquals(Double.NaN, adder.sum(), "NaN propagates, as in DoubleAdder");
-        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, adder.nativeBytes(), "a line per slot");
+        assertEquals((PerCpuIndexing.CPU_ID.sectionSlots() + 1) * 64L, adder.nativeBytes(), "a line per slot");
         assertEquals(PerCpuIndexing.CPU_ID, adder.indexing());
         assertThrows(NullPointerException.class, () -> new PerCpuDoubleAdder(null));
     }

@@ -89,7 +89,7 @@ class PerCpuHistogramTest {
         assertEquals(5, h.significantDigits());
         assertEquals(PerCpuIndexing.CPU_ID, h.indexing());
         assertEquals(2, h.buckets(), "0 and 1");
-        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L, h.nativeBytes(), "two buckets: a line per slot");
+        assertEquals((PerCpuIndexing.CPU_ID.sectionSlots() + 1) * 64L, h.nativeBytes(), "two buckets: a line per slot");
         assertEquals(0, new PerCpuHistogram(1, 0).significantDigits());
         assertThrows(IllegalArgumentException.class, () -> new PerCpuHistogram(0, 2));
         assertThrows(IllegalArgumentException.class, () -> new PerCpuHistogram(1, -1));

@@ -77,7 +77,7 @@ class PerCpuPoolTest {
         assumeTrue(cpus.cardinality() >= 2, "needs two CPUs to run on");
         int first = cpus.nextSetBit(0);
         int second = cpus.nextSetBit(first + 1);
-        PerCpuPool<Object> pool = new PerCpuPool<>(PerCpuIndexing.CPU_ID.slots(), Object::new); // one per stack
+        PerCpuPool<Object> pool = new PerCpuPool<>(PerCpuIndexing.CPU_ID.sectionSlots(), Object::new); // one per stack
         Object[] made = new Object[2];
         Affinity.runPinned(first, () -> {
             made[0] = pool.acquire();
@@ -160,6 +160,6 @@ class PerCpuPoolTest {
         PerCpuPool<Object> pool = new PerCpuPool<>(3, Object::new);
         assertEquals(3, pool.capacity());
         assertEquals(PerCpuIndexing.CPU_ID, pool.indexing());
-        assertEquals((PerCpuIndexing.CPU_ID.slots() + 1) * 64L + 3 * 64L, pool.nativeBytes(), "heads and nodes");
+        assertEquals((PerCpuIndexing.CPU_ID.sectionSlots() + 1) * 64L + 3 * 64L, pool.nativeBytes(), "heads and nodes");
     }
 }

@@ -59,7 +59,7 @@ class PossibleCpusUnknownTest {
             PerCpuList list = new PerCpuList();
             PerCpuCounter counter = new PerCpuCounter();
             PerCpuSpinLock lock = new PerCpuSpinLock();
-            long[] guarded = new long[PerCpuSpinLock.slots()];
+            long[] guarded = new long[PerCpuSpinLock.maxSlotCount()];
             PerCpuBuffer buffer = new PerCpuBuffer(ROUNDS);
             AtomicLong listSum = new AtomicLong(), listCount = new AtomicLong();
             AtomicLong bufferSum = new AtomicLong(), bufferCount = new AtomicLong();

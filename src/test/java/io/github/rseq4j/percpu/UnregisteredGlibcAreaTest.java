@@ -193,7 +193,7 @@ class UnregisteredGlibcAreaTest {
             }
             PerCpuCounter counter = new PerCpuCounter();
             PerCpuSpinLock lock = new PerCpuSpinLock();
-            long[] guarded = new long[PerCpuSpinLock.slots()];
+            long[] guarded = new long[PerCpuSpinLock.maxSlotCount()];
             PerCpuList list = new PerCpuList();
             PerCpuBuffer longs = new PerCpuBuffer(ROUNDS * THREADS);
             PerCpuBuffer records = new PerCpuBuffer(ROUNDS * THREADS, 24);
