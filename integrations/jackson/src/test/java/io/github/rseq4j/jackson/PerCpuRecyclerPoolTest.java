@@ -161,6 +161,9 @@ class PerCpuRecyclerPoolTest {
         assertNotSame(json._getRecyclerPool(), pool);
         assertEquals(7, pool.capacity());
         roundTrip(copy, 1);
-        assertEquals(1, pool.recyclersCreated());
+        // The write and the parse each take a recycler: a second one is made when the thread moved to
+        // another CPU, whose stack was still empty, in between.
+        long created = pool.recyclersCreated();
+        assertTrue(created == 1 || created == 2, created + " recyclers for one write and one parse");
     }
 }
