@@ -1,12 +1,12 @@
 package io.github.rseq4j;
 
+import static io.github.rseq4j.PerCpuEngine.LONG;
+
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serial;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 
 /**
@@ -34,12 +34,8 @@ public final class PerCpuDoubleAdder extends Number {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
-
-    /** The indexing in use; immutable. */
-    private final transient PerCpuIndexing indexing;
-    /** Section slots; the shared cell is number {@code sectionSlots}. Immutable. */
-    private final transient int sectionSlots;
+    /** The family's engine (indexing, slot counts, allocation), held since a Number cannot extend it; immutable. */
+    private final transient PerCpuEngine engine;
     /** A double's raw bits per slot, a line apart: written by sections with plain stores, else by CAS; read opaque. */
     private final transient MemorySegment cells;
     /** Address of {@link #cells}, immutable; the sections take a raw address. */
@@ -64,9 +60,8 @@ public final class PerCpuDoubleAdder extends Number {
      * @throws NullPointerException if {@code indexing} is null
      */
     public PerCpuDoubleAdder(PerCpuIndexing indexing) {
-        this.indexing = indexing.active();
-        this.sectionSlots = this.indexing.sectionSlots();
-        this.cells = PerCpuSlots.allocate(Long.BYTES, this.indexing);
+        this.engine = new PerCpuEngine(indexing, false);
+        this.cells = engine.allocate(Long.BYTES);
         this.base = cells.address();
     }
 
@@ -77,7 +72,7 @@ public final class PerCpuDoubleAdder extends Number {
      */
     public void add(double value) {
         long area = PerCpuSlots.area();
-        int slot = area == PerCpuSlots.NO_SECTIONS ? PerCpuSlots.lockedSlot(indexing) : addSection(value, area);
+        int slot = area == PerCpuSlots.NO_SECTIONS ? engine.lockedSlot() : addSection(value, area);
         if (slot >= 0) {
             addAtomic(slot, value);
         }
@@ -87,19 +82,19 @@ public final class PerCpuDoubleAdder extends Number {
     /** -1 once committed, else the slot to add to atomically: the shared one, for a thread with no usable index. */
     private int addSection(double value, long area) {
         for (;;) {
-            int slot = PerCpuSlots.threadSlot(indexing);
-            if (!PerCpuSlots.below(slot, sectionSlots)) {
-                return sectionSlots;
+            int slot = engine.threadSlot();
+            if (!engine.isSectionSlot(slot)) {
+                return engine.sectionSlots;
             }
             long cell = base + slot * PerCpuSlots.LINE;
             long expect = PerCpuSlots.get(cell);
             long sum = Double.doubleToRawLongBits(Double.longBitsToDouble(expect) + value);
-            switch (PerCpuSlots.cmpeqvStorev(indexing, cell, expect, sum, slot, area)) {
+            switch (PerCpuSlots.cmpeqvStorev(engine.indexing, cell, expect, sum, slot, area)) {
                 case SectionTemplates.COMMITTED -> {
                     return -1;
                 }
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return sectionSlots;
+                    return engine.sectionSlots;
                 }
                 default -> Thread.onSpinWait(); // another add on this CPU, an abort, or a migration
             }
@@ -108,9 +103,9 @@ public final class PerCpuDoubleAdder extends Number {
 
     private void addAtomic(int slot, double value) {
         long offset = slot * PerCpuSlots.LINE;
-        for (long expect = (long) CELL.getVolatile(cells, offset);;) {
+        for (long expect = (long) LONG.getVolatile(cells, offset);;) {
             long sum = Double.doubleToRawLongBits(Double.longBitsToDouble(expect) + value);
-            long witness = (long) CELL.compareAndExchange(cells, offset, expect, sum);
+            long witness = (long) LONG.compareAndExchange(cells, offset, expect, sum);
             if (witness == expect) {
                 return;
             }
@@ -125,8 +120,8 @@ public final class PerCpuDoubleAdder extends Number {
      */
     public double sum() {
         double sum = 0;
-        for (int slot = 0; slot <= sectionSlots; slot++) {
-            sum += Double.longBitsToDouble((long) CELL.getOpaque(cells, slot * PerCpuSlots.LINE));
+        for (int slot = 0; slot < engine.slotCount(); slot++) {
+            sum += Double.longBitsToDouble((long) LONG.getOpaque(cells, slot * PerCpuSlots.LINE));
         }
         Reference.reachabilityFence(this);
         return sum;
@@ -134,8 +129,8 @@ public final class PerCpuDoubleAdder extends Number {
 
     /** Sets every cell to zero; exact only while no add runs (DoubleAdder's semantics, see the class comment). */
     public void reset() {
-        for (int slot = 0; slot <= sectionSlots; slot++) {
-            CELL.setVolatile(cells, slot * PerCpuSlots.LINE, 0L);
+        for (int slot = 0; slot < engine.slotCount(); slot++) {
+            LONG.setVolatile(cells, slot * PerCpuSlots.LINE, 0L);
         }
         Reference.reachabilityFence(this);
     }
@@ -146,7 +141,7 @@ public final class PerCpuDoubleAdder extends Number {
      * @return {@code MM_CID} if asked for and available, else {@code CPU_ID}
      */
     public PerCpuIndexing indexing() {
-        return indexing;
+        return engine.indexing;
     }
 
     /**
@@ -194,7 +189,7 @@ public final class PerCpuDoubleAdder extends Number {
      */
     @Serial
     private Object writeReplace() {
-        return new SerializedSum(indexing, Double.doubleToRawLongBits(sum()), true);
+        return new SerializedSum(engine.indexing, Double.doubleToRawLongBits(sum()), true);
     }
 
     /**

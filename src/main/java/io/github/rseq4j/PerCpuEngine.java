@@ -4,6 +4,8 @@ import static io.github.rseq4j.internal.PerCpuSections.MODE;
 
 import io.github.rseq4j.internal.PerCpuSections.Mode;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
 
@@ -11,13 +13,17 @@ import java.util.function.IntPredicate;
  * Package-private machinery, not API: the engine of the per-CPU family, as Striped64 is LongAdder's. It holds a
  * structure's indexing, its slot counts, allocation, the locked slots' monitors, the one check of a slot and the
  * one encoding of an attempt's result; each structure extends it and adds only its operation ({@link PerCpuSlots}
- * holds the static half: slot numbering, section calls, scratch).
+ * holds the static half: slot numbering, section calls, scratch). A structure that must extend another class
+ * ({@link PerCpuDoubleAdder} is a {@link Number}) holds an engine instead.
  *
  * <p>No static state here touches native code, so that a structure's class initializes even where native access
  * is denied, and its constructor fails with the documented {@link UnsatisfiedLinkError} instead
  * ({@link PerCpuIndexing#unavailableReason()} checks first).
  */
-abstract class PerCpuEngine {
+class PerCpuEngine {
+
+    /** A long at a byte offset of a segment: every cell, word and raw address of the family is read through it. */
+    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     // What a structure's section attempt loop ends with, one encoding for the family. A pop that hands back a
     // node answers the node for COMMITTED (never -1: nodes are 8-byte aligned). PerCpuSpinLock's attempt answers

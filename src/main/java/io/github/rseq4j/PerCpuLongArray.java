@@ -2,7 +2,6 @@ package io.github.rseq4j;
 
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
@@ -28,7 +27,6 @@ import java.util.Objects;
  */
 public final class PerCpuLongArray extends PerCpuEngine {
 
-    private static final VarHandle CELL = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle HANDED_OUT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int PER_LINE = (int) (PerCpuSlots.LINE / Long.BYTES);
 
@@ -129,11 +127,11 @@ public final class PerCpuLongArray extends PerCpuEngine {
     private void addSlow(long element, long delta) {
         long area = PerCpuSlots.area();
         if (area == PerCpuSlots.NO_SECTIONS) {
-            CELL.getAndAdd(cells, lockedSlot() * PerCpuSlots.LINE + element, delta);
+            LONG.getAndAdd(cells, lockedSlot() * PerCpuSlots.LINE + element, delta);
         } else {
             for (int rc; (rc = PerCpuSlots.add(indexing, base + element, delta, area)) != SectionTemplates.COMMITTED;) {
                 if (rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                    CELL.getAndAdd(cells, sectionSlots * PerCpuSlots.LINE + element, delta);
+                    LONG.getAndAdd(cells, sectionSlots * PerCpuSlots.LINE + element, delta);
                     break;
                 }
                 Thread.onSpinWait();
@@ -217,7 +215,7 @@ public final class PerCpuLongArray extends PerCpuEngine {
         long element = elementOffset(index);
         long total = 0;
         for (int slot = 0; slot < slotCount(); slot++) {
-            total += (long) CELL.getOpaque(cells, element + slot * PerCpuSlots.LINE);
+            total += (long) LONG.getOpaque(cells, element + slot * PerCpuSlots.LINE);
         }
         Reference.reachabilityFence(this);
         return total;

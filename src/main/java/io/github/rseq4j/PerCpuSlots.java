@@ -1,17 +1,17 @@
 package io.github.rseq4j;
 
+import static io.github.rseq4j.PerCpuIndexing.CPU_ID;
 import static io.github.rseq4j.internal.PerCpuSections.MODE;
 
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.PerCpuSections.Mode;
+import io.github.rseq4j.internal.cs.SectionLibrary;
 import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.internal.sys.Cpus;
 import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.BitSet;
 import java.util.function.BooleanSupplier;
 
@@ -63,27 +63,16 @@ final class PerCpuSlots {
 
     /** All of memory, for raw addresses (nodes, cells); structures keep their own segments reachable. */
     static final MemorySegment MEMORY = Native.ALL_MEMORY;
-    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
-    private static final MethodHandle ADD = MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.add();
-    private static final MethodHandle CMPEQV_STOREV = MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpeqvStorev();
-    private static final MethodHandle CMPEQV_STOREV_STOREV =
-            MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpeqvStorevStorev();
-    private static final MethodHandle TRYMEMCPY_FROM_SEGMENT =
-            MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.trymemcpyFromSegment();
-    private static final MethodHandle TRYMEMCPY_TO_SEGMENT =
-            MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.trymemcpyToSegment();
-    private static final MethodHandle CMPNEV_STOREOFFP_LOAD =
-            MODE == Mode.ATOMIC ? null : PerCpuSections.BY_CPU.cmpnevStoreoffpLoad();
+    // A section call picks its handle as "indexing == CPU_ID ? BY_CPU.op() : ByMmCid.SECTIONS.op()": both sides
+    // read a record held in a static final, so each folds to a constant handle, as a static final handle would.
 
-    /** The mm_cid-indexed handles, linked when the first structure asks for them. */
+    /** The cpu_id-indexed sections; null in ATOMIC mode, where no section runs. */
+    private static final SectionLibrary BY_CPU = PerCpuSections.BY_CPU;
+
+    /** The mm_cid-indexed sections, linked when the first structure asks for them. */
     private static final class ByMmCid {
-        static final MethodHandle ADD = PerCpuSections.byMmCid().add();
-        static final MethodHandle CMPEQV_STOREV = PerCpuSections.byMmCid().cmpeqvStorev();
-        static final MethodHandle CMPEQV_STOREV_STOREV = PerCpuSections.byMmCid().cmpeqvStorevStorev();
-        static final MethodHandle TRYMEMCPY_FROM_SEGMENT = PerCpuSections.byMmCid().trymemcpyFromSegment();
-        static final MethodHandle TRYMEMCPY_TO_SEGMENT = PerCpuSections.byMmCid().trymemcpyToSegment();
-        static final MethodHandle CMPNEV_STOREOFFP_LOAD = PerCpuSections.byMmCid().cmpnevStoreoffpLoad();
+        static final SectionLibrary SECTIONS = PerCpuSections.byMmCid();
     }
 
     /** A line per thread for what sections hand back (a popped node or value); written only by that thread. */
@@ -109,7 +98,7 @@ final class PerCpuSlots {
      * ({@link PerCpuEngine#isSectionSlot}).
      */
     static int threadSlot(PerCpuIndexing indexing) {
-        return indexing == PerCpuIndexing.CPU_ID ? RseqThread.currentCpu() : RseqThread.currentMmCid();
+        return indexing == CPU_ID ? RseqThread.currentCpu() : RseqThread.currentMmCid();
     }
 
     /** {@code bytes} rounded up to a multiple of {@link #LINE}. */
@@ -211,18 +200,18 @@ final class PerCpuSlots {
     }
 
     static long get(long address) {
-        return (long) LONG.getOpaque(MEMORY, address);
+        return (long) PerCpuEngine.LONG.getOpaque(MEMORY, address);
     }
 
     static void set(long address, long value) {
-        LONG.set(MEMORY, address, value);
+        PerCpuEngine.LONG.set(MEMORY, address, value);
     }
 
     // Section calls: one shape per mode; area is ignored in TLS mode.
 
     /** {@code base[index * LINE] += value}, the {@code indexing} index read and range-checked inside the section. */
     static int add(PerCpuIndexing indexing, long base, long value, long area) {
-        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? ADD : ByMmCid.ADD;
+        MethodHandle handle = indexing == CPU_ID ? BY_CPU.add() : ByMmCid.SECTIONS.add();
         try {
             return MODE == Mode.TLS ? (int) handle.invokeExact(base, value)
                     : (int) handle.invokeExact(base, value, area);
@@ -233,7 +222,7 @@ final class PerCpuSlots {
 
     /** The section checks that the thread's {@code indexing} index still equals {@code slot}. */
     static int cmpeqvStorev(PerCpuIndexing indexing, long v, long expect, long newv, int slot, long area) {
-        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPEQV_STOREV : ByMmCid.CMPEQV_STOREV;
+        MethodHandle handle = indexing == CPU_ID ? BY_CPU.cmpeqvStorev() : ByMmCid.SECTIONS.cmpeqvStorev();
         try {
             return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, newv, slot)
                     : (int) handle.invokeExact(v, expect, newv, slot, area);
@@ -244,7 +233,7 @@ final class PerCpuSlots {
 
     static int cmpeqvStorevStorev(PerCpuIndexing indexing, long v, long expect, long v2, long newv2, long newv,
             int slot, long area) {
-        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPEQV_STOREV_STOREV : ByMmCid.CMPEQV_STOREV_STOREV;
+        MethodHandle handle = indexing == CPU_ID ? BY_CPU.cmpeqvStorevStorev() : ByMmCid.SECTIONS.cmpeqvStorevStorev();
         try {
             return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, v2, newv2, newv, slot)
                     : (int) handle.invokeExact(v, expect, v2, newv2, newv, slot, area);
@@ -262,17 +251,17 @@ final class PerCpuSlots {
      */
     static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, MemorySegment segment, long address,
             boolean intoSegment, long len, long newv, int slot, long area) {
-        boolean byCpu = indexing == PerCpuIndexing.CPU_ID;
+        boolean byCpu = indexing == CPU_ID;
         try {
             // A call site per direction, each choosing between two constant handles: C2 of JDK 25.0.3 crashed
             // (final_graph_reshaping_walk, compiling PerCpuBuffer.copySection) on one call site choosing among all
             // four heap-access downcalls, one direction's permuted to the other's parameter order.
             if (intoSegment) {
-                MethodHandle handle = byCpu ? TRYMEMCPY_TO_SEGMENT : ByMmCid.TRYMEMCPY_TO_SEGMENT;
+                MethodHandle handle = byCpu ? BY_CPU.trymemcpyToSegment() : ByMmCid.SECTIONS.trymemcpyToSegment();
                 return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, segment, address, len, newv, slot)
                         : (int) handle.invokeExact(v, expect, segment, address, len, newv, slot, area);
             }
-            MethodHandle handle = byCpu ? TRYMEMCPY_FROM_SEGMENT : ByMmCid.TRYMEMCPY_FROM_SEGMENT;
+            MethodHandle handle = byCpu ? BY_CPU.trymemcpyFromSegment() : ByMmCid.SECTIONS.trymemcpyFromSegment();
             return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, address, segment, len, newv, slot)
                     : (int) handle.invokeExact(v, expect, address, segment, len, newv, slot, area);
         } catch (RuntimeException | Error ffmRefused) {
@@ -284,7 +273,8 @@ final class PerCpuSlots {
 
     static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long v, long expectnot, long voffp, long load, int slot,
             long area) {
-        MethodHandle handle = indexing == PerCpuIndexing.CPU_ID ? CMPNEV_STOREOFFP_LOAD : ByMmCid.CMPNEV_STOREOFFP_LOAD;
+        MethodHandle handle =
+                indexing == CPU_ID ? BY_CPU.cmpnevStoreoffpLoad() : ByMmCid.SECTIONS.cmpnevStoreoffpLoad();
         try {
             return MODE == Mode.TLS ? (int) handle.invokeExact(v, expectnot, voffp, load, slot)
                     : (int) handle.invokeExact(v, expectnot, voffp, load, slot, area);

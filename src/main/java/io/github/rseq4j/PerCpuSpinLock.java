@@ -5,7 +5,6 @@ import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 import io.github.rseq4j.internal.cs.SectionTemplates;
 import io.github.rseq4j.internal.sys.Native;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.Objects;
@@ -59,7 +58,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PerCpuSpinLock extends PerCpuEngine {
 
-    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
 
     /** What {@link #attempt} answers when the slot it tried is held by another thread. */
     private static final int HELD = -1;
@@ -252,7 +250,7 @@ public final class PerCpuSpinLock extends PerCpuEngine {
                     return slot;
                 }
                 case SectionTemplates.COMPARE_FAILED -> {
-                    return heldBy(slot, (long) WORD.getOpaque(words, slot * PerCpuSlots.LINE), self);
+                    return heldBy(slot, (long) LONG.getOpaque(words, slot * PerCpuSlots.LINE), self);
                 }
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
                     return attemptAtomic(sectionSlots, self);
@@ -263,7 +261,7 @@ public final class PerCpuSpinLock extends PerCpuEngine {
     }
 
     private int attemptAtomic(int slot, long self) {
-        long holder = (long) WORD.compareAndExchange(words, slot * PerCpuSlots.LINE, 0L, self);
+        long holder = (long) LONG.compareAndExchange(words, slot * PerCpuSlots.LINE, 0L, self);
         return holder == 0 ? slot : heldBy(slot, holder, self);
     }
 
@@ -303,11 +301,11 @@ public final class PerCpuSpinLock extends PerCpuEngine {
         long offset = Objects.checkIndex(slot, slotCount()) * PerCpuSlots.LINE;
         long self = Thread.currentThread().threadId();
         // Only the holder stores 0 over its own id, so a word that reads as ours stays ours until the store below.
-        long holder = (long) WORD.getOpaque(words, offset);
+        long holder = (long) LONG.getOpaque(words, offset);
         if (holder != self) {
             throw notHeld(slot, holder);
         }
-        WORD.setRelease(words, offset, 0L);
+        LONG.setRelease(words, offset, 0L);
         if (SliceProbe.AVAILABLE) {
             RseqSlice.endCurrent();
         }
@@ -329,6 +327,6 @@ public final class PerCpuSpinLock extends PerCpuEngine {
      * @throws IndexOutOfBoundsException if {@code slot} is out of range
      */
     public boolean isLocked(int slot) {
-        return (long) WORD.getOpaque(words, Objects.checkIndex(slot, slotCount()) * PerCpuSlots.LINE) != 0;
+        return (long) LONG.getOpaque(words, Objects.checkIndex(slot, slotCount()) * PerCpuSlots.LINE) != 0;
     }
 }
