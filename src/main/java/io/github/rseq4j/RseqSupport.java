@@ -4,6 +4,7 @@ import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.PerCpuSections;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqUsers;
+import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Native;
 import java.util.List;
 import java.util.Locale;
@@ -136,6 +137,16 @@ public record RseqSupport(boolean available, Owner owner, int featureSize, int u
      */
     public String signatureHex() {
         return String.format(Locale.ROOT, "0x%08x", signature);
+    }
+
+    /**
+     * The symbolic name of {@link #errno()}, as {@link RseqException#errnoName()} gives it, for reports and logs.
+     *
+     * @return the name, e.g. {@code "ENOSYS"}; empty when {@link #errno()} is 0; a placeholder naming the number,
+     *         e.g. {@code "errno 95"}, for an errno rseq4j does not know
+     */
+    public String errnoName() {
+        return errno == 0 ? "" : Errno.name(errno);
     }
 
     /**

@@ -3,8 +3,6 @@ package io.github.rseq4j.doctor;
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqException;
 import io.github.rseq4j.RseqSupport;
-import io.github.rseq4j.internal.sys.Errno;
-import io.github.rseq4j.internal.sys.Native;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -30,15 +28,17 @@ final class Checks {
     static final int MM_CID_END = 28;
 
     static Report collect() {
-        Platform platform = Platform.probe();
-        if (Native.accessDenied()) {
-            return withoutNativeAccess(platform, RseqSupport.probe());
-        }
         RseqSupport rseq;
         try {
             rseq = RseqSupport.probe();
         } catch (RuntimeException | LinkageError e) {
+            // probe() throws only past its native-access check, so the C library may be asked.
+            Platform platform = Platform.probe(true);
             return new Report(platform, null, List.of(), List.of(cannotLoad(platform, e)));
+        }
+        Platform platform = Platform.probe(rseq.nativeAccess());
+        if (!rseq.nativeAccess()) {
+            return withoutNativeAccess(platform, rseq);
         }
         Attempt<ThreadSampler.Samples> samples = Attempt.of(() -> ThreadSampler.sample(rseq));
         // Null without rseq: only checks that needingRseq() skips then would read it.
@@ -80,15 +80,15 @@ final class Checks {
         if (rseq.available()) {
             return Check.ok(AVAILABLE, "the kernel has the rseq system call and lets this process use it");
         }
-        String fix = switch (rseq.errno()) {
-            case Errno.ENOSYS -> "allow the 'rseq' system call in the seccomp profile (containers: a current "
+        String fix = switch (rseq.errnoName()) {
+            case "ENOSYS" -> "allow the 'rseq' system call in the seccomp profile (containers: a current "
                     + "runtime's default profile allows it, or add it to your custom profile), or run Linux 4.18 "
                     + "or later (this kernel: " + platform.kernel() + ")";
-            case Errno.EPERM, Errno.EACCES ->
+            case "EPERM", "EACCES" ->
                     "allow the 'rseq' system call in the seccomp or LSM policy that denies it";
             default -> "report this output at " + Check.ISSUES;
         };
-        return Check.problem(AVAILABLE, "rseq(2) fails with " + Errno.describe(rseq.errno()) + ": "
+        return Check.problem(AVAILABLE, "rseq(2) fails with " + errno(rseq) + ": "
                 + rseq.reason(), fix);
     }
 
@@ -153,6 +153,12 @@ final class Checks {
                     ? "follow the advice in the error; if it does not apply, report this output at " + Check.ISSUES
                     : "report this output at " + Check.ISSUES);
         }
+    }
+
+    /** The errno that made rseq unavailable as rseq4j's messages write one: "ENOSYS (38)", or "errno 95". */
+    static String errno(RseqSupport rseq) {
+        String name = rseq.errnoName();
+        return name.equals("errno " + rseq.errno()) ? name : name + " (" + rseq.errno() + ")";
     }
 
     /** RseqException messages already name the errno and the remedy; others need their type. */

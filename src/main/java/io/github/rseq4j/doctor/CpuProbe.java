@@ -2,8 +2,6 @@ package io.github.rseq4j.doctor;
 
 import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
-import io.github.rseq4j.internal.sys.Affinity;
-import io.github.rseq4j.internal.sys.Libc;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,22 +15,24 @@ import java.util.List;
  */
 record CpuProbe(int cpu, int schedGetcpu, int cpuId, int cpuIdStart, int currentCpu, Integer nodeId, int getcpuNode) {
 
-    /** Pins a fresh registered thread to each CPU it may use in turn; needs rseq available. */
+    /** Pins a fresh registered thread to each CPU it may use in turn (it ends pinned); needs rseq available. */
     static List<CpuProbe> onEveryAllowedCpu(RseqSupport rseq) {
         return DoctorThreads.call("rseq4j-doctor-pinned", () -> {
             List<CpuProbe> probes = new ArrayList<>();
             try (var registration = RseqThread.register()) {
                 RseqThread handle = registration.thread();
-                Affinity.allowed().stream().forEach(cpu ->
-                        Affinity.runPinned(cpu, () -> probes.add(probe(cpu, handle, rseq))));
+                Os.allowedCpus().stream().forEach(cpu -> {
+                    Os.pin(cpu);
+                    probes.add(probe(cpu, handle, rseq));
+                });
             }
             return probes;
         });
     }
 
     private static CpuProbe probe(int cpu, RseqThread handle, RseqSupport rseq) {
-        return new CpuProbe(cpu, Libc.schedGetcpu(), handle.cpuId(), handle.cpuIdStart(), RseqThread.currentCpu(),
-                rseq.hasNodeId() ? handle.nodeId() : null, Libc.currentNode());
+        return new CpuProbe(cpu, Os.schedGetcpu(), handle.cpuId(), handle.cpuIdStart(), RseqThread.currentCpu(),
+                rseq.hasNodeId() ? handle.nodeId() : null, Os.getcpuNode());
     }
 
     boolean cpuAgrees() {

@@ -2,7 +2,6 @@ package io.github.rseq4j.doctor;
 
 import io.github.rseq4j.Owner;
 import io.github.rseq4j.RseqSupport;
-import io.github.rseq4j.internal.sys.Errno;
 
 /**
  * The report as one JSON object, for scripts. Keys are stable; a value that does not apply
@@ -75,7 +74,7 @@ final class JsonReport {
         boolean known = rseq != null && !denied;
         json.name("nativeAccess").value(rseq == null ? null : rseq.nativeAccess());
         json.name("available").value(denied ? null : known && rseq.available());
-        json.name("unavailableErrno").value(known && !rseq.available() ? Errno.describe(rseq.errno()) : null);
+        json.name("unavailableErrno").value(known && !rseq.available() ? Checks.errno(rseq) : null);
         json.name("unavailableReason").value(rseq != null && !rseq.available() ? rseq.reason() : null);
         json.name("owner").value(denied ? null : known ? rseq.owner().label() : Owner.NONE.label());
         json.name("featureSize").value(known ? rseq.featureSize() : null);

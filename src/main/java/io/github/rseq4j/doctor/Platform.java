@@ -1,12 +1,6 @@
 package io.github.rseq4j.doctor;
 
-import io.github.rseq4j.internal.binding.RseqNative;
-import io.github.rseq4j.internal.binding.utsname;
-import io.github.rseq4j.internal.sys.Libc;
-import io.github.rseq4j.internal.sys.Native;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the machine is, independent of rseq4j: the first thing anyone asks for in a bug report.
@@ -23,35 +17,32 @@ record Platform(String kernel, String machine, String libc, String jdk) {
     static final String NOT_CHECKED = "not checked: native access denied";
 
     /**
-     * Asks {@link Native} first, so that its restricted call is the process's first (the JDK's warning names it),
-     * and so that nothing here touches the binding where that is denied. The JVM's own {@code os.version} and
-     * {@code os.arch} need no native access: {@code uname}'s release, and the JDK's name of the machine.
+     * The platform, asking the C library ({@link Os}) only with {@code nativeAccess}: the caller learns that from
+     * {@code RseqSupport.probe()} first, so that rseq4j's restricted call is the process's first (the JDK's warning
+     * names it). Without it, the JVM's own {@code os.version} and {@code os.arch}: {@code uname}'s release, and
+     * the JDK's name of the machine.
      */
-    static Platform probe() {
+    static Platform probe(boolean nativeAccess) {
         String jdk = Runtime.version() + " (" + System.getProperty("java.vendor") + ")";
-        if (Native.accessDenied()) {
+        if (!nativeAccess) {
             return new Platform(System.getProperty("os.version"), System.getProperty("os.arch"), NOT_CHECKED, jdk);
         }
-        return new Platform(uname(utsname::release), uname(utsname::machine), glibcOrUnknown(), jdk);
+        String glibc = orNull(Os::glibcVersion);
+        return new Platform(orUnknown(Os::kernelRelease), orUnknown(Os::machine),
+                glibc != null ? "glibc " + glibc : UNKNOWN + " (not glibc)", jdk);
     }
 
-    private static String uname(Function<MemorySegment, MemorySegment> field) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment name = arena.allocate(utsname.layout());
-            return RseqNative.uname(name) == 0 ? field.apply(name).getString(0) : UNKNOWN;
-        } catch (RuntimeException | LinkageError e) {
-            // The report is most needed where the platform is odd; never let this line stop it.
-            return UNKNOWN;
-        }
+    private static String orUnknown(Supplier<String> fact) {
+        String value = orNull(fact);
+        return value != null ? value : UNKNOWN;
     }
 
-    private static String glibcOrUnknown() {
-        String glibc;
+    /** The report is most needed where the platform is odd; never let one fact stop it. */
+    private static String orNull(Supplier<String> fact) {
         try {
-            glibc = Libc.glibcVersion();
-        } catch (RuntimeException | LinkageError notGlibc) {
-            glibc = null;
+            return fact.get();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
         }
-        return glibc != null ? "glibc " + glibc : UNKNOWN + " (not glibc)";
     }
 }

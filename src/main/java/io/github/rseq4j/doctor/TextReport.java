@@ -3,7 +3,6 @@ package io.github.rseq4j.doctor;
 import static java.util.stream.Collectors.joining;
 
 import io.github.rseq4j.RseqSupport;
-import io.github.rseq4j.internal.sys.Errno;
 import java.util.List;
 import java.util.Locale;
 
@@ -68,7 +67,7 @@ final class TextReport {
     private static void facts(StringBuilder text, RseqSupport rseq) {
         fact(text, "rseq", rseq.available()
                 ? "available, owned by " + owner(rseq)
-                : "UNAVAILABLE: " + Errno.describe(rseq.errno()));
+                : "UNAVAILABLE: " + Checks.errno(rseq));
         fact(text, "struct rseq", "kernel fills " + rseq.featureSize() + " bytes"
                 + (rseq.available() ? ", rseq4j reads " + rseq.usableSize() : "") + ", alignment " + rseq.alignment());
         fact(text, "arch", rseq.arch() + ", abort signature " + rseq.signatureHex());
