@@ -60,4 +60,18 @@ class RseqSupportTest {
         }
         assertEquals(new RseqSupport.OtherUser("rseq4j", "0.0.9", otherCopy), users.getLast());
     }
+
+    @Test
+    void errnoNameNamesTheErrnoAsRseqExceptionDoes() {
+        assertEquals("ENOSYS", unavailableWith(38).errnoName());
+        assertEquals("EPERM", unavailableWith(1).errnoName());
+        assertEquals("errno 95", unavailableWith(95).errnoName(), "an errno rseq4j does not know");
+        assertEquals("", unavailableWith(0).errnoName(), "no errno: rseq available, or native access denied");
+        assertEquals("", RseqSupport.probe().available() ? RseqSupport.probe().errnoName() : "");
+    }
+
+    private static RseqSupport unavailableWith(int errno) {
+        return new RseqSupport(false, Owner.NONE, 20, 20, 32, 32, 0, 0, "x86_64", 0x53053053, errno, "blocked",
+                PerCpuImplementation.ATOMICS, "rseq unavailable", false, "rseq is unavailable", true);
+    }
 }

@@ -85,6 +85,13 @@ class ReportRenderingTest {
                 Checks.missingFields(facts(28, 24)));
     }
 
+    @Test
+    void anErrnoIsWrittenAsRseq4jsMessagesWriteIt() {
+        assertEquals("ENOSYS (38)", Checks.errno(BLOCKED));
+        assertEquals("errno 95", Checks.errno(new RseqSupport(false, Owner.NONE, 20, 20, 32, 32, 0, 0, "x86_64",
+                0x53053053, 95, "refused", PerCpuImplementation.ATOMICS, "", false, "", true)));
+    }
+
     private static RseqSupport facts(int featureSize, int usableSize) {
         return new RseqSupport(true, Owner.GLIBC, featureSize, usableSize, 32, 32, 32, 2336L,
                 "x86_64", 0x53053053, 0, "", PerCpuImplementation.SECTIONS_ON_GLIBC_AREA, "",
