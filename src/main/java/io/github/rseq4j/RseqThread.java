@@ -5,6 +5,7 @@ import io.github.rseq4j.internal.AreaPool;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqMemory;
 import io.github.rseq4j.internal.RseqUsers;
+import io.github.rseq4j.internal.ThreadSlots;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
 import io.github.rseq4j.internal.sys.Native;
@@ -103,7 +104,7 @@ public final class RseqThread {
 
     private static RseqThread forCallingThread() {
         Thread thread = Thread.currentThread();
-        long slot = AreaPool.shared().acquire(thread, Libc.gettid());
+        long slot = ThreadSlots.forCallingThread(AreaPool.shared());
         long area = GLIBC_AREAS ? RseqAbi.glibcArea()
                 : RseqAbi.OWNER == AreaOwner.GLIBC ? RseqMemory.UNREGISTERED_AREA : slot;
         return new RseqThread(thread, area, slot);
