@@ -70,6 +70,15 @@ public final class RseqMemory {
         INT.set(ALL, slot + AreaPool.REFCOUNT_OFFSET, value);
     }
 
+    /** Plain read of who made a slot's registration ({@link ThreadSlots}); only its owner thread writes it. */
+    public static int registrar(long slot) {
+        return (int) INT.get(ALL, slot + AreaPool.REGISTRAR_OFFSET);
+    }
+
+    public static void registrar(long slot, int registrar) {
+        INT.set(ALL, slot + AreaPool.REGISTRAR_OFFSET, registrar);
+    }
+
     public static MemorySegment slot(long slot) {
         return ALL.asSlice(slot, AreaPool.SLOT_SIZE);
     }

@@ -34,8 +34,16 @@ public final class ThreadSlots {
     /** Version and geometry of a slot, and the abort signature every section and registration uses. */
     public static final String LAYOUT = "layout 1: slot of " + AreaPool.SLOT_SIZE + " bytes aligned to "
             + AreaPool.SLOT_ALIGNMENT + ", rseq area of " + RseqAbi.REGISTRATION_LENGTH + " bytes at 0, int count at "
-            + AreaPool.REFCOUNT_OFFSET + ", long owner thread id at " + AreaPool.OWNER_OFFSET + ", signature 0x"
+            + AreaPool.REFCOUNT_OFFSET + ", int registrar at " + AreaPool.REGISTRAR_OFFSET + " (0 own area, 1 through "
+            + "librseq, 2 librseq's), long owner thread id at " + AreaPool.OWNER_OFFSET + ", signature 0x"
             + Integer.toHexString(RseqAbi.SIGNATURE);
+
+    /** Registrar of a thread whose count is positive: rseq4j registered the slot's own area. */
+    public static final int REGISTERED_OWN_AREA = 0;
+    /** rseq4j registered the thread through librseq, whose area it reads ({@link Librseq}). */
+    public static final int REGISTERED_THROUGH_LIBRSEQ = 1;
+    /** librseq registered the thread before rseq4j did; rseq4j only counts. */
+    public static final int ADOPTED_FROM_LIBRSEQ = 2;
 
     private static final String KEY_MARK = "; pthread key ";
 

@@ -40,6 +40,9 @@ public final class Libc {
     private static final MethodHandle PTHREAD_SETSPECIFIC = Native.downcall(
             Native.libcFunction("pthread_setspecific"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
 
+    private static final MethodHandle DLSYM = Native.downcall(Native.libcFunction("dlsym"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS));
+
     public static long pthreadSelf() {
         try {
             return (long) PTHREAD_SELF.invokeExact();
@@ -84,6 +87,18 @@ public final class Libc {
     public static boolean pthreadSetspecific(int key, long value) {
         try {
             return (int) PTHREAD_SETSPECIFIC.invokeExact(key, value) == 0;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * A symbol's address in the process's global scope ({@code dlsym(RTLD_DEFAULT, name)}): the executable,
+     * {@code LD_PRELOAD} and their dependencies; 0 where none has it.
+     */
+    public static long globalSymbol(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (long) DLSYM.invokeExact(0L, arena.allocateFrom(name));
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
