@@ -68,7 +68,11 @@ public final class RseqUsers {
             for (String path : librseqPaths()) {
                 String file = path.substring(path.lastIndexOf('/') + 1);
                 String version = file.length() > LIBRSEQ.length() + 1 ? file.substring(LIBRSEQ.length() + 1) : "";
-                users.add(new User("librseq", version, "loaded from " + path));
+                users.add(new User("librseq", version, "loaded from " + path + (glibcRseqSize > 0 ? ""
+                        : !Librseq.PRESENT ? " (not in the global scope: rseq4j cannot share its registrations)"
+                        : "; rseq4j adopts its registrations and registers threads through it; librseq aborts on "
+                                + "a second registration of a thread, so native code must register a thread "
+                                + "before rseq4j does")));
             }
         } catch (IOException | RuntimeException unreadable) {
             users.add(new User("librseq", "", "perhaps: /proc/self/maps cannot be read (" + unreadable + ")"));

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.rseq4j.PerCpuCounter;
 import io.github.rseq4j.PerCpuSpinLock;
 import io.github.rseq4j.RseqException;
+import io.github.rseq4j.RseqSupport;
 import io.github.rseq4j.RseqThread;
 import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.PerCpuSections;
@@ -219,7 +220,11 @@ class LibrseqTest {
                     check("a thread another user registered is refused, no abort()",
                             LibrseqTest::aThreadSomeoneElseRegisteredIsRefusedWithoutAskingLibrseq),
                     check("factory threads", LibrseqTest::factoryThreadsRegisterThroughLibrseq),
-                    check("exact totals", () -> assertEquals(expected, COUNTER.sum())));
+                    check("exact totals", () -> assertEquals(expected, COUNTER.sum())),
+                    check("otherUsers() names librseq and the safe order", () -> assertTrue(
+                            RseqSupport.otherUsers().stream().anyMatch(user -> user.name().equals("librseq")
+                                    && user.detail().contains("native code must register a thread before rseq4j")),
+                            () -> String.valueOf(RseqSupport.otherUsers()))));
         }
     }
 
