@@ -22,10 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>When glibc owns rseq (glibc 2.35 and later, by default) every thread is registered
  * already: {@link #register()} makes no system call and reads go to glibc's area. Otherwise
  * rseq4j registers an area of its own on the first {@code register()} of a thread and
- * unregisters it on the matching last {@link #unregister()}; calls nest. A thread that another rseq
- * user registered first (librseq, a native library, another copy of rseq4j in another class loader)
- * cannot be registered again: {@code register()} then fails with EINVAL and says which of them this
- * process shows, and the thread runs on rseq4j's fallbacks. An area unregistered behind rseq4j's back
+ * unregisters it on the matching last {@link #unregister()}; calls nest. Every copy of rseq4j in the JVM
+ * (other class loaders, shaded copies) shares that registration and its count, and where librseq is in the
+ * process rseq4j adopts librseq's registration of a thread or registers the thread through librseq
+ * (<a href="https://github.com/rseq4j/rseq4j/blob/main/docs/coexistence.md">docs/coexistence.md</a>). A thread
+ * that another user registered first (a native library calling rseq(2) itself) cannot be registered again:
+ * {@code register()} then fails with EINVAL and says which users this process shows, and the thread runs on
+ * rseq4j's fallbacks. An area unregistered behind rseq4j's back
  * reads as unregistered ({@link #isRegistered()} false) until {@code register()} registers it again.
  *
  * <p>The static readers ({@link #currentCpu()} and friends) work on any thread, registered
@@ -222,7 +225,8 @@ public final class RseqThread {
      * registered until every registration is closed (or balanced by {@link #unregister()}).
      *
      * @return the registration; {@link Registration#thread()} is the thread's handle
-     * @throws RseqException if the kernel refuses, with the errno and what to do
+     * @throws RseqException if the kernel refuses (or librseq, where rseq4j registers through it), with the errno
+     *                       and what to do
      * @throws UnsupportedOperationException on a virtual thread
      * @throws IllegalStateException if the count would overflow
      * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
@@ -620,7 +624,8 @@ public final class RseqThread {
     }
 
     /**
-     * Outstanding {@link #register()} calls of this thread.
+     * Outstanding {@link #register()} calls of this thread, made through any copy of rseq4j in the JVM (copies
+     * in other class loaders share the count).
      *
      * @return the count, 0 when not registered by rseq4j (glibc's registration is not counted); it
      *         still counts a registration whose area was unregistered behind rseq4j's back (a raw

@@ -1,9 +1,6 @@
 package io.github.rseq4j.internal;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import io.github.rseq4j.internal.sys.Libc;
-import io.github.rseq4j.internal.sys.Native;
 
 /**
  * One slot per thread for every copy of rseq4j in the JVM (each class loader that loads rseq4j has a copy of
@@ -84,12 +81,12 @@ public final class ThreadSlots {
         if (KEY >= 0) {
             long shared = Libc.pthreadGetspecific(KEY);
             if (shared != 0 && shared % AreaPool.SLOT_ALIGNMENT == 0
-                    && (long) Native.ALL_MEMORY.get(JAVA_LONG, shared + AreaPool.OWNER_OFFSET) == thread.threadId()) {
+                    && RseqMemory.owner(shared) == thread.threadId()) {
                 return shared;
             }
         }
         long slot = pool.acquire(thread, Libc.gettid());
-        RseqMemory.slot(slot).set(JAVA_LONG, AreaPool.OWNER_OFFSET, thread.threadId());
+        RseqMemory.owner(slot, thread.threadId());
         if (KEY >= 0 && !Libc.pthreadSetspecific(KEY, slot)) {
             throw new OutOfMemoryError("pthread_setspecific: libc has no memory for rseq4j's thread slot");
         }
