@@ -28,6 +28,7 @@ final class AreaThread extends Thread {
         // takes effect at once instead of being ignored by a cached "unregistered" address.
         area = RseqThread.current().area;
         RseqThread handle = registerIfPossible();
+        area = RseqThread.current().area; // registering through librseq moves it to librseq's area
         try {
             super.run();
         } finally {

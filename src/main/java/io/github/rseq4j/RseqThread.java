@@ -2,9 +2,11 @@ package io.github.rseq4j;
 
 import io.github.rseq4j.internal.AreaOwner;
 import io.github.rseq4j.internal.AreaPool;
+import io.github.rseq4j.internal.Librseq;
 import io.github.rseq4j.internal.RseqAbi;
 import io.github.rseq4j.internal.RseqMemory;
 import io.github.rseq4j.internal.RseqUsers;
+import io.github.rseq4j.internal.ThreadSlots;
 import io.github.rseq4j.internal.sys.Errno;
 import io.github.rseq4j.internal.sys.Libc;
 import io.github.rseq4j.internal.sys.Native;
@@ -20,10 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>When glibc owns rseq (glibc 2.35 and later, by default) every thread is registered
  * already: {@link #register()} makes no system call and reads go to glibc's area. Otherwise
  * rseq4j registers an area of its own on the first {@code register()} of a thread and
- * unregisters it on the matching last {@link #unregister()}; calls nest. A thread that another rseq
- * user registered first (librseq, a native library, another copy of rseq4j in another class loader)
- * cannot be registered again: {@code register()} then fails with EINVAL and says which of them this
- * process shows, and the thread runs on rseq4j's fallbacks. An area unregistered behind rseq4j's back
+ * unregisters it on the matching last {@link #unregister()}; calls nest. Every copy of rseq4j in the JVM
+ * (other class loaders, shaded copies) shares that registration and its count, and where librseq is in the
+ * process rseq4j adopts librseq's registration of a thread or registers the thread through librseq
+ * (<a href="https://github.com/rseq4j/rseq4j/blob/main/docs/coexistence.md">docs/coexistence.md</a>). A thread
+ * that another user registered first (a native library calling rseq(2) itself) cannot be registered again:
+ * {@code register()} then fails with EINVAL and says which users this process shows, and the thread runs on
+ * rseq4j's fallbacks. An area unregistered behind rseq4j's back
  * reads as unregistered ({@link #isRegistered()} false) until {@code register()} registers it again.
  *
  * <p>The static readers ({@link #currentCpu()} and friends) work on any thread, registered
@@ -86,12 +91,15 @@ public final class RseqThread {
     private final long ownerId;
     /** The owner's {@code toString()} when the handle was made, for messages; immutable. */
     private final String ownerName;
-    /** Address of the area the kernel writes for the owner; immutable. */
-    final long area;
+    /**
+     * Address of the area the kernel writes for the owner; written only by the owner, and only where librseq is
+     * present: librseq's area once librseq tells where it is ({@link Librseq}).
+     */
+    long area;
     /** rseq4j's slot: own area (if any) then the registration count, which only the owner touches. */
     private final long slot;
-    /** The owner's time-slice extension requests; immutable reference, state owner-only. */
-    final RseqSlice slice;
+    /** The owner's time-slice extension requests on {@link #area}; reference and state owner-only. */
+    RseqSlice slice;
 
     private RseqThread(Thread owner, long area, long slot) {
         this.ownerId = owner.threadId();
@@ -103,9 +111,10 @@ public final class RseqThread {
 
     private static RseqThread forCallingThread() {
         Thread thread = Thread.currentThread();
-        long slot = AreaPool.shared().acquire(thread, Libc.gettid());
+        long slot = ThreadSlots.forCallingThread(AreaPool.shared());
         long area = GLIBC_AREAS ? RseqAbi.glibcArea()
-                : RseqAbi.OWNER == AreaOwner.GLIBC ? RseqMemory.UNREGISTERED_AREA : slot;
+                : RseqAbi.OWNER == AreaOwner.GLIBC ? RseqMemory.UNREGISTERED_AREA
+                : Librseq.PRESENT && Librseq.area() != 0 ? Librseq.area() : slot;
         return new RseqThread(thread, area, slot);
     }
 
@@ -216,7 +225,8 @@ public final class RseqThread {
      * registered until every registration is closed (or balanced by {@link #unregister()}).
      *
      * @return the registration; {@link Registration#thread()} is the thread's handle
-     * @throws RseqException if the kernel refuses, with the errno and what to do
+     * @throws RseqException if the kernel refuses (or librseq, where rseq4j registers through it), with the errno
+     *                       and what to do
      * @throws UnsupportedOperationException on a virtual thread
      * @throws IllegalStateException if the count would overflow
      * @throws UnsatisfiedLinkError if this JVM denies rseq4j native access (the message names the flag)
@@ -528,16 +538,56 @@ public final class RseqThread {
             if (!RseqAbi.AVAILABLE) {
                 throw new RseqException("rseq registration", RseqAbi.UNAVAILABLE_ERRNO, RseqAbi.unavailableReason());
             }
-            int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
-            if (rc != 0) {
-                throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc)
-                        + (count > 0
-                                ? " (rseq4j's own registration of this thread was unregistered behind its back)"
-                                : ""));
+            if (Librseq.PRESENT) {
+                registerWithLibrseq(count);
+            } else {
+                int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
+                if (rc != 0) {
+                    throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc)
+                            + (count > 0
+                                    ? " (rseq4j's own registration of this thread was unregistered behind its back)"
+                                    : ""));
+                }
+                RseqMemory.registrar(slot, ThreadSlots.REGISTERED_OWN_AREA);
             }
             RseqUsers.publishRegistrar();
         }
         RseqMemory.refcount(slot, count + 1);
+    }
+
+    /**
+     * Where librseq is present: adopts librseq's registration of this thread, else registers the thread through
+     * librseq, after asking the kernel whether the thread is free: librseq calls {@code abort()} when its
+     * registration fails once it has made one, and another user may have registered the thread.
+     */
+    private void registerWithLibrseq(int count) {
+        long librseqArea = Librseq.area();
+        int registrar = ThreadSlots.ADOPTED_FROM_LIBRSEQ;
+        if (librseqArea == 0 || !hasRegistration(librseqArea)) {
+            int rc = Syscalls.rseq(slot, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
+            if (rc != 0) {
+                throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc));
+            }
+            rc = Syscalls.rseq(slot, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE);
+            if (rc != 0) {
+                throw new RseqException("rseq unregistration of " + ownerName + "'s probe", -rc,
+                        unregistrationHint(-rc));
+            }
+            int errno = Librseq.registerCurrentThread();
+            if (errno != 0) {
+                throw new RseqException("rseq registration of " + ownerName + " through librseq", errno,
+                        registrationHint(errno) + " (librseq's rseq_register_current_thread() failed)");
+            }
+            librseqArea = Librseq.area();
+            registrar = ThreadSlots.REGISTERED_THROUGH_LIBRSEQ;
+        }
+        if (area != librseqArea) {
+            area = librseqArea;
+            slice = new RseqSlice(ownerId, librseqArea);
+        }
+        if (count == 0 || registrar == ThreadSlots.REGISTERED_THROUGH_LIBRSEQ) {
+            RseqMemory.registrar(slot, registrar);
+        }
     }
 
     /**
@@ -558,17 +608,24 @@ public final class RseqThread {
             throw new IllegalStateException("unregister() without a matching register() on " + ownerName);
         }
         if (count == 1 && OWN_AREAS) {
-            int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE);
-            boolean alreadyUnregistered = rc == -Errno.EINVAL && !hasRegistration(area);
-            if (rc != 0 && !alreadyUnregistered) {
-                throw new RseqException("rseq unregistration of " + ownerName, -rc, unregistrationHint(-rc));
+            int registrar = RseqMemory.registrar(slot);
+            // librseq's own registration is its user's to undo.
+            int errno = registrar == ThreadSlots.ADOPTED_FROM_LIBRSEQ ? 0
+                    : registrar == ThreadSlots.REGISTERED_THROUGH_LIBRSEQ ? Librseq.unregisterCurrentThread()
+                    : -Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE);
+            boolean alreadyUnregistered = errno == Errno.EINVAL && !hasRegistration(area);
+            if (errno != 0 && !alreadyUnregistered) {
+                throw new RseqException("rseq unregistration of " + ownerName
+                        + (registrar == ThreadSlots.REGISTERED_THROUGH_LIBRSEQ ? " through librseq" : ""), errno,
+                        unregistrationHint(errno));
             }
         }
         RseqMemory.refcount(slot, count - 1);
     }
 
     /**
-     * Outstanding {@link #register()} calls of this thread.
+     * Outstanding {@link #register()} calls of this thread, made through any copy of rseq4j in the JVM (copies
+     * in other class loaders share the count).
      *
      * @return the count, 0 when not registered by rseq4j (glibc's registration is not counted); it
      *         still counts a registration whose area was unregistered behind rseq4j's back (a raw

@@ -37,9 +37,16 @@ public final class AreaPool {
      */
     public static final long SLOT_ALIGNMENT = Math.max(RseqAbi.ALIGNMENT, RseqLayout.CACHE_LINE);
 
-    /** Layout of one slot. */
+    /**
+     * Layout of one slot: the area, then the registration count (an int), who made the registration (an int:
+     * {@link ThreadSlots#REGISTERED_OWN_AREA} and the others), and the {@link Thread#threadId()} of the thread whose
+     * slot it is (a long, for {@link ThreadSlots}). Every copy of rseq4j that shares slots reads it, so a change
+     * here is a new {@link ThreadSlots#LAYOUT}.
+     */
     public static final long REFCOUNT_OFFSET = align(RseqAbi.REGISTRATION_LENGTH, Long.BYTES);
-    public static final long SLOT_SIZE = align(REFCOUNT_OFFSET + Long.BYTES, SLOT_ALIGNMENT);
+    public static final long REGISTRAR_OFFSET = REFCOUNT_OFFSET + Integer.BYTES;
+    public static final long OWNER_OFFSET = REFCOUNT_OFFSET + Long.BYTES;
+    public static final long SLOT_SIZE = align(OWNER_OFFSET + Long.BYTES, SLOT_ALIGNMENT);
 
     private static final int SLOTS_PER_SLAB = 64;
 

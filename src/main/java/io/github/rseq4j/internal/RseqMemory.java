@@ -2,6 +2,7 @@ package io.github.rseq4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.github.rseq4j.internal.sys.Native;
@@ -18,6 +19,7 @@ public final class RseqMemory {
     private static final MemorySegment ALL = Native.ALL_MEMORY;
     private static final VarHandle INT = JAVA_INT.varHandle();
     private static final VarHandle BYTE = JAVA_BYTE.varHandle();
+    private static final VarHandle LONG = JAVA_LONG.varHandle();
     /** Aligned (offset 28 of a 32-byte aligned area): unaligned handles have no opaque mode. */
     private static final VarHandle SHORT = JAVA_SHORT.varHandle();
 
@@ -68,6 +70,24 @@ public final class RseqMemory {
 
     public static void refcount(long slot, int value) {
         INT.set(ALL, slot + AreaPool.REFCOUNT_OFFSET, value);
+    }
+
+    /** Plain read of who made a slot's registration ({@link ThreadSlots}); only its owner thread writes it. */
+    public static int registrar(long slot) {
+        return (int) INT.get(ALL, slot + AreaPool.REGISTRAR_OFFSET);
+    }
+
+    public static void registrar(long slot, int registrar) {
+        INT.set(ALL, slot + AreaPool.REGISTRAR_OFFSET, registrar);
+    }
+
+    /** Plain read of the {@link Thread#threadId()} a slot belongs to ({@link ThreadSlots}); written once. */
+    public static long owner(long slot) {
+        return (long) LONG.get(ALL, slot + AreaPool.OWNER_OFFSET);
+    }
+
+    public static void owner(long slot, long threadId) {
+        LONG.set(ALL, slot + AreaPool.OWNER_OFFSET, threadId);
     }
 
     public static MemorySegment slot(long slot) {

@@ -13,7 +13,8 @@ import java.util.stream.Stream;
  * The other rseq users a process may hold, for the message when rseq4j owns rseq and the kernel
  * answers that a thread is registered at another address already: glibc (ruled out: it registered
  * nothing), librseq (seen in {@code /proc/self/maps}), another copy of rseq4j in another class loader
- * (each copy that registers a thread names itself in {@link #REGISTRARS_PROPERTY}), or a native library
+ * that does not share registrations with this one (see {@link ThreadSlots}; each copy that registers a thread
+ * names itself in {@link #REGISTRARS_PROPERTY}), or a native library
  * that calls rseq(2) itself, which nothing in the process records.
  */
 public final class RseqUsers {
@@ -24,6 +25,10 @@ public final class RseqUsers {
      * process (rseq4j owning rseq): its class loader and where its classes came from.
      */
     public static final String REGISTRARS_PROPERTY = "io.github.rseq4j.registrars";
+
+    /** In a copy's line in {@link #REGISTRARS_PROPERTY} when it shares thread slots ({@link ThreadSlots}). */
+    private static final String SHARING_MARK = ", sharing " + ThreadSlots.LAYOUT.substring(0,
+            ThreadSlots.LAYOUT.indexOf(':'));
 
     /** This copy's line in {@link #REGISTRARS_PROPERTY}; immutable. */
     private static final String THIS_COPY = describeThisCopy();
@@ -63,7 +68,11 @@ public final class RseqUsers {
             for (String path : librseqPaths()) {
                 String file = path.substring(path.lastIndexOf('/') + 1);
                 String version = file.length() > LIBRSEQ.length() + 1 ? file.substring(LIBRSEQ.length() + 1) : "";
-                users.add(new User("librseq", version, "loaded from " + path));
+                users.add(new User("librseq", version, "loaded from " + path + (glibcRseqSize > 0 ? ""
+                        : !Librseq.PRESENT ? " (not in the global scope: rseq4j cannot share its registrations)"
+                        : "; rseq4j adopts its registrations and registers threads through it; librseq aborts on "
+                                + "a second registration of a thread, so native code must register a thread "
+                                + "before rseq4j does")));
             }
         } catch (IOException | RuntimeException unreadable) {
             users.add(new User("librseq", "", "perhaps: /proc/self/maps cannot be read (" + unreadable + ")"));
@@ -92,8 +101,9 @@ public final class RseqUsers {
     public static String otherRegistrationHint() {
         List<String> seen = Stream.of(librseq(), otherCopies()).filter(user -> !user.isEmpty()).toList();
         String who = seen.isEmpty()
-                ? "Neither librseq (no librseq.so in /proc/self/maps) nor another copy of rseq4j (none named itself "
-                        + "in the system property " + REGISTRARS_PROPERTY + ") is in this process, so it is most "
+                ? "Neither librseq (no librseq.so in /proc/self/maps) nor a copy of rseq4j that keeps registrations "
+                        + "of its own (none named itself in the system property " + REGISTRARS_PROPERTY + "; copies "
+                        + "that share thread slots use this copy's area) is in this process, so it is most "
                         + "likely a native library (JNI or FFM code) calling rseq(2) itself, which leaves no trace "
                         + "rseq4j can see"
                 : "Seen in this process: " + String.join("; ", seen) + ". Else it is a native library (JNI or FFM "
@@ -151,13 +161,19 @@ public final class RseqUsers {
         return System.getProperty(REGISTRARS_PROPERTY, "").lines().filter(copy -> !copy.equals(THIS_COPY)).toList();
     }
 
-    /** The other copies of rseq4j that registered threads, or empty. */
+    /**
+     * The other copies of rseq4j that registered threads and do not share this copy's registrations, or empty.
+     * Copies that share are no cause of EINVAL: they use this copy's area.
+     */
     private static String otherCopies() {
-        List<String> others = otherCopyLines();
-        return others.isEmpty() ? "" : "another copy of rseq4j registers threads in this JVM ("
-                + String.join("; ", others) + "; this one is " + THIS_COPY + "): each copy registers an area of "
-                + "its own, so a thread belongs to the first copy that registered it; load rseq4j once, in a class "
-                + "loader that every user of it shares";
+        String notShared = ThreadSlots.notSharedReason();
+        List<String> others = otherCopyLines().stream()
+                .filter(copy -> notShared != null || !copy.contains(SHARING_MARK)).toList();
+        return others.isEmpty() ? "" : "another copy of rseq4j registers threads in this JVM and does not share "
+                + "them with this one (" + String.join("; ", others) + "; this one is " + THIS_COPY + "): "
+                + (notShared != null ? notShared : "that copy is a version of rseq4j that keeps thread slots of "
+                        + "its own") + ". A thread then belongs to the first copy that registered it: load rseq4j "
+                + "once, in a class loader that every user of it shares, or use versions that share";
     }
 
     private static String describeThisCopy() {
@@ -170,6 +186,7 @@ public final class RseqUsers {
         }
         return "rseq4j in class loader " + (loader.getName() == null ? "" : "'" + loader.getName() + "' ") + loader
                 + (source == null || source.getLocation() == null ? "" : " from " + source.getLocation())
+                + (ThreadSlots.notSharedReason() == null ? SHARING_MARK : "")
                 + (version == null ? "" : VERSION_MARK + version);
     }
 }

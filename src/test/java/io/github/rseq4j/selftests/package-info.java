@@ -24,6 +24,12 @@
  *       loop polling cpu_id sees the kernel change it when another thread migrates the poller.
  *   <li>{@link io.github.rseq4j.selftests.RseqBlockedTest}: the selftests'
  *       {@code rseq_available()} being false, here because a seccomp filter returns ENOSYS.
+ *   <li>{@link io.github.rseq4j.selftests.OtherRseqUsersTest}: no kernel counterpart; a native library's
+ *       own registration, an area unregistered behind rseq4j's back, a second copy in another class loader.
+ *   <li>{@link io.github.rseq4j.selftests.SharedRegistrationIT}: the packaged jar in two class loaders
+ *       sharing one registration and count per thread, in every order; a copy of an unknown slot layout.
+ *   <li>{@link io.github.rseq4j.selftests.LibrseqTest}: librseq preloaded, both glibc modes and both orders:
+ *       rseq4j adopts librseq's registration or registers through librseq.
  * </ul>
  * Checks that need another process environment (glibc's registration off, a seccomp filter)
  * run as {@code main} classes in a forked JVM through {@link io.github.rseq4j.selftests.Scenario}.

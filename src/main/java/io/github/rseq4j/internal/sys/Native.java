@@ -1,10 +1,12 @@
 package io.github.rseq4j.internal.sys;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -116,6 +118,18 @@ public final class Native {
 
     public static int errno(MemorySegment callState) {
         return (int) ERRNO.get(callState, 0L);
+    }
+
+    /**
+     * A C library function by name: from the JDK's default lookup (libc), else, for glibc before 2.34, which
+     * keeps the pthread functions apart, from the {@code libpthread.so.0} this JVM has loaded already.
+     *
+     * @throws java.util.NoSuchElementException if neither has it
+     */
+    public static MemorySegment libcFunction(String name) {
+        return LINKER.defaultLookup().find(name)
+                .or(() -> SymbolLookup.libraryLookup("libpthread.so.0", Arena.global()).find(name))
+                .orElseThrow();
     }
 
     /** A view of {@code size} bytes at a native address that outlives any arena of ours. */
