@@ -135,7 +135,7 @@ alloc=bench/results/$(date +%Y-%m-%d)-$(hostname)-alloc.md
     echo "Command: \`${commands[-1]}\`"
     echo
     echo '```'
-    grep -E 'Benchmark +\(|gc\.alloc\.rate\.norm' "$raw/alloc.log"
+    grep -E '^Benchmark |^[A-Za-z]+Benchmark\.[A-Za-z]+:gc\.alloc\.rate\.norm ' "$raw/alloc.log"
     echo '```'
 } > "$alloc"
 
