@@ -2,7 +2,7 @@
 # Builds rseq4j and its JMH benchmarks, runs one profile and renders
 # bench/results/<date>-<host>.{md,svg,json}.
 #
-#   bench/run.sh short                      # < 10 min on 2 cores: threads 1 and 2
+#   bench/run.sh short                      # about 21 min on 2 cores: threads 1 and 2
 #   bench/run.sh full [--threads-max N]     # threads 1..N, N = nproc unless given
 set -euo pipefail
 
@@ -124,6 +124,21 @@ done
 # environment variables, so this class gets an invocation of its own.
 jmh first-registration GLIBC_TUNABLES=glibc.pthread.rseq=0 -- -t 1 "$first"
 
+# Bytes allocated per operation by the pools and buffers (-prof gc's normalized rate): a count, not a
+# time, so it stays out of the timing report and gets a file of its own.
+jmh alloc -- -t 1 -prof gc "${pkg}(Pool|Buffer)Benchmark\.(perCpu|jackson|pushPop)" -p arena=auto -p recordBytes=16,64
+unset 'jsons[-1]'
+alloc=bench/results/$(date +%Y-%m-%d)-$(hostname)-alloc.md
+{
+    echo "# Bytes allocated per operation (JMH -prof gc, gc.alloc.rate.norm), $(date +%Y-%m-%d), $(hostname)"
+    echo
+    echo "Command: \`${commands[-1]}\`"
+    echo
+    echo '```'
+    grep -E '^Benchmark |^[A-Za-z]+Benchmark\.[A-Za-z]+:gc\.alloc\.rate\.norm ' "$raw/alloc.log"
+    echo '```'
+} > "$alloc"
+
 report_args=(--out-dir bench/results --command "$invocation")
 for c in "${commands[@]}"; do
     report_args+=(--command "$c")
@@ -133,4 +148,5 @@ done
 footprint=bench/results/$(date +%Y-%m-%d)-$(hostname)-footprint.md
 "$java" "$unsafe_allow" --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
     io.github.rseq4j.bench.Footprint | tee "$footprint"
+echo "Allocation per operation: $alloc"
 echo "JMH logs and per-run JSON: $raw"

@@ -162,7 +162,7 @@ public final class PerCpuHistogram {
     }
 
     private int bucket(long value) {
-        if (value < 0 || value > highestTrackableValue) {
+        if (Long.compareUnsigned(value, highestTrackableValue) > 0) { // a negative value is above it, unsigned
             throw new IllegalArgumentException("value " + value + " outside [0, " + highestTrackableValue + "]");
         }
         return bucketOf(value, mantissaBits);

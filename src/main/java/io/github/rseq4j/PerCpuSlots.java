@@ -75,10 +75,6 @@ final class PerCpuSlots {
         static final SectionLibrary SECTIONS = PerCpuSections.byMmCid();
     }
 
-    /** A line per thread for what sections hand back (a popped node or value); written only by that thread. */
-    private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LINE, LINE));
-
     /**
      * {@code bytesPerSlot} rounded up to whole lines, for every slot of {@code indexing}, its shared slot included;
      * zeroed, line-aligned, freed by GC.
@@ -191,12 +187,12 @@ final class PerCpuSlots {
 
     /** The calling thread's scratch address; valid while the thread lives. */
     static long scratch() {
-        return SCRATCH.get().address();
+        return ThreadScratch.address();
     }
 
     /** The calling thread's scratch line as a segment, for the sections that take segments. */
     static MemorySegment scratchSegment() {
-        return SCRATCH.get();
+        return ThreadScratch.segment();
     }
 
     static long get(long address) {

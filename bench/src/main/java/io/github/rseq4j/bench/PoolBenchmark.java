@@ -3,6 +3,7 @@ package io.github.rseq4j.bench;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.util.RecyclerPool;
+import io.github.rseq4j.PerCpuPool;
 import io.github.rseq4j.jackson.PerCpuRecyclerPool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
@@ -17,12 +18,16 @@ import org.openjdk.jmh.annotations.State;
  * shared by all JMH threads. The report divides by jackson's lock-free pool at the same thread count;
  * {@link VirtualPoolBenchmark} runs the same methods on virtual workers, {@link PoolTasksBenchmark} from
  * 10,000 short virtual-thread tasks, and {@link Footprint} counts the objects each pool makes.
+ * {@code perCpuPoolDirectPair} is the same pair on {@link PerCpuPool} itself, without jackson's linking of the
+ * recycler to its pool: what the pool's two sections and its checks cost alone.
  */
 public class PoolBenchmark extends BenchmarkBase {
 
     @State(Scope.Benchmark)
     public static class Pools {
         final RecyclerPool<BufferRecycler> perCpu = new PerCpuRecyclerPool(PlainRecyclerPools.CAPACITY);
+        final PerCpuPool<BufferRecycler> perCpuDirect =
+                new PerCpuPool<>(PlainRecyclerPools.CAPACITY, BufferRecycler::new);
         final RecyclerPool<BufferRecycler> jacksonThreadLocal = JsonRecyclerPools.threadLocalPool();
         final RecyclerPool<BufferRecycler> lockFree = JsonRecyclerPools.newLockFreePool();
         final RecyclerPool<BufferRecycler> deque = JsonRecyclerPools.newConcurrentDequePool();
@@ -49,6 +54,13 @@ public class PoolBenchmark extends BenchmarkBase {
     @Benchmark
     public BufferRecycler perCpuPoolPair(Pools p, Worker w) {
         return pair(p.perCpu);
+    }
+
+    @Benchmark
+    public BufferRecycler perCpuPoolDirectPair(Pools p, Worker w) {
+        BufferRecycler recycler = p.perCpuDirect.acquire();
+        p.perCpuDirect.release(recycler);
+        return recycler;
     }
 
     @Benchmark

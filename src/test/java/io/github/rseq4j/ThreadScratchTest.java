@@ -1,0 +1,48 @@
+package io.github.rseq4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The per-thread scratch line that pops hand their node or value back through. */
+class ThreadScratchTest {
+
+    /** Ids this far apart share a cache entry: ThreadScratch's size. */
+    private static final int CACHE_SIZE = 4096;
+
+    @Test
+    void aThreadKeepsOneLineAndOthersGetTheirOwn() throws InterruptedException {
+        long mine = ThreadScratch.address();
+        assertEquals(mine, ThreadScratch.address(), "a second lookup");
+        assertEquals(mine, ThreadScratch.segment().address(), "segment() and address() name the same line");
+        assertEquals(PerCpuSlots.LINE, ThreadScratch.segment().byteSize());
+        AtomicLong other = new AtomicLong();
+        Thread thread = Thread.ofPlatform().start(() -> other.set(ThreadScratch.address()));
+        thread.join();
+        assertNotEquals(mine, other.get(), "another thread's line");
+        Thread virtual = Thread.ofVirtual().start(() -> other.set(ThreadScratch.address()));
+        virtual.join();
+        assertNotEquals(mine, other.get(), "a virtual thread's line");
+    }
+
+    /** A thread whose cache entry another thread took finds its own line again, not a new one. */
+    @Test
+    void aThreadEvictedFromTheCacheKeepsItsLine() throws InterruptedException {
+        long mine = ThreadScratch.address();
+        long myId = Thread.currentThread().threadId();
+        boolean evicted = false;
+        for (int tries = 0; tries < 4 * CACHE_SIZE && !evicted; tries++) {
+            Thread thread = Thread.ofVirtual().unstarted(ThreadScratch::address);
+            if ((thread.threadId() - myId) % CACHE_SIZE == 0) {
+                thread.start();
+                thread.join();
+                evicted = true;
+            }
+        }
+        assertTrue(evicted, "no thread id met this thread's cache entry");
+        assertEquals(mine, ThreadScratch.address(), "the line after another thread took the cache entry");
+    }
+}
