@@ -146,7 +146,7 @@ public final class PerCpuPool<T> {
             return;
         }
         long node = nodeBase + index * NODE_BYTES;
-        if (!PerCpuEngine.LONG.compareAndSet(PerCpuSlots.MEMORY, node + HELD, 1L, 0L)) {
+        if (!PerCpuSlots.compareAndSet(node + HELD, 1L, 0L)) {
             throw notHeld(object);
         }
         stacks.push(FREE, node);

@@ -203,6 +203,10 @@ final class PerCpuSlots {
         PerCpuEngine.LONG.set(MEMORY, address, value);
     }
 
+    static boolean compareAndSet(long address, long expect, long value) {
+        return PerCpuEngine.LONG.compareAndSet(MEMORY, address, expect, value);
+    }
+
     // Section calls: one shape per mode; area is ignored in TLS mode.
 
     /** {@code base[index * LINE] += value}, the {@code indexing} index read and range-checked inside the section. */

@@ -112,9 +112,10 @@ public final class RseqThread {
     private static RseqThread forCallingThread() {
         Thread thread = Thread.currentThread();
         long slot = ThreadSlots.forCallingThread(AreaPool.shared());
+        long librseqArea = Librseq.area();
         long area = GLIBC_AREAS ? RseqAbi.glibcArea()
                 : RseqAbi.OWNER == AreaOwner.GLIBC ? RseqMemory.UNREGISTERED_AREA
-                : Librseq.PRESENT && Librseq.area() != 0 ? Librseq.area() : slot;
+                : librseqArea != 0 ? librseqArea : slot;
         return new RseqThread(thread, area, slot);
     }
 
@@ -564,16 +565,11 @@ public final class RseqThread {
         long librseqArea = Librseq.area();
         int registrar = ThreadSlots.ADOPTED_FROM_LIBRSEQ;
         if (librseqArea == 0 || !hasRegistration(librseqArea)) {
-            int rc = Syscalls.rseq(slot, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
-            if (rc != 0) {
-                throw new RseqException("rseq registration of " + ownerName, -rc, registrationHint(-rc));
+            int errno = probeRegistration(slot);
+            if (errno != 0) {
+                throw new RseqException("rseq registration of " + ownerName, errno, registrationHint(errno));
             }
-            rc = Syscalls.rseq(slot, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE);
-            if (rc != 0) {
-                throw new RseqException("rseq unregistration of " + ownerName + "'s probe", -rc,
-                        unregistrationHint(-rc));
-            }
-            int errno = Librseq.registerCurrentThread();
+            errno = Librseq.registerCurrentThread();
             if (errno != 0) {
                 throw new RseqException("rseq registration of " + ownerName + " through librseq", errno,
                         registrationHint(errno) + " (librseq's rseq_register_current_thread() failed)");
@@ -743,15 +739,26 @@ public final class RseqThread {
                     + "rseq(2) call with RSEQ_FLAG_UNREGISTER; cpu_id reads -1), so the kernel no longer writes it; "
                     + "RseqThread.register() registers it again";
         }
-        int rc = Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
+        int errno = probeRegistration(area);
+        return errno == 0 ? howToRegister() : "RseqThread.register() is refused on this thread with "
+                + Errno.describe(errno) + ": " + registrationHint(errno);
+    }
+
+    /**
+     * Asks the kernel whether another user registered this thread: registers {@code probe} and undoes it at once.
+     *
+     * @return 0 when the thread was free and is again; else the errno of the refused registration, or of a
+     *         refused undo, after which the kernel keeps writing {@code probe}: a count keeps the slot this thread's
+     */
+    private int probeRegistration(long probe) {
+        int rc = Syscalls.rseq(probe, RseqAbi.REGISTRATION_LENGTH, 0, RseqAbi.SIGNATURE);
         if (rc == 0) {
-            if (Syscalls.rseq(area, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE) != 0) {
-                RseqMemory.refcount(slot, 1); // the kernel keeps writing the area: it must stay this thread's
+            rc = Syscalls.rseq(probe, RseqAbi.REGISTRATION_LENGTH, RSEQ_FLAG_UNREGISTER, RseqAbi.SIGNATURE);
+            if (rc != 0 && RseqMemory.refcount(slot) == 0) {
+                RseqMemory.refcount(slot, 1);
             }
-            return howToRegister();
         }
-        return "RseqThread.register() is refused on this thread with " + Errno.describe(-rc) + ": "
-                + registrationHint(-rc);
+        return -rc;
     }
 
     private void checkOwner() {
