@@ -10,8 +10,8 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
  *
  * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0. The sections use
  * only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded value), x12
- * (copied word or byte), x13 (delay counter), x14 (index limit above 4095), x15 (descriptor address, TLS
- * offset). x16/x17/x18 are left alone.
+ * (copied word or byte; addEach's offset), x13 (delay counter), x14 (index limit above 4095), x15 (descriptor
+ * address, TLS offset). x16/x17/x18 are left alone.
  *
  * <p>Area addressing: TLS mode computes the area once, before the section, as {@code tpidr_el0 +
  * __rseq_offset} into x9; REGISTER mode uses the area argument. Fields are then {@code [area, #field]}.
@@ -147,6 +147,30 @@ public final class Aarch64Sections extends SectionTemplates {
         });
     }
 
+    /*
+     * addEach: base = x0, offsets (the cursor) = x1, count = x2 (then the end), value = x3, maxOffset = x4
+     * [, area = x5]; the offset in x12, the slot address in x10, its value in x11.
+     */
+    @Override
+    public EmittedSection emitAddEach(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.ADD_EACH;
+        int base = argument(0), cursor = argument(1), value = argument(3), maxOffset = argument(4);
+        return section(op, b -> {
+            loadIndex(b, op);
+            b.injectDelay();
+            ldr(b.buf, true, COPIED, cursor, 0);
+            cmp(b.buf, true, COPIED, maxOffset);
+            bcond(b.buf, Cond.HI, b.compareFailed);
+            addShifted(b.buf, IDX, COPIED, IDX, strideShift);
+            addShifted(b.buf, IDX, base, IDX, 0);
+            ldr(b.buf, true, VAL, IDX, 0);
+            addShifted(b.buf, VAL, VAL, value, 0);
+            b.injectDelay();
+            str(b.buf, VAL, IDX);
+        });
+    }
+
     /** Shared head of the cmpeqv family: {@link #checkIndex}, then branch out on *v != expect. */
     private void checkIndexAndValue(Body b, Operation op) {
         checkIndex(b, op);
@@ -240,6 +264,46 @@ public final class Aarch64Sections extends SectionTemplates {
     @Override
     protected void emitReturn(CodeBuffer buf, int code) {
         movz(buf, false, RESULT, code, 0);
+        inst(buf, Aarch64.RET, "ret");
+    }
+
+    /* add x2, x1, x2, lsl #3 */
+    @Override
+    protected void emitLoopStart(CodeBuffer buf) {
+        addShifted(buf, argument(2), argument(1), argument(2), 3);
+    }
+
+    /*
+     *     cmp x1, x2
+     *     b.hs done
+     */
+    @Override
+    protected void emitLoopTest(CodeBuffer buf, Label done) {
+        cmp(buf, true, argument(1), argument(2));
+        bcond(buf, Cond.HS, done);
+    }
+
+    /*
+     *     add x1, x1, #8
+     *     b next
+     */
+    @Override
+    protected void emitLoopAdvance(CodeBuffer buf, Label next) {
+        addSubImm(buf, true, argument(1), argument(1), Long.BYTES);
+        b(buf, next);
+    }
+
+    /*
+     *     sub x0, x2, x1
+     *     add x0, x0, #code
+     *     ret
+     */
+    @Override
+    protected void emitReturnRemaining(CodeBuffer buf, int code) {
+        addSubShifted(buf, false, RESULT, argument(2), argument(1), 0);
+        if (code != 0) {
+            addSubImm(buf, true, RESULT, RESULT, code);
+        }
         inst(buf, Aarch64.RET, "ret");
     }
 
@@ -430,7 +494,7 @@ public final class Aarch64Sections extends SectionTemplates {
 
     /** Condition codes of {@code b.cond}: the low nibble of the instruction. */
     enum Cond {
-        EQ(0x0), NE(0x1), HS(0x2), LO(0x3);
+        EQ(0x0), NE(0x1), HS(0x2), LO(0x3), HI(0x8);
 
         final int code;
 
@@ -453,6 +517,12 @@ public final class Aarch64Sections extends SectionTemplates {
     /** {@code b.eq label}. */
     static void beq(CodeBuffer buf, Label target) {
         bcond(buf, Cond.EQ, target);
+    }
+
+    /** {@code b label}. */
+    static void b(CodeBuffer buf, Label target) {
+        buf.emitReference(Fixup.A64_IMM26, target, 0x14000000);
+        buf.asm("b " + target.symbol());
     }
 
     /** {@code cbz xt, label}. */

@@ -88,12 +88,46 @@ public enum Operation {
      * Head and head-&gt;next are read, and the head replaced, inside one section, so no other update of that
      * index comes in between (no ABA).
      */
-    CMPNEV_STOREOFFP_LOAD(long.class, long.class, long.class, long.class, int.class);
+    CMPNEV_STOREOFFP_LOAD(long.class, long.class, long.class, long.class, int.class),
+    /**
+     * {@code int addEach(long base, long offsets, long count, long value, long maxOffset)}: {@link #ADD} once per
+     * element of an array of byte offsets, each element its own section, all in one call (librseq has no such
+     * operation: C calls its {@code load_add_store} in a loop, which costs Java a downcall per element).
+     * <pre>
+     * end = offsets + count * 8                 // count in [0, 2^28)
+     * next:
+     * if (offsets &gt;= end) return COMMITTED
+     * [arm rseq_cs]
+     * start_ip:
+     * [delay]
+     * off = *offsets                          // read here, so checked here
+     * if (off &gt; maxOffset) return COMPARE_FAILED   // unsigned
+     * slot = base + (idx &lt;&lt; strideShift) + off
+     * [delay]
+     * *slot += value                          // commit of this element
+     * post_commit_ip:
+     * offsets += 8
+     * goto next
+     * </pre>
+     * An abort repeats nothing: it returns, and the caller resumes at the element that did not commit. Every
+     * exit returns its code in the low three bits and the elements not committed (the current one included) above
+     * them: {@code code | remaining << 3} ({@link SectionTemplates#code}, {@link SectionTemplates#remaining}).
+     * The caller bounds {@code count}, since the call holds back safepoints while it runs.
+     */
+    ADD_EACH(long.class, long.class, long.class, long.class, long.class);
 
     private final List<Class<?>> parameters;
 
     Operation(Class<?>... parameters) {
         this.parameters = List.of(parameters);
+    }
+
+    /**
+     * Whether the operation runs its section once per element ({@link #ADD_EACH}): argument 1 is then the cursor
+     * into its 8-byte elements and argument 2 their count, and every exit returns {@code code | remaining << 3}.
+     */
+    public boolean eachElement() {
+        return this == ADD_EACH;
     }
 
     /** Number of parameters before the optional area argument; also the area argument's index. */

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.LongAdder;
  * thread's {@code rseq_cs} may keep pointing at a descriptor until its next preemption.
  *
  * <p>Each handle is {@code int (parameters of its Operation[, long area])}, as {@link Operation} specifies; the
- * result is one of {@link SectionTemplates}' return codes.
+ * result is one of {@link SectionTemplates}' return codes ({@link SectionTemplates#code} of it for
+ * {@link #addEach}).
  *
  * @param add                   {@link Operation#ADD}
  * @param cmpeqvStorev          {@link Operation#CMPEQV_STOREV}
@@ -38,11 +39,12 @@ import java.util.concurrent.atomic.LongAdder;
  * @param cmpnevStoreoffpLoad   {@link Operation#CMPNEV_STOREOFFP_LOAD}
  * @param trymemcpyFromSegment  {@link #cmpeqvTrymemcpyStorev} with {@code src} passed as a {@link MemorySegment}
  * @param trymemcpyToSegment    {@link #cmpeqvTrymemcpyStorev} with {@code dst} passed as a {@link MemorySegment}
+ * @param addEach               {@link Operation#ADD_EACH}, whose result also carries the remaining count
  */
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
                              MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,
                              MethodHandle cmpnevStoreoffpLoad, MethodHandle trymemcpyFromSegment,
-                             MethodHandle trymemcpyToSegment) {
+                             MethodHandle trymemcpyToSegment, MethodHandle addEach) {
 
     /** Parameters of {@link Operation#CMPEQV_TRYMEMCPY_STOREV} that the segment forms take as segments. */
     private static final int MEMCPY_DST = 2, MEMCPY_SRC = 3, NO_SEGMENT = -1;
@@ -102,7 +104,8 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries),
                 handle(Operation.CMPNEV_STOREOFFP_LOAD, config, entries),
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_SRC),
-                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_DST));
+                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_DST),
+                handle(Operation.ADD_EACH, config, entries));
     }
 
     private static MethodHandle handle(Operation op, SectionConfig config, Map<Operation, Long> entries) {
@@ -139,7 +142,7 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
     }
 
     private static int countAbort(int result) {
-        if (result == SectionTemplates.ABORTED) {
+        if (SectionTemplates.code(result) == SectionTemplates.ABORTED) {
             INJECTED_ABORTS.increment();
         }
         return result;

@@ -23,6 +23,22 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
     public static final int COMMITTED = 0, COMPARE_FAILED = 1, ABORTED = 2, INDEX_MISMATCH = 3,
             INDEX_OUT_OF_RANGE = 4;
 
+    /**
+     * Bits of a result below the remaining count of an {@link Operation#eachElement()} operation: 3, so that the
+     * count of 8-byte elements left shifted into place is their byte length, which the code returns as it is.
+     */
+    private static final int CODE_BITS = 3;
+
+    /** The return code of a section's result (for most operations the result itself). */
+    public static int code(int result) {
+        return result & ((1 << CODE_BITS) - 1);
+    }
+
+    /** Elements an {@link Operation#eachElement()} operation did not commit, the one it stopped at included. */
+    public static int remaining(int result) {
+        return result >>> CODE_BITS;
+    }
+
     /** Offset of {@code u64 rseq_cs} in {@code struct rseq}: the field every section arms. */
     protected static final int RSEQ_CS_FIELD = RseqLayout.RSEQ_CS;
 
@@ -81,7 +97,14 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
     /** {@link Operation#CMPNEV_STOREOFFP_LOAD}. */
     public abstract EmittedSection emitCmpnevStoreoffpLoad();
 
-    /** Emits {@code op}; {@code strideShift} is used by {@link Operation#ADD} only. */
+    /**
+     * {@link Operation#ADD_EACH}.
+     *
+     * @param strideShift as for {@link #emitAdd}
+     */
+    public abstract EmittedSection emitAddEach(int strideShift);
+
+    /** Emits {@code op}; {@code strideShift} is used by {@link Operation#ADD} and {@link Operation#ADD_EACH} only. */
     public final EmittedSection emit(Operation op, int strideShift) {
         return switch (op) {
             case ADD -> emitAdd(strideShift);
@@ -89,6 +112,7 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
             case CMPEQV_STOREV_STOREV -> emitCmpeqvStorevStorev();
             case CMPEQV_TRYMEMCPY_STOREV -> emitCmpeqvTrymemcpyStorev();
             case CMPNEV_STOREOFFP_LOAD -> emitCmpnevStoreoffpLoad();
+            case ADD_EACH -> emitAddEach(strideShift);
         };
     }
 
@@ -134,10 +158,21 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
 
         buf.bind(entry);
         emitPrologue(buf, op);
+        Label next = op.eachElement() ? buf.newLabel("next") : null;
+        Label done = op.eachElement() ? buf.newLabel("done") : null;
+        if (op.eachElement()) {
+            emitLoopStart(buf);
+            buf.bind(next);
+            emitLoopTest(buf, done);
+        }
         emitStoreRseqCs(buf, op, descriptor);
         buf.bind(start);
         body.accept(b);
         buf.bind(postCommit);
+        if (op.eachElement()) {
+            emitLoopAdvance(buf, next);
+            buf.bind(done);
+        }
         emitReturn(buf, COMMITTED);
         if (!b.indexOutOfRange.isReferenced()) {
             throw new IllegalStateException(op + " has no index range check");
@@ -147,12 +182,12 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
         for (int i = 0; i < exits.length; i++) {
             if (exits[i].isReferenced()) {
                 buf.bind(exits[i]);
-                emitReturn(buf, codes[i]);
+                emitReturn(buf, op, codes[i]);
             }
         }
         emitSignature(buf);
         buf.bind(abort);
-        emitReturn(buf, ABORTED);
+        emitReturn(buf, op, ABORTED);
 
         buf.align(EmittedSection.BASE_ALIGNMENT, padByte());
         buf.bind(descriptor);
@@ -193,6 +228,29 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
 
     /** {@code return code}. */
     protected abstract void emitReturn(CodeBuffer buf, int code);
+
+    /** {@code return code}, with the remaining count above it for an {@link Operation#eachElement()} operation. */
+    private void emitReturn(CodeBuffer buf, Operation op, int code) {
+        if (op.eachElement()) {
+            emitReturnRemaining(buf, code);
+        } else {
+            emitReturn(buf, code);
+        }
+    }
+
+    // The loop of an eachElement() operation: its cursor is argument 1, its count argument 2 (then its end).
+
+    /** {@code end = cursor + count * 8}, in the count's register. */
+    protected abstract void emitLoopStart(CodeBuffer buf);
+
+    /** {@code if (cursor >= end) goto done} (unsigned). */
+    protected abstract void emitLoopTest(CodeBuffer buf, Label done);
+
+    /** {@code cursor += 8; goto next}. */
+    protected abstract void emitLoopAdvance(CodeBuffer buf, Label next);
+
+    /** {@code return code | (end - cursor) / 8 << 3}, i.e. {@code code + end - cursor}. */
+    protected abstract void emitReturnRemaining(CodeBuffer buf, int code);
 
     /** The 4-byte signature, ending exactly where the abort handler starts. */
     protected abstract void emitSignature(CodeBuffer buf);

@@ -141,6 +141,29 @@ public final class X86_64Sections extends SectionTemplates {
         });
     }
 
+    /*
+     * addEach: base = %rdi, offsets (the cursor) = %rsi, count = %rdx (then the end), value = %rcx,
+     * maxOffset = %r8 [, area = %r9]; the offset in %r10, then the slot's offset from base in %rax.
+     */
+    @Override
+    public EmittedSection emitAddEach(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.ADD_EACH;
+        return section(op, b -> {
+            loadIndex(b, op);
+            b.injectDelay();
+            movLoad64(b.buf, Reg.R10, Mem.at(Reg.RSI, 0));
+            cmp64(b.buf, Reg.R10, Reg.R8);
+            jcc(b.buf, Cond.A, b.compareFailed);
+            if (strideShift != 0) {
+                shl64(b.buf, Reg.RAX, strideShift);
+            }
+            alu64(b.buf, Alu.ADD, Reg.RAX, Reg.R10);
+            b.injectDelay();
+            addStore64(b.buf, Mem.indexed(Reg.RDI, Reg.RAX), Reg.RCX);
+        });
+    }
+
     /** Shared head of the cmpeqv family: {@link #checkIndex}, then branch out on *v != expect. */
     private void checkIndexAndValue(Body b, Operation op) {
         checkIndex(b, op);
@@ -227,6 +250,52 @@ public final class X86_64Sections extends SectionTemplates {
         ret(buf);
     }
 
+    /*
+     *     shl $3, %rdx
+     *     add %rsi, %rdx
+     */
+    @Override
+    protected void emitLoopStart(CodeBuffer buf) {
+        shl64(buf, Reg.RDX, 3);
+        alu64(buf, Alu.ADD, Reg.RDX, Reg.RSI);
+    }
+
+    /*
+     *     cmp %rdx, %rsi
+     *     jae done
+     */
+    @Override
+    protected void emitLoopTest(CodeBuffer buf, Label done) {
+        cmp64(buf, Reg.RSI, Reg.RDX);
+        jcc(buf, Cond.AE, done);
+    }
+
+    /*
+     *     add $8, %rsi
+     *     jmp next
+     */
+    @Override
+    protected void emitLoopAdvance(CodeBuffer buf, Label next) {
+        aluImm8(buf, Alu.ADD, Reg.RSI, Long.BYTES);
+        jmp(buf, next);
+    }
+
+    /*
+     *     mov %rdx, %rax
+     *     sub %rsi, %rax
+     *     add $code, %rax
+     *     ret
+     */
+    @Override
+    protected void emitReturnRemaining(CodeBuffer buf, int code) {
+        movReg64(buf, Reg.RAX, Reg.RDX);
+        alu64(buf, Alu.SUB, Reg.RAX, Reg.RSI);
+        if (code != 0) {
+            aluImm8(buf, Alu.ADD, Reg.RAX, code);
+        }
+        ret(buf);
+    }
+
     /** {@code ud1 0x53053053(%rip),%edi}: traps if ever executed, and keeps disassemblers in sync. */
     @Override
     protected void emitSignature(CodeBuffer buf) {
@@ -294,7 +363,7 @@ public final class X86_64Sections extends SectionTemplates {
 
     /** Condition codes (the low nibble of jcc). */
     enum Cond {
-        B(0x2, "jb"), AE(0x3, "jae"), E(0x4, "je"), NE(0x5, "jne");
+        B(0x2, "jb"), AE(0x3, "jae"), E(0x4, "je"), NE(0x5, "jne"), A(0x7, "ja");
 
         final int code;
         final String mnemonic;
@@ -486,7 +555,8 @@ public final class X86_64Sections extends SectionTemplates {
         buf.asm("cmp $" + imm + ", " + reg.d());
     }
 
-    /** The group-1 operations used with an 8-bit immediate; the value is the ModRM /digit. */
+    /** The group-1 operations used: the ModRM /digit of the immediate form, which is also bits 3..5 of the
+     * register form's opcode. */
     enum Alu {
         ADD(0, "add"), SUB(5, "sub"), CMP(7, "cmp");
 
@@ -497,6 +567,18 @@ public final class X86_64Sections extends SectionTemplates {
             this.digit = digit;
             this.mnemonic = mnemonic;
         }
+    }
+
+    /** {@code op src, dst} (64-bit registers): {@code dst = dst op src}. */
+    static void alu64(CodeBuffer buf, Alu op, Reg dst, Reg src) {
+        regOp(buf, true, src.ordinal(), dst, op.digit << 3 | 0x01);
+        buf.asm(op.mnemonic + " " + src.q() + ", " + dst.q());
+    }
+
+    /** {@code mov src, dst} (64-bit registers). */
+    static void movReg64(CodeBuffer buf, Reg dst, Reg src) {
+        regOp(buf, true, src.ordinal(), dst, 0x89);
+        buf.asm("mov " + src.q() + ", " + dst.q());
     }
 
     /** {@code op $imm8, reg} (64-bit, sign-extended 8-bit immediate). */
@@ -563,6 +645,13 @@ public final class X86_64Sections extends SectionTemplates {
         buf.emit8(0x80 | cond.code);
         buf.emitReference(Fixup.X86_REL32, target, 0);
         buf.asm("{disp32} " + cond.mnemonic + " " + target.symbol());
+    }
+
+    /** {@code jmp rel32} (forced long, as {@link #jcc}). */
+    static void jmp(CodeBuffer buf, Label target) {
+        buf.emit8(0xe9);
+        buf.emitReference(Fixup.X86_REL32, target, 0);
+        buf.asm("{disp32} jmp " + target.symbol());
     }
 
     /** {@code ret}. */

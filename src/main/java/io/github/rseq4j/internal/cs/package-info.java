@@ -30,6 +30,13 @@
  * Leaving the section through a branch (compare failed, index mismatch) needs nothing: the kernel only acts
  * when it interrupts the thread with the pc inside [start_ip, post_commit_ip).
  *
+ * <p>An operation that runs once per element ({@link io.github.rseq4j.internal.cs.Operation#eachElement()},
+ * {@code addEach}) wraps the same section in a loop over its argument-1 cursor: {@code end = cursor + count * 8}
+ * after the prologue; {@code next: if (cursor >= end) return COMMITTED}, then the arming store and the section;
+ * after post_commit_ip {@code cursor += 8; goto next}. Each element is armed, checked and committed on its own,
+ * so an abort loses only the element it interrupted, and every exit returns its code plus
+ * {@code end - cursor}, the elements left times 8: {@code code | remaining << 3}.
+ *
  * <p>The range check makes the code safe whatever the area holds: an unregistered thread's cpu_id (-1, or -2
  * after a failed registration) is above any limit when compared unsigned, and a CPU number at or above the
  * caller's slot count (a possible-CPU count that was too small) never becomes an address.

@@ -31,13 +31,15 @@ class SectionLayoutTest {
                     Operation.CMPEQV_STOREV, "mov %rdx, (%rdi)",
                     Operation.CMPEQV_STOREV_STOREV, "mov %r8, (%rdi)",
                     Operation.CMPEQV_TRYMEMCPY_STOREV, "mov %r9, (%rdi)",
-                    Operation.CMPNEV_STOREOFFP_LOAD, "mov %rax, (%rdi)"),
+                    Operation.CMPNEV_STOREOFFP_LOAD, "mov %rax, (%rdi)",
+                    Operation.ADD_EACH, "add %rcx, (%rdi,%rax)"),
             GnuAs.Arch.AARCH64, Map.of(
                     Operation.ADD, "str x11, [x10]",
                     Operation.CMPEQV_STOREV, "str x2, [x0]",
                     Operation.CMPEQV_STOREV_STOREV, "stlr x4, [x0]",
                     Operation.CMPEQV_TRYMEMCPY_STOREV, "stlr x5, [x0]",
-                    Operation.CMPNEV_STOREOFFP_LOAD, "str x11, [x0]"));
+                    Operation.CMPNEV_STOREOFFP_LOAD, "str x11, [x0]",
+                    Operation.ADD_EACH, "str x11, [x10]"));
 
     static Stream<Arguments> sections() {
         List<Arguments> all = new ArrayList<>();
@@ -90,7 +92,9 @@ class SectionLayoutTest {
         assertEquals(t.signature(), s.signature());
 
         int pad = arch == GnuAs.Arch.X86_64 ? 0xcc : 0;
-        int afterAbort = s.abortIpOffset() + (arch == GnuAs.Arch.X86_64 ? 6 : 8); // return 2: mov + ret
+        // return 2: mov + ret; or with the remaining count: mov, sub, add + ret (x86), sub, add + ret (aarch64)
+        int handler = op.eachElement() ? (arch == GnuAs.Arch.X86_64 ? 11 : 12) : (arch == GnuAs.Arch.X86_64 ? 6 : 8);
+        int afterAbort = s.abortIpOffset() + handler;
         for (int i = afterAbort; i < cs; i++) {
             assertEquals(pad, code[i] & 0xff, "trap padding before the descriptor");
         }
@@ -111,9 +115,9 @@ class SectionLayoutTest {
 
         assertEquals(COMMITS.get(arch).get(op), lines.get(lines.indexOf(".Lpost_commit:") - 1));
 
-        boolean compares = op != Operation.ADD;
-        assertEquals(compares, lines.contains(".Lcompare_failed:"));
-        assertEquals(compares, lines.contains(".Lindex_mismatch:"));
+        assertEquals(op != Operation.ADD, lines.contains(".Lcompare_failed:"));
+        assertEquals(op != Operation.ADD && op != Operation.ADD_EACH, lines.contains(".Lindex_mismatch:"));
+        assertEquals(op.eachElement(), lines.contains(".Lnext:") && lines.contains(".Ldone:"));
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")

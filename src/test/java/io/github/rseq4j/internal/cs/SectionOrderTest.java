@@ -32,7 +32,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       argument, and the branch leaves for {@code index_mismatch}, before any store of the section; then
  *       {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before any store;
  *   <li>the commit is the last instruction before post_commit, and writes where the operation says (the
- *       index's slot for {@code add}, {@code *v} otherwise).
+ *       index's slot for {@code add} and {@code addEach}, {@code *v} otherwise).
+ *   <li>{@code addEach}: the offset is loaded from the cursor (argument 1) once, after the index's range check,
+ *       and compared with {@code maxOffset} (argument 4), an unsigned above branch leaving for
+ *       {@code compare_failed} before any store; after post_commit the cursor advances by 8 and the code jumps
+ *       back to {@code next}, which precedes the arming store, so every element runs armed.
  * </ul>
  * Instructions in between (delay loops, further checks) are allowed. The listing parsed here is the one
  * {@link SectionsMatchGnuAsTest} assembles and compares byte for byte with the emitted code.
@@ -119,6 +123,12 @@ class SectionOrderTest {
 
         /** The target label of a branch taken when the first compared value is unsigned higher or same, or null. */
         String unsignedAtLeastBranchTarget(Line l);
+
+        /** The target label of a branch taken when the first compared value is unsigned above, or null. */
+        String unsignedAboveBranchTarget(Line l);
+
+        /** The target label of an unconditional jump, or null. */
+        String jumpTarget(Line l);
 
         /** The value of an immediate operand, or null. */
         Long immediate(String operand);
@@ -216,6 +226,16 @@ class SectionOrderTest {
         @Override
         public String unsignedAtLeastBranchTarget(Line l) {
             return l.is("jae") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public String unsignedAboveBranchTarget(Line l) {
+            return l.is("ja") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public String jumpTarget(Line l) {
+            return l.is("jmp") ? l.operands().get(0) : null;
         }
 
         @Override
@@ -325,6 +345,16 @@ class SectionOrderTest {
         }
 
         @Override
+        public String unsignedAboveBranchTarget(Line l) {
+            return l.is("b.hi") ? l.operands().get(0) : null;
+        }
+
+        @Override
+        public String jumpTarget(Line l) {
+            return l.is("b") ? l.operands().get(0) : null;
+        }
+
+        @Override
         public Long immediate(String operand) {
             return operand.startsWith("#") ? Long.decode(operand.substring(1)) : null;
         }
@@ -405,11 +435,16 @@ class SectionOrderTest {
         List<Line> body = lines.subList(entry + 1, postCommit);
         int startInBody = start - entry - 1;
 
-        // The area: where it lives must be set up before the section and never changed inside the function.
+        // The area: where it lives must be set up before the section and never changed inside the function. An
+        // addEach's prologue ends where its loop starts: at the first write of its count register (argument 2).
         int descriptor = onlyIndex(body, l -> isa.descriptorAddress(l) != null, "descriptor address");
-        String area = isa.areaRegister(body.subList(0, descriptor), config, op);
+        int prologueEnd = descriptor;
+        for (int i = 0; op.eachElement() && i < descriptor && prologueEnd == descriptor; i++) {
+            prologueEnd = isa.writes(body.get(i)).contains(isa.argument(2)) ? i : prologueEnd;
+        }
+        String area = isa.areaRegister(body.subList(0, prologueEnd), config, op);
         if (area != null) {
-            for (Line l : body.subList(descriptor, body.size())) {
+            for (Line l : body.subList(prologueEnd, body.size())) {
                 assertFalse(isa.writes(l).contains(area), "area register " + area + " overwritten by " + l);
             }
         }
@@ -462,7 +497,8 @@ class SectionOrderTest {
         Line commitLine = body.get(commit);
         assertTrue(isa.isStore(commitLine), "last instruction before post_commit is a store: " + commitLine);
         Mem target = isa.access(commitLine);
-        if (op == Operation.ADD) {
+        boolean adds = op == Operation.ADD || op == Operation.ADD_EACH;
+        if (adds) {
             assertTrue(index.equals(target.base()) || index.equals(target.index()),
                     "add commits to the loaded index's slot: " + commitLine);
             for (Line l : body.subList(load + 1, commit)) {
@@ -472,8 +508,12 @@ class SectionOrderTest {
             assertEquals(isa.argument(0), target.base(), "commit writes *v: " + commitLine);
         }
 
+        if (op.eachElement()) {
+            assertLoop(isa, lines, body, prologueEnd, arm, postCommit, range, commit, listing);
+        }
+
         // 5. The index compare, when the operation takes an expected index: after the load, before any store.
-        if (op != Operation.ADD) {
+        if (!adds) {
             Object expected = isa.argument(op.baseArity() - 1);
             int compare = -1;
             for (int i = load + 1; i < commit && compare < 0; i++) {
@@ -519,6 +559,47 @@ class SectionOrderTest {
                     "a failed value compare leaves for compare_failed");
         }
         assertNotNull(index);
+    }
+
+    /**
+     * addEach's own order (see the class comment): {@code range} is the index's range check and {@code commit}
+     * the commit, both in {@code body}; {@code postCommit} indexes {@code lines}.
+     */
+    private static void assertLoop(Isa isa, List<Line> lines, List<Line> body, int prologueEnd, int arm,
+            int postCommit, int range, int commit, String listing) {
+        int next = -1;
+        for (int i = prologueEnd; i < arm; i++) {
+            next = ".Lnext".equals(body.get(i).label()) ? i : next;
+        }
+        assertTrue(next >= 0, "next precedes the arming store:\n" + listing);
+
+        Mem cursor = new Mem(false, (String) isa.argument(1), null, 0);
+        int load = onlyIndex(body, l -> isa.loadDestination(l) != null && cursor.equals(isa.access(l)),
+                "load of the offset at the cursor " + cursor);
+        assertTrue(range < load && load < commit, "the offset is loaded after the index check:\n" + listing);
+        String offset = isa.loadDestination(body.get(load));
+        int bound = -1;
+        for (int i = load + 1; i < commit && bound < 0; i++) {
+            List<String> operands = isa.compared(body.get(i));
+            bound = operands != null && offset.equals(isa.register(operands.get(0)))
+                    && isa.argument(4).equals(isa.register(operands.get(1))) ? i : -1;
+        }
+        assertTrue(bound > 0, "no compare of the offset " + offset + " with maxOffset:\n" + listing);
+        assertEquals(".Lcompare_failed", isa.unsignedAboveBranchTarget(body.get(bound + 1)),
+                "an offset above maxOffset (unsigned) leaves for compare_failed:\n" + listing);
+        for (Line l : body.subList(load + 1, bound)) {
+            assertFalse(isa.writes(l).contains(offset), "offset overwritten before its check by " + l);
+        }
+        for (Line l : body.subList(arm + 1, commit)) {
+            assertFalse(isa.isStore(l), "a store inside the section before the commit: " + l);
+        }
+
+        // After post_commit: the cursor advances by one element, then the code goes back to next.
+        Line advance = lines.get(postCommit + 1);
+        assertTrue(isa.writes(advance).contains(isa.argument(1))
+                && advance.operands().stream().map(isa::immediate).anyMatch(v -> v != null && v == 8),
+                "the cursor advances by 8 after the commit: " + advance);
+        assertEquals(".Lnext", isa.jumpTarget(lines.get(postCommit + 2)), "then back to next:\n" + listing);
     }
 
     /** Follows aarch64 movz/movk, which build constants too large for an immediate; true if {@code l} is one. */

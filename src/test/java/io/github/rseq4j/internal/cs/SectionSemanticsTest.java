@@ -158,4 +158,57 @@ class SectionSemanticsTest {
             assertEquals(second.address(), at(head, 0), "the new head is its next");
         });
     }
+
+    /** addEach of {@code count} offsets at {@code offsets}, resumed after aborts where it stopped; its last result. */
+    private int addEach(long base, MemorySegment offsets, int count, long value, long maxOffset) {
+        long cursor = offsets.address();
+        for (;;) {
+            long at = cursor;
+            int left = count;
+            int result =
+                    finishOnce(() -> (int) sections.addEach().invokeExact(base, at, (long) left, value, maxOffset));
+            if (SectionTemplates.code(result) != SectionTemplates.ABORTED) {
+                return result;
+            }
+            int remaining = SectionTemplates.remaining(result);
+            cursor += (long) (count - remaining) * Long.BYTES;
+            count = remaining;
+        }
+    }
+
+    private static int finishOnce(Call call) {
+        try {
+            return call.run();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Test
+    void addEachAddsEveryElementToTheRunningCpusLineAndStopsAtAnOffsetOutOfBounds() {
+        MemorySegment cells = arena.allocate(2 * Cpus.POSSIBLE * LINE, LINE);
+        long maxOffset = Cpus.POSSIBLE * LINE + 56;
+        pinned(cpu -> {
+            long line = cpu * LINE, far = Cpus.POSSIBLE * LINE;
+            assertEquals(SectionTemplates.COMMITTED, addEach(cells.address(), longs(0, 8, 0, far), 4, 5, maxOffset));
+            assertEquals(SectionTemplates.COMMITTED, addEach(cells.address(), longs(99), 0, 5, maxOffset),
+                    "count 0 reads nothing");
+            assertEquals(10, cells.get(ValueLayout.JAVA_LONG, line));
+            assertEquals(5, cells.get(ValueLayout.JAVA_LONG, line + 8));
+            assertEquals(5, cells.get(ValueLayout.JAVA_LONG, far + line));
+
+            int result = addEach(cells.address(), longs(16, maxOffset + 1, 16), 3, 7, maxOffset);
+            assertEquals(SectionTemplates.COMPARE_FAILED, SectionTemplates.code(result));
+            assertEquals(2, SectionTemplates.remaining(result), "stopped at the second element");
+            assertEquals(7, cells.get(ValueLayout.JAVA_LONG, line + 16), "the first element only");
+            assertEquals(SectionTemplates.COMPARE_FAILED,
+                    SectionTemplates.code(addEach(cells.address(), longs(-8), 1, 7, maxOffset)), "unsigned bound");
+
+            long total = 0;
+            for (int c = 0; c < 2 * Cpus.POSSIBLE * LINE / 8; c++) {
+                total += cells.getAtIndex(ValueLayout.JAVA_LONG, c);
+            }
+            assertEquals(10 + 5 + 5 + 7, total, "nothing written anywhere else");
+        });
+    }
 }
