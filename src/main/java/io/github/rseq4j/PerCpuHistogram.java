@@ -108,6 +108,37 @@ public final class PerCpuHistogram {
     }
 
     /**
+     * Counts each of {@code values[from]} to {@code values[to - 1]}, as {@link #record} does one by one, in up to
+     * 64 values per downcall: each value is still its own rseq section, so an abort repeats only the value it
+     * interrupted. For values gathered in bursts (an event loop's tick, a batch of latencies). Every value is
+     * checked before any is counted.
+     *
+     * @param values the values
+     * @param from   the first position of {@code values} to read
+     * @param to     one past the last position to read
+     * @throws NullPointerException      if {@code values} is null
+     * @throws IndexOutOfBoundsException if {@code [from, to)} is not within {@code values}
+     * @throws IllegalArgumentException  if a value read is negative or above the highest trackable value; nothing
+     *                                   is counted then
+     */
+    public void recordAll(long[] values, int from, int to) {
+        Objects.checkFromToIndex(from, to, values.length);
+        for (int i = from; i < to; i++) {
+            checkValue(values[i]);
+        }
+        long offsets = PerCpuSlots.offsets();
+        for (int at = from; at < to;) {
+            int count = Math.min(to - at, PerCpuSlots.BATCH);
+            for (int i = 0; i < count; i++) {
+                long offset = counts.offsetOf(bucketOf(values[at + i], mantissaBits));
+                PerCpuSlots.set(offsets + (long) i * Long.BYTES, offset);
+            }
+            counts.addEach(offsets, count, 1);
+            at += count;
+        }
+    }
+
+    /**
      * Counts {@code count} occurrences of {@code value} with one section; a count above {@value #LARGE_COUNT} adds
      * under a lock, and a bucket whose interval total would pass {@link Long#MAX_VALUE} stops there (saturates).
      *
@@ -162,10 +193,14 @@ public final class PerCpuHistogram {
     }
 
     private int bucket(long value) {
+        checkValue(value);
+        return bucketOf(value, mantissaBits);
+    }
+
+    private void checkValue(long value) {
         if (Long.compareUnsigned(value, highestTrackableValue) > 0) { // a negative value is above it, unsigned
             throw new IllegalArgumentException("value " + value + " outside [0, " + highestTrackableValue + "]");
         }
-        return bucketOf(value, mantissaBits);
     }
 
     /**

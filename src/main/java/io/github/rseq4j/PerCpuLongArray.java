@@ -37,6 +37,8 @@ public final class PerCpuLongArray extends PerCpuEngine {
     private final MemorySegment cells;
     /** Address of {@link #cells}, immutable; the sections take a raw address. */
     private final long base;
+    /** The last element's offset in slot 0: the bound {@link PerCpuSlots#addEach} checks offsets against. */
+    private final long maxOffset;
     /** Per element, the total already handed out by {@link #sumThenReset}; written under the lock, read volatile. */
     private final long[] handedOut;
 
@@ -70,6 +72,7 @@ public final class PerCpuLongArray extends PerCpuEngine {
         this.blockBytes = (long) slotCount() * PerCpuSlots.LINE;
         this.cells = allocate((long) blocks(length) * PerCpuSlots.LINE);
         this.base = cells.address();
+        this.maxOffset = elementOffset(length - 1);
         this.handedOut = new long[length];
     }
 
@@ -117,6 +120,85 @@ public final class PerCpuLongArray extends PerCpuEngine {
             return;
         }
         addSlow(element, delta);
+    }
+
+    /**
+     * Adds {@code delta} to the element at each of {@code indices[from]} to {@code indices[to - 1]}: an index
+     * listed twice gets it twice. One downcall adds up to 64 elements, each in its own rseq section, so that an
+     * abort repeats only the element it interrupted; where no section runs, each element is added as by
+     * {@link #add}. Every index is checked before anything is added.
+     *
+     * @param indices the elements
+     * @param from    the first position of {@code indices} to read
+     * @param to      one past the last position to read
+     * @param delta   the amount for each, may be negative
+     * @throws NullPointerException      if {@code indices} is null
+     * @throws IndexOutOfBoundsException if {@code [from, to)} is not within {@code indices}, or an index read is
+     *                                   not in {@code [0, length)}; nothing is added then
+     */
+    public void addAll(int[] indices, int from, int to, long delta) {
+        Objects.checkFromToIndex(from, to, indices.length);
+        for (int i = from; i < to; i++) {
+            Objects.checkIndex(indices[i], length);
+        }
+        long offsets = PerCpuSlots.offsets();
+        for (int at = from; at < to;) {
+            int count = Math.min(to - at, PerCpuSlots.BATCH);
+            for (int i = 0; i < count; i++) {
+                PerCpuSlots.set(offsets + (long) i * Long.BYTES, elementOffset(indices[at + i]));
+            }
+            addEach(offsets, count, delta);
+            at += count;
+        }
+    }
+
+    /** Offset of element {@code index} (in {@code [0, length)}, unchecked) for {@link #addEach}. */
+    long offsetOf(int index) {
+        return elementOffset(index);
+    }
+
+    /**
+     * Adds {@code delta} at each of the {@code count} (at most {@link PerCpuSlots#BATCH}) offsets listed at
+     * {@code offsets} (the calling thread's {@link PerCpuSlots#offsets()}, each from {@link #offsetOf}).
+     */
+    void addEach(long offsets, int count, long delta) {
+        if (PerCpuSlots.TLS) {
+            int result = PerCpuSlots.addEach(indexing, base, offsets, count, delta, maxOffset, 0);
+            if (result == SectionTemplates.COMMITTED) {
+                Reference.reachabilityFence(this);
+                return;
+            }
+            int done = count - SectionTemplates.remaining(result);
+            addEachSlow(offsets + (long) done * Long.BYTES, count - done, delta, result);
+        } else {
+            addEachSlow(offsets, count, delta, SectionTemplates.ABORTED);
+        }
+    }
+
+    /**
+     * The rest of {@link #addEach} from {@code offsets}, after a first call's {@code result}: retries after aborts
+     * and migrations; a thread without sections, or one whose index the section found out of range, adds each
+     * element atomically, to its locked slot or the shared slot.
+     */
+    private void addEachSlow(long offsets, int count, long delta, int result) {
+        long area = PerCpuSlots.area();
+        int slot = area == PerCpuSlots.NO_SECTIONS ? lockedSlot() : sectionSlots;
+        while (count > 0 && area != PerCpuSlots.NO_SECTIONS
+                && SectionTemplates.code(result) != SectionTemplates.INDEX_OUT_OF_RANGE) {
+            if (SectionTemplates.code(result) == SectionTemplates.COMPARE_FAILED) {
+                throw new IllegalStateException("an offset past the array's end reached the section: "
+                        + PerCpuSlots.get(offsets));
+            }
+            Thread.onSpinWait();
+            result = PerCpuSlots.addEach(indexing, base, offsets, count, delta, maxOffset, area);
+            int done = count - SectionTemplates.remaining(result);
+            offsets += (long) done * Long.BYTES;
+            count -= done;
+        }
+        for (int i = 0; i < count; i++) {
+            LONG.getAndAdd(cells, slot * PerCpuSlots.LINE + PerCpuSlots.get(offsets + (long) i * Long.BYTES), delta);
+        }
+        Reference.reachabilityFence(this);
     }
 
     /**

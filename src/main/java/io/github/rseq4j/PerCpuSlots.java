@@ -55,6 +55,12 @@ final class PerCpuSlots {
     /** One cache line per slot, as the sections' stride. */
     static final long LINE = 1L << PerCpuSections.STRIDE_SHIFT;
 
+    /**
+     * Most elements one {@link #addEach} call adds: the call holds back safepoints while it runs, as a critical
+     * downcall does, so it is kept to about a hundred nanoseconds.
+     */
+    static final int BATCH = 64;
+
     /** {@link #area()} of a thread that must take the locked path. */
     static final long NO_SECTIONS = -1;
 
@@ -187,12 +193,17 @@ final class PerCpuSlots {
 
     /** The calling thread's scratch address; valid while the thread lives. */
     static long scratch() {
-        return ThreadScratch.address();
+        return ThreadScratch.LINE.address();
     }
 
     /** The calling thread's scratch line as a segment, for the sections that take segments. */
     static MemorySegment scratchSegment() {
-        return ThreadScratch.segment();
+        return ThreadScratch.LINE.segment();
+    }
+
+    /** The calling thread's {@link #BATCH} offsets for {@link #addEach}; valid while the thread lives. */
+    static long offsets() {
+        return ThreadScratch.OFFSETS.address();
     }
 
     static long get(long address) {
@@ -215,6 +226,22 @@ final class PerCpuSlots {
         try {
             return MODE == Mode.TLS ? (int) handle.invokeExact(base, value)
                     : (int) handle.invokeExact(base, value, area);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * For each of the {@code count} (at most {@link #BATCH}) byte offsets at {@code offsets}, its own section:
+     * {@code base[index * LINE + offset] += value}, the offset checked against {@code maxOffset} inside. The
+     * result is {@code code | remaining << 3} ({@link io.github.rseq4j.internal.cs.SectionTemplates#code}).
+     */
+    static int addEach(PerCpuIndexing indexing, long base, long offsets, int count, long value, long maxOffset,
+            long area) {
+        MethodHandle handle = indexing == CPU_ID ? BY_CPU.addEach() : ByMmCid.SECTIONS.addEach();
+        try {
+            return MODE == Mode.TLS ? (int) handle.invokeExact(base, offsets, (long) count, value, maxOffset)
+                    : (int) handle.invokeExact(base, offsets, (long) count, value, maxOffset, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

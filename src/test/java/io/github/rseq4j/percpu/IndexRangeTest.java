@@ -65,12 +65,18 @@ class IndexRangeTest {
                     "cmpeqvTrymemcpyStorev", () -> (int) lib.cmpeqvTrymemcpyStorev()
                             .invokeExact(target, 0L, target + 8, node, 16L, 1L, cpuId, a),
                     "cmpnevStoreoffpLoad", () -> (int) lib.cmpnevStoreoffpLoad()
-                            .invokeExact(target, 0L, 0L, node + 8, cpuId, a));
+                            .invokeExact(target, 0L, 0L, node + 8, cpuId, a),
+                    "addEach", () -> remainingTwo((int) lib.addEach().invokeExact(base, node + 16, 2L, 1L, 56L, a)));
             calls.forEach((name, call) -> {
                 assertEquals(SectionTemplates.INDEX_OUT_OF_RANGE, Cells.invoke(call), name + " with cpu_id " + cpuId);
                 assertEquals(-1, cells.mismatch(before), name + " with cpu_id " + cpuId + " wrote a cell");
             });
         }
+    }
+
+    /** addEach's code, if it stopped at the first of its two elements; else -1. */
+    private static int remainingTwo(int result) {
+        return SectionTemplates.remaining(result) == 2 ? SectionTemplates.code(result) : -1;
     }
 
     @ParameterizedTest(name = "cpu_id {0}")
@@ -88,6 +94,11 @@ class IndexRangeTest {
                     Cells.invoke(() -> (int) lib.cmpeqvStorev().invokeExact(cell, 5L, 7L, cpuId, a)));
             assertEquals(7, cells.get(ValueLayout.JAVA_LONG, cpuId * Cells.LINE));
             assertEquals(7, Cells.sum(cells));
+            MemorySegment offsets = arena.allocate(16, 8); // two offsets of 0
+            assertEquals(SectionTemplates.COMMITTED, Cells.invoke(
+                    () -> (int) lib.addEach().invokeExact(base, offsets.address(), 2L, 1L, 56L, a)));
+            assertEquals(9, cells.get(ValueLayout.JAVA_LONG, cpuId * Cells.LINE), "both elements added");
+            assertEquals(9, Cells.sum(cells));
         }
     }
 }

@@ -118,11 +118,28 @@ class PerCpuArgumentsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> array.add(9, 1));
         assertThrows(IndexOutOfBoundsException.class, () -> array.sum(9));
         assertThrows(IndexOutOfBoundsException.class, () -> array.sumThenReset(-1));
+        assertThrows(NullPointerException.class, () -> array.addAll(null, 0, 0, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[2], 1, 0, 1), "from > to");
+        assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[2], 0, 3, 1), "past the end");
+        assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[] {0, 1, 9}, 0, 3, 1),
+                "a bad index after good ones");
+        assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[] {-1}, 0, 1, 1));
+        array.addAll(new int[] {9, -1}, 0, 0, 1); // an empty range reads nothing
         array.add(8, 5);
         array.add(0, 2);
         assertArrayEquals(new long[] {2, 0, 0, 0, 0, 0, 0, 0, 5}, array.sums(), "nothing moved by the refused calls");
         assertArrayEquals(new long[] {2, 0, 0, 0, 0, 0, 0, 0, 5}, array.sumThenReset());
         assertEquals(0, array.sum(8));
+        int[] many = new int[200];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = i % 9;
+        }
+        array.addAll(many, 3, 200, -2);
+        long[] expected = new long[9];
+        for (int i = 3; i < 200; i++) {
+            expected[i % 9] -= 2;
+        }
+        assertArrayEquals(expected, array.sums(), "197 indices in four downcalls, negative delta");
         // Two groups of eight elements: two lines per slot.
         assertEquals(2 * (array.indexing().sectionSlots() + 1) * 64L, array.nativeBytes());
         assertEquals((array.indexing().sectionSlots() + 1) * 64L, new PerCpuLongArray(8).nativeBytes(),

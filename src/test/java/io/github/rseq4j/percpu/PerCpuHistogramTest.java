@@ -1,5 +1,6 @@
 package io.github.rseq4j.percpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,6 +130,29 @@ class PerCpuHistogramTest {
                 "highestValueIn(MAX_VALUE)");
         assertThrows(IndexOutOfBoundsException.class, () -> h.highestValueIn(-1), "highestValueIn(-1)");
         assertEquals(1_000_000, h.highestValueIn(h.buckets() - 1));
+    }
+
+    /** recordAll counts what record would, value by value, and refuses a bad range or value before counting. */
+    @Test
+    void recordAllCountsAsRecordDoesAndChecksFirst() {
+        PerCpuHistogram bulk = new PerCpuHistogram(1_000_000, 3);
+        PerCpuHistogram single = new PerCpuHistogram(1_000_000, 3);
+        long[] values = new long[300];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (long) i * i * 11 % 1_000_001;
+        }
+        bulk.recordAll(values, 5, 300);
+        bulk.recordAll(values, 7, 7);
+        for (int i = 5; i < 300; i++) {
+            single.record(values[i]);
+        }
+        assertArrayEquals(single.snapshot().bucketCounts(), bulk.snapshot().bucketCounts(), "295 values, 5 calls");
+        assertThrows(NullPointerException.class, () -> bulk.recordAll(null, 0, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> bulk.recordAll(values, 10, 9));
+        assertThrows(IndexOutOfBoundsException.class, () -> bulk.recordAll(values, 0, 301));
+        assertThrows(IllegalArgumentException.class, () -> bulk.recordAll(new long[] {1, 2, 1_000_001}, 0, 3));
+        assertThrows(IllegalArgumentException.class, () -> bulk.recordAll(new long[] {1, -1}, 0, 2));
+        assertEquals(295, bulk.snapshot().count(), "nothing counted by the refused calls");
     }
 
     /** Issue 17: counts saturate at Long.MAX_VALUE instead of wrapping to negative totals. */

@@ -266,7 +266,12 @@ final class Scenarios {
         }, () -> {
             run(threads, wrap, i -> {
                 for (int r = 0; r < reps; r++) {
-                    array.add((i + r) % ELEMENTS, r % 3 + 1);
+                    if (r % 2 == 0) {
+                        array.add((i + r) % ELEMENTS, r % 3 + 1);
+                    } else {
+                        int[] burst = arrayBurst(i, r);
+                        array.addAll(burst, 1, burst.length, r % 3 + 1);
+                    }
                 }
             });
             return null;
@@ -275,11 +280,31 @@ final class Scenarios {
         long[] expected = new long[ELEMENTS];
         for (int i = 0; i < threads; i++) {
             for (int r = 0; r < reps; r++) {
-                expected[(i + r) % ELEMENTS] += r % 3 + 1;
+                if (r % 2 == 0) {
+                    expected[(i + r) % ELEMENTS] += r % 3 + 1;
+                } else {
+                    int[] burst = arrayBurst(i, r);
+                    for (int k = 1; k < burst.length; k++) {
+                        expected[burst[k]] += r % 3 + 1;
+                    }
+                }
             }
         }
         assertArrayEquals(expected, snapshots, "interval snapshots (" + intervals.get() + ") do not add up");
         assertArrayEquals(new long[ELEMENTS], array.sums(), "sums after the last snapshot");
+    }
+
+    /**
+     * The elements a worker adds to in bulk at one repetition: position 0 is left out by the call (a bad index
+     * there shows the range is honoured), and up to 150 more cross the 64-element batches of one downcall.
+     */
+    private static int[] arrayBurst(int worker, int rep) {
+        int[] burst = new int[1 + (worker * 31 + rep) % 150];
+        burst[0] = -1;
+        for (int k = 1; k < burst.length; k++) {
+            burst[k] = (worker + rep + k * k) % ELEMENTS;
+        }
+        return burst;
     }
 
     private static void accumulate(long[] into, long[] snapshot) {
@@ -298,7 +323,12 @@ final class Scenarios {
         Workers.whileRepeating(() -> accumulate(intervals, histogram.snapshotThenReset().bucketCounts()), () -> {
             run(threads, wrap, i -> {
                 for (int r = 0; r < reps; r++) {
-                    histogram.record(histogramValue(i, r));
+                    if (r % 2 == 0) {
+                        histogram.record(histogramValue(i, r));
+                    } else {
+                        long[] burst = histogramBurst(i, r);
+                        histogram.recordAll(burst, 1, burst.length);
+                    }
                 }
             });
             return null;
@@ -307,7 +337,14 @@ final class Scenarios {
         PerCpuHistogram reference = new PerCpuHistogram(1_000_000_000L, 2, indexing);
         for (int i = 0; i < threads; i++) {
             for (int r = 0; r < reps; r++) {
-                reference.record(histogramValue(i, r));
+                if (r % 2 == 0) {
+                    reference.record(histogramValue(i, r));
+                } else {
+                    long[] burst = histogramBurst(i, r);
+                    for (int k = 1; k < burst.length; k++) {
+                        reference.record(burst[k]);
+                    }
+                }
             }
         }
         assertArrayEquals(reference.snapshot().bucketCounts(), intervals, "interval bucket counts");
@@ -315,6 +352,16 @@ final class Scenarios {
 
     private static long histogramValue(int worker, int rep) {
         return ((long) worker * 1_000_003 + rep) * 7_919 % 1_000_000_000L >> (rep % 20);
+    }
+
+    /** As {@link #arrayBurst}: values recorded in bulk, position 0 left out (an untrackable value). */
+    private static long[] histogramBurst(int worker, int rep) {
+        long[] burst = new long[1 + (worker * 31 + rep) % 150];
+        burst[0] = -1;
+        for (int k = 1; k < burst.length; k++) {
+            burst[k] = histogramValue(worker, rep * 151 + k);
+        }
+        return burst;
     }
 
     /** A pooled object that knows its holder; {@code uses} is guarded by holding it. */
