@@ -104,7 +104,7 @@ public final class PerCpuHistogram {
      * @throws IllegalArgumentException if {@code value} is negative or above the highest trackable value
      */
     public void record(long value) {
-        counts.add(bucket(value), 1);
+        counts.addAt(counts.offsetOf(bucket(value)), 1); // a bucket of a checked value is in range
     }
 
     /**
@@ -123,15 +123,18 @@ public final class PerCpuHistogram {
      */
     public void recordAll(long[] values, int from, int to) {
         Objects.checkFromToIndex(from, to, values.length);
-        for (int i = from; i < to; i++) {
+        // The first batch checks its own values as it lists them (measured faster than a separate pass here; for
+        // PerCpuLongArray.addAll, whose checks are simpler, the separate pass is faster).
+        for (int i = from + PerCpuSlots.BATCH; i < to; i++) {
             checkValue(values[i]);
         }
         long offsets = PerCpuSlots.offsets();
         for (int at = from; at < to;) {
             int count = Math.min(to - at, PerCpuSlots.BATCH);
             for (int i = 0; i < count; i++) {
-                long offset = counts.offsetOf(bucketOf(values[at + i], mantissaBits));
-                PerCpuSlots.set(offsets + (long) i * Long.BYTES, offset);
+                long value = values[at + i];
+                checkValue(value);
+                PerCpuSlots.set(offsets + (long) i * Long.BYTES, counts.offsetOf(bucketOf(value, mantissaBits)));
             }
             counts.addEach(offsets, count, 1);
             at += count;

@@ -29,6 +29,7 @@ public final class PerCpuLongArray extends PerCpuEngine {
 
     private static final VarHandle HANDED_OUT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int PER_LINE = (int) (PerCpuSlots.LINE / Long.BYTES);
+    private static final int PER_LINE_SHIFT = Integer.numberOfTrailingZeros(PER_LINE);
 
     private final int length;
     /** Bytes from one group of eight elements to the next: a line per slot. */
@@ -114,7 +115,11 @@ public final class PerCpuLongArray extends PerCpuEngine {
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
      */
     public void add(int index, long delta) {
-        long element = elementOffset(Objects.checkIndex(index, length));
+        addAt(elementOffset(Objects.checkIndex(index, length)), delta);
+    }
+
+    /** {@link #add} of the element at {@code element}, an {@link #offsetOf} offset. */
+    void addAt(long element, long delta) {
         if (PerCpuSlots.TLS && PerCpuSlots.add(indexing, base + element, delta, 0) == SectionTemplates.COMMITTED) {
             Reference.reachabilityFence(this);
             return;
@@ -222,9 +227,9 @@ public final class PerCpuLongArray extends PerCpuEngine {
         Reference.reachabilityFence(this);
     }
 
-    /** Byte offset of element {@code index} in slot 0. */
+    /** Byte offset of element {@code index} (not negative) in slot 0: shifts, since PER_LINE is 8. */
     private long elementOffset(int index) {
-        return (index / PER_LINE) * blockBytes + (index % PER_LINE) * (long) Long.BYTES;
+        return (index >>> PER_LINE_SHIFT) * blockBytes + ((index & (PER_LINE - 1)) << 3);
     }
 
     /**

@@ -1,9 +1,11 @@
 package io.github.rseq4j.bench;
 
 import io.github.rseq4j.PerCpuCounter;
+import io.github.rseq4j.PerCpuLongArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -22,7 +24,19 @@ public class CounterBenchmark extends BenchmarkBase {
         final PerCpuCounter perCpu = new PerCpuCounter();
         final LongAdder adder = new LongAdder();
         final AtomicLong atomic = new AtomicLong();
+        /** 16 counters (two blocks of eight) and the 64 of them a burst adds to: each counter four times. */
+        final PerCpuLongArray array = new PerCpuLongArray(16);
+        final int[] burst = new int[BURST];
+
+        public Counters() {
+            for (int i = 0; i < BURST; i++) {
+                burst[i] = i * 5 % 16;
+            }
+        }
     }
+
+    /** Elements per bulk call. */
+    static final int BURST = 64;
 
     /**
      * LongAdder grows its cells only under contention, so a fresh one would sum a single field.
@@ -53,6 +67,22 @@ public class CounterBenchmark extends BenchmarkBase {
     @Benchmark
     public void perCpuCounterIncrement(Counters c) {
         c.perCpu.increment();
+    }
+
+    /** {@link PerCpuLongArray#addAll} of 64 indices; JMH reports per element. */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public void perCpuLongArrayAddAll64(Counters c) {
+        c.array.addAll(c.burst, 0, BURST, 1);
+    }
+
+    /** The same 64 adds through {@link PerCpuLongArray#add}, one downcall each; per element. */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public void perCpuLongArrayAdd64(Counters c) {
+        for (int i = 0; i < BURST; i++) {
+            c.array.add(c.burst[i], 1);
+        }
     }
 
     @Benchmark

@@ -7,6 +7,7 @@ import org.HdrHistogram.AtomicHistogram;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Recorder;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -66,11 +67,39 @@ public class HistogramBenchmark extends BenchmarkBase {
         long next() {
             return values[next++ & (values.length - 1)];
         }
+
+        /** The start of the next {@link #BURST} values; bursts tile the 1024 values. */
+        int nextBurst() {
+            int from = next & (values.length - 1) & -BURST;
+            next = from + BURST;
+            return from;
+        }
     }
+
+    /** Values per bulk call: the goal is stated at 64. */
+    static final int BURST = 64;
 
     @Benchmark
     public void perCpuHistogramRecord(Histograms h, Values v) {
         h.perCpu.record(v.next());
+    }
+
+    /** {@link PerCpuHistogram#recordAll} of 64 values; JMH reports per value. */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public void perCpuHistogramRecordAll64(Histograms h, Values v) {
+        int from = v.nextBurst();
+        h.perCpu.recordAll(v.values, from, from + BURST);
+    }
+
+    /** The same 64 values through {@link PerCpuHistogram#record}, one downcall each; per value. */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public void perCpuHistogramRecord64(Histograms h, Values v) {
+        int from = v.nextBurst();
+        for (int i = from; i < from + BURST; i++) {
+            h.perCpu.record(v.values[i]);
+        }
     }
 
     @Benchmark
