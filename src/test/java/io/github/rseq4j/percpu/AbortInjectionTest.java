@@ -84,8 +84,35 @@ class AbortInjectionTest {
         return new Outcome(sum(cells), aborts.sum(), other.sum(), SectionLibrary.injectedAborts() - before);
     }
 
-
-
+    /**
+     * Every worker adds 1, REPS times, in addEach calls of up to 8 elements (offset 0: its CPU's cell), resuming
+     * an aborted call at the element it stopped at: a resumed call that repeated a committed element would show.
+     */
+    private static Outcome runAddEach() {
+        MemorySegment cells = Arena.ofAuto().allocate(Cpus.POSSIBLE * LINE, LINE);
+        long base = cells.address();
+        MethodHandle addEach = delayed.addEach();
+        LongAdder aborts = new LongAdder(), other = new LongAdder();
+        long before = SectionLibrary.injectedAborts();
+        Workers.run(Workers.THREADS, i -> {
+            long offsets = Arena.ofAuto().allocate(8 * Long.BYTES, Long.BYTES).address();
+            for (int done = 0; done < REPS;) {
+                long count = Math.min(8, REPS - done);
+                while (count > 0) {
+                    long left = count;
+                    int result = invoke(() -> (int) addEach.invokeExact(base, offsets, left, 1L, 0L));
+                    if (SectionTemplates.code(result) == SectionTemplates.ABORTED) {
+                        aborts.increment();
+                    } else if (SectionTemplates.code(result) != SectionTemplates.COMMITTED) {
+                        other.increment();
+                    }
+                    done += (int) (count - SectionTemplates.remaining(result));
+                    count = SectionTemplates.remaining(result);
+                }
+            }
+        });
+        return new Outcome(sum(cells), aborts.sum(), other.sum(), SectionLibrary.injectedAborts() - before);
+    }
 
     private static void assertExactWithAborts(String what, Outcome o) {
         System.out.printf("%s: total %d, aborts %d, compare/index failures %d%n", what, o.total, o.aborts,
@@ -103,6 +130,13 @@ class AbortInjectionTest {
     @Test
     void cmpeqvStorevStaysExactUnderPreemptionAborts() {
         assertExactWithAborts("cmpeqvStorev", runCmpeqv());
+    }
+
+    @Test
+    void addEachStaysExactUnderPreemptionAborts() {
+        Outcome o = runAddEach();
+        assertEquals(0, o.mismatches, "addEach: results other than committed or aborted");
+        assertExactWithAborts("addEach", o);
     }
 
     /** membarrier-caused aborts: an aborter thread calls abortAll() in a loop while the workers run. */
