@@ -28,22 +28,23 @@ import java.util.function.LongConsumer;
  * <p>Nodes are never freed before the list becomes unreachable; popped nodes are kept, per slot, on a second
  * stack of the same kind and reused by pushes. A popped node belongs to the popper alone (no head reaches
  * it), which reads its value and then pushes it to the free stack, so reuse is safe. Memory therefore stays
- * at the peak element count (16 bytes a node).
+ * at the peak element count (24 bytes a node).
  *
  * <h2 id="memory">Native memory</h2>
  * Heads and nodes live in native memory that the JDK allocates as direct memory, so it counts against
  * {@code -XX:MaxDirectMemorySize} (by default the maximum heap size) like a direct {@code ByteBuffer}'s: the
  * constructor, or a push that needs a new chunk of nodes, throws {@code OutOfMemoryError} ("Cannot reserve ...
  * bytes of direct buffer memory") past that limit. {@link #nativeBytes()} says how much a list holds: a line of
- * heads per slot, and nodes in chunks of 64 KiB (4096 nodes), kept until the list becomes unreachable.
+ * heads per slot, and nodes in chunks of 2730 (65,520 bytes), kept until the list becomes unreachable.
  */
 public final class PerCpuList {
 
-    /** Node layout: the next pointer at 0 ({@link PerCpuStacks#NEXT}), the value at 8. */
-    private static final long VALUE = 8, NODE_BYTES = 16;
+    /** Node layout: the stacks' header ({@link PerCpuStacks#NODE_HEADER}), then the value. */
+    private static final long VALUE = PerCpuStacks.NODE_HEADER, NODE_BYTES = VALUE + Long.BYTES;
     /** The two stacks of every slot: elements, and free nodes. */
     private static final int HEAD = 0, FREE = 1;
-    private static final long CHUNK_BYTES = 64 * 1024;
+    /** As many whole nodes as fit in 64 KiB. */
+    private static final long CHUNK_BYTES = 64 * 1024 / NODE_BYTES * NODE_BYTES;
 
     private final PerCpuStacks stacks;
     /** Owns every node; confined to the list's lifetime. Guarded by {@code this} with the chunk fields. */
@@ -187,7 +188,7 @@ public final class PerCpuList {
     /** A node from the current chunk; a new chunk when it is used up. */
     private synchronized long newNode() {
         if (chunkNext == chunkEnd) {
-            MemorySegment chunk = nodes.allocate(CHUNK_BYTES, NODE_BYTES);
+            MemorySegment chunk = nodes.allocate(CHUNK_BYTES, Long.BYTES);
             chunkNext = chunk.address();
             chunkEnd = chunkNext + CHUNK_BYTES;
             chunkCount++;

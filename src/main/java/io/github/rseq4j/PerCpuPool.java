@@ -41,12 +41,12 @@ public final class PerCpuPool<T> {
     /** A line per node: nodes of different CPUs never share a line. */
     private static final long NODE_BYTES = PerCpuSlots.LINE;
     /**
-     * Offset of a node's held flag (1 while its object is held), after the stacks' {@link PerCpuStacks#NEXT} and
-     * {@link PerCpuStacks#DEPTH}: in the object's own line, which its holder has in cache, so that threads holding
+     * Offset of a node's held flag (1 while its object is held), after the stacks' {@link PerCpuStacks#NODE_HEADER}:
+     * in the object's own line, which its holder has in cache, so that threads holding
      * neighbouring objects never write one line (an {@code int[]} of flags made the pair 4x slower at 2 threads).
      * Set by its acquirer, cleared by CAS on release.
      */
-    private static final long HELD = 16;
+    private static final long HELD = PerCpuStacks.NODE_HEADER;
     private static final int FREE = 0;
 
     private final Supplier<? extends T> factory;

@@ -298,13 +298,25 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long v, long expectnot, long voffp, long load, int slot,
+    /** The pop of the stack whose head for the running index is at {@code base + index * LINE}. */
+    static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long base, long expectnot, long voffp, long load,
             long area) {
         MethodHandle handle =
                 indexing == CPU_ID ? BY_CPU.cmpnevStoreoffpLoad() : ByMmCid.SECTIONS.cmpnevStoreoffpLoad();
         try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expectnot, voffp, load, slot)
-                    : (int) handle.invokeExact(v, expectnot, voffp, load, slot, area);
+            return MODE == Mode.TLS ? (int) handle.invokeExact(base, expectnot, voffp, load)
+                    : (int) handle.invokeExact(base, expectnot, voffp, load, area);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** The push of {@code node} on the stack whose head for the running index is at {@code base + index * LINE}. */
+    static int pushNode(PerCpuIndexing indexing, long base, long node, long depthLimit, long area) {
+        MethodHandle handle = indexing == CPU_ID ? BY_CPU.pushNode() : ByMmCid.SECTIONS.pushNode();
+        try {
+            return MODE == Mode.TLS ? (int) handle.invokeExact(base, node, depthLimit)
+                    : (int) handle.invokeExact(base, node, depthLimit, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -3,9 +3,9 @@ package io.github.rseq4j;
 import static io.github.rseq4j.PerCpuSlots.LINE;
 import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 import static io.github.rseq4j.PerCpuSlots.area;
-import static io.github.rseq4j.PerCpuSlots.cmpeqvStorev;
 import static io.github.rseq4j.PerCpuSlots.cmpnevStoreoffpLoad;
 import static io.github.rseq4j.PerCpuSlots.get;
+import static io.github.rseq4j.PerCpuSlots.pushNode;
 import static io.github.rseq4j.PerCpuSlots.scratch;
 import static io.github.rseq4j.PerCpuSlots.set;
 
@@ -17,13 +17,14 @@ import java.lang.ref.Reference;
 /**
  * Package-private machinery, not API: linked stacks of native nodes, a few per slot, pushed and popped by rseq
  * sections with no atomic instruction (librseq's {@code percpu_list}): what {@link PerCpuList} and
- * {@link PerCpuPool} are built from. A node is any 8-byte-aligned native address whose first word
- * ({@link #NEXT}) the stacks own while it is on one.
+ * {@link PerCpuPool} are built from. A node is any 8-byte-aligned native address whose first
+ * {@link #NODE_HEADER} bytes ({@link #NEXT}, {@link #DEPTH}) the stacks own.
  *
- * <p>ABA: push reads the head, links the node to it and commits only if the head is unchanged; should the
- * head have been popped and pushed back meanwhile, the link is still right. Pop reads the head and its next
- * pointer and replaces the head inside one section (cmpnev-storeoffp-load), so nothing on that slot runs in
- * between. A popped node belongs to its popper alone.
+ * <p>Both sections find the running CPU's head themselves, from the index they load, so the Java side reads
+ * no CPU number and no head. Push reads the head, links the node to it, counts its depth and stores it as
+ * the new head inside one section (push-node); pop reads the head and its next pointer and replaces the head
+ * inside one section (cmpnev-storeoffp-load). Nothing else on that slot runs in between either, so there is
+ * no ABA. A popped node belongs to its popper alone.
  *
  * <p>Threads that cannot run sections, and threads whose mm_cid lies past the slots, use the shared slot
  * under its monitor (in ATOMIC mode, their CPU's slot). {@link #pop} checks the shared slot after the
@@ -34,25 +35,27 @@ final class PerCpuStacks extends PerCpuEngine {
     /** Offset of the next pointer in a node: the storeoffp offset. */
     static final long NEXT = 0;
     /**
-     * Offset of a node's depth (its position from the bottom, 1-based) in stacks made with a depth limit. Written
-     * by the pusher before the node is published; it can be off after an ABA between the head's read and the
-     * commit, so it only steers where a node goes, never what is correct.
+     * Offset of a node's depth (its position from the bottom, 1-based), which the push section computes and
+     * writes with the link; a node pushed under a lock keeps an old one there, so the depth only steers where a
+     * node goes, never what is correct.
      */
     static final long DEPTH = 8;
+    /** Bytes of a node the stacks own: {@link #NEXT} and {@link #DEPTH}. */
+    static final long NODE_HEADER = 16;
     /** Heads, {@code stacks} words per slot, a line apart; section slots written only by sections (or under
      * their monitor where no section runs), the shared slot under its monitor. */
     private final MemorySegment heads;
     /** Address of {@link #heads}, immutable. */
     private final long base;
-    /** Most nodes a section slot's stack takes; 0 for no limit (and no {@link #DEPTH} field). */
+    /** Most nodes a section slot's stack takes (unsigned: -1 for no limit). */
     private final long depthLimit;
 
     /** {@code stacks} (at most 8) empty stacks per slot, indexed by {@code indexing} or its fallback. */
     PerCpuStacks(int stacks, PerCpuIndexing indexing) {
-        this(stacks, indexing, 0);
+        this(stacks, indexing, -1);
     }
 
-    /** As above; a section slot's stack holds at most {@code depthLimit} nodes, whose {@link #DEPTH} it owns. */
+    /** As above; a section slot's stack holds at most {@code depthLimit} nodes (unsigned). */
     PerCpuStacks(int stacks, PerCpuIndexing indexing, long depthLimit) {
         super(indexing, true);
         this.depthLimit = depthLimit;
@@ -102,32 +105,24 @@ final class PerCpuStacks extends PerCpuEngine {
         return base + slot * LINE + which * (long) Long.BYTES;
     }
 
-    /** {@link #COMMITTED}; {@link #NO_SLOT} when the thread has no section slot; {@link #REFUSED} when full. */
+    /**
+     * {@link #COMMITTED}; {@link #NO_SLOT} when the thread has no section slot (the section found its index out of
+     * range); {@link #REFUSED} when full. The section finds the head of the running CPU itself.
+     */
     private int pushSection(int which, long node, long area) {
+        VarHandle.releaseFence(); // the node's fields before the section's commit
         for (;;) {
-            int slot = threadSlot();
-            if (!isSectionSlot(slot)) {
-                return NO_SLOT;
-            }
-            long head = head(slot, which);
-            long expect = get(head);
-            if (depthLimit > 0) {
-                long depth = expect == 0 ? 1 : get(expect + DEPTH) + 1; // expect may be gone: then the commit fails
-                if (depth > depthLimit) {
-                    return REFUSED;
-                }
-                set(node + DEPTH, depth);
-            }
-            set(node + NEXT, expect);
-            VarHandle.releaseFence(); // the node's fields before the section's plain committing store
-            switch (cmpeqvStorev(indexing, head, expect, node, slot, area)) {
+            switch (pushNode(indexing, base + which * (long) Long.BYTES, node, depthLimit, area)) {
                 case SectionTemplates.COMMITTED -> {
                     return COMMITTED;
                 }
-                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return NO_SLOT; // the section found no usable index (an unregistered area)
+                case SectionTemplates.COMPARE_FAILED -> {
+                    return REFUSED;
                 }
-                default -> Thread.onSpinWait(); // changed head, aborted or migrated
+                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
+                    return NO_SLOT;
+                }
+                default -> Thread.onSpinWait(); // aborted
             }
         }
     }
@@ -136,11 +131,7 @@ final class PerCpuStacks extends PerCpuEngine {
     private long popSection(int which, long area) {
         long scratch = scratch();
         for (;;) {
-            int slot = threadSlot();
-            if (!isSectionSlot(slot)) {
-                return NO_SLOT;
-            }
-            switch (cmpnevStoreoffpLoad(indexing, head(slot, which), 0, NEXT, scratch, slot, area)) {
+            switch (cmpnevStoreoffpLoad(indexing, base + which * (long) Long.BYTES, 0, NEXT, scratch, area)) {
                 case SectionTemplates.COMMITTED -> {
                     VarHandle.acquireFence(); // the node's fields were published by its pusher's commit
                     return get(scratch);
@@ -151,7 +142,7 @@ final class PerCpuStacks extends PerCpuEngine {
                 case SectionTemplates.INDEX_OUT_OF_RANGE -> {
                     return NO_SLOT;
                 }
-                default -> Thread.onSpinWait(); // aborted or migrated
+                default -> Thread.onSpinWait(); // aborted
             }
         }
     }

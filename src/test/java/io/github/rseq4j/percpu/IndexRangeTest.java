@@ -53,7 +53,9 @@ class IndexRangeTest {
             long base = cells.address();
             long a = area.address();
             long node = scratch.address();
-            cells.set(ValueLayout.JAVA_LONG, (LINES - 1) * Cells.LINE, node); // a non-empty head for the pop
+            for (int guard = LIMIT; guard < LINES; guard++) { // non-empty heads, for a pop past the limit to take
+                cells.set(ValueLayout.JAVA_LONG, guard * Cells.LINE, node);
+            }
             MemorySegment before = arena.allocate(cells.byteSize());
             before.copyFrom(cells);
 
@@ -64,8 +66,9 @@ class IndexRangeTest {
                             .invokeExact(target, 0L, target + 8, 1L, 1L, cpuId, a),
                     "cmpeqvTrymemcpyStorev", () -> (int) lib.cmpeqvTrymemcpyStorev()
                             .invokeExact(target, 0L, target + 8, node, 16L, 1L, cpuId, a),
-                    "cmpnevStoreoffpLoad", () -> (int) lib.cmpnevStoreoffpLoad()
-                            .invokeExact(target, 0L, 0L, node + 8, cpuId, a),
+                    "cmpnevStoreoffpLoad",
+                    () -> (int) lib.cmpnevStoreoffpLoad().invokeExact(base, 0L, 0L, node + 8, a),
+                    "pushNode", () -> (int) lib.pushNode().invokeExact(base, node + 32, -1L, a),
                     "addEach", () -> remainingTwo((int) lib.addEach().invokeExact(base, node + 16, 2L, 1L, 56L, a)));
             calls.forEach((name, call) -> {
                 assertEquals(SectionTemplates.INDEX_OUT_OF_RANGE, Cells.invoke(call), name + " with cpu_id " + cpuId);

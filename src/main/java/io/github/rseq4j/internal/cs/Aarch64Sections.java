@@ -10,8 +10,8 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
  *
  * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0. The sections use
  * only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded value), x12
- * (copied word or byte; addEach's offset), x13 (delay counter), x14 (index limit above 4095), x15 (descriptor
- * address, TLS offset). x16/x17/x18 are left alone.
+ * (copied word or byte; addEach's offset; pushNode's depth), x13 (delay counter), x14 (index limit above
+ * 4095), x15 (descriptor address, TLS offset). x16/x17/x18 are left alone.
  *
  * <p>Area addressing: TLS mode computes the area once, before the section, as {@code tpidr_el0 +
  * __rseq_offset} into x9; REGISTER mode uses the area argument. Fields are then {@code [area, #field]}.
@@ -53,11 +53,9 @@ public final class Aarch64Sections extends SectionTemplates {
     public EmittedSection emitAdd(int strideShift) {
         checkStrideShift(strideShift);
         Operation op = Operation.ADD;
-        int base = argument(0), value = argument(1);
+        int value = argument(1);
         return section(op, b -> {
-            loadIndex(b, op);
-            b.injectDelay();
-            addShifted(b.buf, IDX, base, IDX, strideShift);
+            loadIndexedWord(b, op, strideShift);
             ldr(b.buf, true, VAL, IDX, 0);
             addShifted(b.buf, VAL, VAL, value, 0);
             b.injectDelay();
@@ -129,21 +127,51 @@ public final class Aarch64Sections extends SectionTemplates {
         });
     }
 
-    /* cmpnevStoreoffpLoad: v = x0, expectnot = x1, voffp = x2, load = x3, expectedIdx = w4 [, area = x5]; head,
-     * then next, in x11. */
+    /*
+     * cmpnevStoreoffpLoad: base = x0, expectnot = x1, voffp = x2, load = x3 [, area = x4]; v in x10, head, then
+     * next, in x11.
+     */
     @Override
-    public EmittedSection emitCmpnevStoreoffpLoad() {
+    public EmittedSection emitCmpnevStoreoffpLoad(int strideShift) {
+        checkStrideShift(strideShift);
         Operation op = Operation.CMPNEV_STOREOFFP_LOAD;
-        int v = argument(0), expectnot = argument(1), voffp = argument(2), load = argument(3);
+        int expectnot = argument(1), voffp = argument(2), load = argument(3);
         return section(op, b -> {
-            checkIndex(b, op);
-            ldr(b.buf, true, VAL, v, 0);
+            loadIndexedWord(b, op, strideShift);
+            ldr(b.buf, true, VAL, IDX, 0);
             cmp(b.buf, true, VAL, expectnot);
             beq(b.buf, b.compareFailed);
             str(b.buf, VAL, load);
             ldrIndexed(b.buf, VAL, VAL, voffp);
             b.injectDelay();
-            str(b.buf, VAL, v);
+            str(b.buf, VAL, IDX);
+        });
+    }
+
+    /*
+     * pushNode: base = x0, node = x1, depthLimit = x2 [, area = x3]; v in x10, head in x11, depth in x12. The
+     * commit is stlr: it orders the node's two words before it.
+     */
+    @Override
+    public EmittedSection emitPushNode(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.PUSH_NODE;
+        int node = argument(1), depthLimit = argument(2);
+        return section(op, b -> {
+            Label counted = b.buf.newLabel("counted");
+            loadIndexedWord(b, op, strideShift);
+            ldr(b.buf, true, VAL, IDX, 0);
+            movz(b.buf, true, COPIED, 1, 0);
+            cbz(b.buf, VAL, counted);
+            ldr(b.buf, true, COPIED, VAL, Long.BYTES);
+            addSubImm(b.buf, true, COPIED, COPIED, 1);
+            b.buf.bind(counted);
+            cmp(b.buf, true, COPIED, depthLimit);
+            bcond(b.buf, Cond.HI, b.compareFailed);
+            str(b.buf, VAL, node);
+            str(b.buf, COPIED, node, Long.BYTES);
+            b.injectDelay();
+            stlr(b.buf, node, IDX);
         });
     }
 
@@ -188,6 +216,13 @@ public final class Aarch64Sections extends SectionTemplates {
         b.injectDelay();
         cmp(b.buf, false, IDX, argument(op.baseArity() - 1));
         bne(b.buf, b.indexMismatch);
+    }
+
+    /** {@link #loadIndex}, inject, then {@code x10 = base (x0) + (idx << strideShift)}: the index's word. */
+    private void loadIndexedWord(Body b, Operation op, int strideShift) {
+        loadIndex(b, op);
+        b.injectDelay();
+        addShifted(b.buf, IDX, argument(0), IDX, strideShift);
     }
 
     /*

@@ -73,11 +73,12 @@ public enum Operation {
      */
     CMPEQV_TRYMEMCPY_STOREV(long.class, long.class, long.class, long.class, long.class, long.class, int.class),
     /**
-     * {@code int cmpnevStoreoffpLoad(long v, long expectnot, long voffp, long load, int expectedIdx)}: the pop of
-     * a per-index linked stack (librseq: {@code load_cbeq_store_add_load_store}).
+     * {@code int cmpnevStoreoffpLoad(long base, long expectnot, long voffp, long load)}: the pop of a per-index
+     * linked stack, whose head for the running index the section finds itself (librseq:
+     * {@code load_cbeq_store_add_load_store}, whose C caller reads the CPU number and indexes first).
      * <pre>
      * [delay]
-     * if (idx != expectedIdx) return INDEX_MISMATCH
+     * v = base + (idx &lt;&lt; strideShift)
      * head = *v
      * if (head == expectnot) return COMPARE_FAILED
      * *load = head                            // the caller's scratch: harmless if aborted
@@ -88,7 +89,24 @@ public enum Operation {
      * Head and head-&gt;next are read, and the head replaced, inside one section, so no other update of that
      * index comes in between (no ABA).
      */
-    CMPNEV_STOREOFFP_LOAD(long.class, long.class, long.class, long.class, int.class),
+    CMPNEV_STOREOFFP_LOAD(long.class, long.class, long.class, long.class),
+    /**
+     * {@code int pushNode(long base, long node, long depthLimit)}: the push of a per-index linked stack of nodes
+     * {@code {next, depth, ...}} that keeps each node's depth, refusing a push past {@code depthLimit} (librseq:
+     * its {@code percpu_list} push, {@code load_cbne_store} after the link, with the depth added).
+     * <pre>
+     * [delay]
+     * v = base + (idx &lt;&lt; strideShift)
+     * head = *v
+     * depth = head == 0 ? 1 : *(head + 8) + 1
+     * if (depth &gt; depthLimit) return COMPARE_FAILED   // unsigned: ~0 for no limit
+     * *node = head                            // the caller's node, not yet published: harmless if aborted
+     * *(node + 8) = depth                     // likewise
+     * [delay]
+     * store_release(*v = node)                // commit, ordered after the node's words
+     * </pre>
+     */
+    PUSH_NODE(long.class, long.class, long.class),
     /**
      * {@code int addEach(long base, long offsets, long count, long value, long maxOffset)}: {@link #ADD} once per
      * element of an array of byte offsets, each element its own section, all in one call (librseq has no such

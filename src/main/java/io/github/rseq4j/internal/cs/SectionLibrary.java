@@ -40,11 +40,12 @@ import java.util.concurrent.atomic.LongAdder;
  * @param trymemcpyFromSegment  {@link #cmpeqvTrymemcpyStorev} with {@code src} passed as a {@link MemorySegment}
  * @param trymemcpyToSegment    {@link #cmpeqvTrymemcpyStorev} with {@code dst} passed as a {@link MemorySegment}
  * @param addEach               {@link Operation#ADD_EACH}, whose result also carries the remaining count
+ * @param pushNode              {@link Operation#PUSH_NODE}
  */
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
                              MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,
                              MethodHandle cmpnevStoreoffpLoad, MethodHandle trymemcpyFromSegment,
-                             MethodHandle trymemcpyToSegment, MethodHandle addEach) {
+                             MethodHandle trymemcpyToSegment, MethodHandle addEach, MethodHandle pushNode) {
 
     /** Parameters of {@link Operation#CMPEQV_TRYMEMCPY_STOREV} that the segment forms take as segments. */
     private static final int MEMCPY_DST = 2, MEMCPY_SRC = 3, NO_SEGMENT = -1;
@@ -105,7 +106,7 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
                 handle(Operation.CMPNEV_STOREOFFP_LOAD, config, entries),
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_SRC),
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_DST),
-                handle(Operation.ADD_EACH, config, entries));
+                handle(Operation.ADD_EACH, config, entries), handle(Operation.PUSH_NODE, config, entries));
     }
 
     private static MethodHandle handle(Operation op, SectionConfig config, Map<Operation, Long> entries) {

@@ -94,8 +94,19 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
     /** {@link Operation#CMPEQV_TRYMEMCPY_STOREV}. */
     public abstract EmittedSection emitCmpeqvTrymemcpyStorev();
 
-    /** {@link Operation#CMPNEV_STOREOFFP_LOAD}. */
-    public abstract EmittedSection emitCmpnevStoreoffpLoad();
+    /**
+     * {@link Operation#CMPNEV_STOREOFFP_LOAD}.
+     *
+     * @param strideShift as for {@link #emitAdd}
+     */
+    public abstract EmittedSection emitCmpnevStoreoffpLoad(int strideShift);
+
+    /**
+     * {@link Operation#PUSH_NODE}.
+     *
+     * @param strideShift as for {@link #emitAdd}
+     */
+    public abstract EmittedSection emitPushNode(int strideShift);
 
     /**
      * {@link Operation#ADD_EACH}.
@@ -104,14 +115,15 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
      */
     public abstract EmittedSection emitAddEach(int strideShift);
 
-    /** Emits {@code op}; {@code strideShift} is used by {@link Operation#ADD} and {@link Operation#ADD_EACH} only. */
+    /** Emits {@code op}; {@code strideShift} is used by the operations that find their word from the index. */
     public final EmittedSection emit(Operation op, int strideShift) {
         return switch (op) {
             case ADD -> emitAdd(strideShift);
             case CMPEQV_STOREV -> emitCmpeqvStorev();
             case CMPEQV_STOREV_STOREV -> emitCmpeqvStorevStorev();
             case CMPEQV_TRYMEMCPY_STOREV -> emitCmpeqvTrymemcpyStorev();
-            case CMPNEV_STOREOFFP_LOAD -> emitCmpnevStoreoffpLoad();
+            case CMPNEV_STOREOFFP_LOAD -> emitCmpnevStoreoffpLoad(strideShift);
+            case PUSH_NODE -> emitPushNode(strideShift);
             case ADD_EACH -> emitAddEach(strideShift);
         };
     }

@@ -123,21 +123,49 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     /*
-     * cmpnevStoreoffpLoad: v = %rdi, expectnot = %rsi, voffp = %rdx, load = %rcx, expectedIdx = %r8d
-     * [, area = %r9]; head, then next, in %rax.
+     * cmpnevStoreoffpLoad: base = %rdi, expectnot = %rsi, voffp = %rdx, load = %rcx [, area = %r8]; v in %rax,
+     * head, then next, in %r10.
      */
     @Override
-    public EmittedSection emitCmpnevStoreoffpLoad() {
+    public EmittedSection emitCmpnevStoreoffpLoad(int strideShift) {
+        checkStrideShift(strideShift);
         Operation op = Operation.CMPNEV_STOREOFFP_LOAD;
         return section(op, b -> {
-            checkIndex(b, op);
-            movLoad64(b.buf, Reg.RAX, Mem.at(Reg.RDI, 0));
-            cmp64(b.buf, Reg.RAX, Reg.RSI);
+            loadIndexedWord(b, op, strideShift);
+            movLoad64(b.buf, Reg.R10, Mem.at(Reg.RAX, 0));
+            cmp64(b.buf, Reg.R10, Reg.RSI);
             jcc(b.buf, Cond.E, b.compareFailed);
-            movStore64(b.buf, Mem.at(Reg.RCX, 0), Reg.RAX);
-            movLoad64(b.buf, Reg.RAX, Mem.indexed(Reg.RAX, Reg.RDX));
+            movStore64(b.buf, Mem.at(Reg.RCX, 0), Reg.R10);
+            movLoad64(b.buf, Reg.R10, Mem.indexed(Reg.R10, Reg.RDX));
             b.injectDelay();
-            movStore64(b.buf, Mem.at(Reg.RDI, 0), Reg.RAX);
+            movStore64(b.buf, Mem.at(Reg.RAX, 0), Reg.R10);
+        });
+    }
+
+    /*
+     * pushNode: base = %rdi, node = %rsi, depthLimit = %rdx [, area = %rcx]; v in %rax, head in %r10, depth in
+     * %r8. TSO makes the plain commit a release store.
+     */
+    @Override
+    public EmittedSection emitPushNode(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.PUSH_NODE;
+        return section(op, b -> {
+            Label counted = b.buf.newLabel("counted");
+            loadIndexedWord(b, op, strideShift);
+            movLoad64(b.buf, Reg.R10, Mem.at(Reg.RAX, 0));
+            movImm32(b.buf, Reg.R8, 1);
+            test64(b.buf, Reg.R10, Reg.R10);
+            jcc(b.buf, Cond.E, counted);
+            movLoad64(b.buf, Reg.R8, Mem.at(Reg.R10, Long.BYTES));
+            aluImm8(b.buf, Alu.ADD, Reg.R8, 1);
+            b.buf.bind(counted);
+            cmp64(b.buf, Reg.R8, Reg.RDX);
+            jcc(b.buf, Cond.A, b.compareFailed);
+            movStore64(b.buf, Mem.at(Reg.RSI, 0), Reg.R10);
+            movStore64(b.buf, Mem.at(Reg.RSI, Long.BYTES), Reg.R8);
+            b.injectDelay();
+            movStore64(b.buf, Mem.at(Reg.RAX, 0), Reg.RSI);
         });
     }
 
@@ -183,6 +211,16 @@ public final class X86_64Sections extends SectionTemplates {
             case Mem m -> cmp32(b.buf, Reg.RAX, m);
         }
         jcc(b.buf, Cond.NE, b.indexMismatch);
+    }
+
+    /** {@link #loadIndex}, inject, then {@code %rax = base (%rdi) + (idx << strideShift)}: the index's word. */
+    private void loadIndexedWord(Body b, Operation op, int strideShift) {
+        loadIndex(b, op);
+        b.injectDelay();
+        if (strideShift != 0) {
+            shl64(b.buf, Reg.RAX, strideShift);
+        }
+        alu64(b.buf, Alu.ADD, Reg.RAX, Reg.RDI);
     }
 
     /** {@code %eax = area->INDEX}, then out to index_out_of_range unless it is below the limit (unsigned). */

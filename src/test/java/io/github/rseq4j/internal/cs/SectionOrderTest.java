@@ -28,11 +28,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>that loaded index is compared with the slot count {@link SectionConfig#indexLimit()} (an immediate, or
  *       on aarch64 a movz/movk constant above 4095), and an unsigned at-or-above branch leaves for
  *       {@code index_out_of_range}, before any store and before the index is changed;
- *   <li>in templates that take an expected index, that loaded index is compared with the expected-index
- *       argument, and the branch leaves for {@code index_mismatch}, before any store of the section; then
- *       {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before any store;
+ *   <li>in templates that take an expected index (the cmpeqv family), that loaded index is compared with the
+ *       expected-index argument, and the branch leaves for {@code index_mismatch}, before any store of the
+ *       section; then {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before
+ *       any store;
+ *   <li>in templates that find their word from the index ({@code cmpnevStoreoffpLoad}, {@code pushNode}), a
+ *       branch leaves for {@code compare_failed} before any store of the section;
  *   <li>the commit is the last instruction before post_commit, and writes where the operation says (the
- *       index's slot for {@code add} and {@code addEach}, {@code *v} otherwise).
+ *       index's slot for {@code add}, {@code addEach}, {@code cmpnevStoreoffpLoad} and {@code pushNode},
+ *       {@code *v} otherwise).
  *   <li>{@code addEach}: the offset is loaded from the cursor (argument 1) once, after the index's range check,
  *       and compared with {@code maxOffset} (argument 4), an unsigned above branch leaving for
  *       {@code compare_failed} before any store; after post_commit the cursor advances by 8 and the code jumps
@@ -498,11 +502,13 @@ class SectionOrderTest {
         assertTrue(isa.isStore(commitLine), "last instruction before post_commit is a store: " + commitLine);
         Mem target = isa.access(commitLine);
         boolean adds = op == Operation.ADD || op == Operation.ADD_EACH;
-        if (adds) {
+        if (!takesExpectedIndex(op)) {
             assertTrue(index.equals(target.base()) || index.equals(target.index()),
-                    "add commits to the loaded index's slot: " + commitLine);
+                    op + " commits to the loaded index's slot: " + commitLine);
             for (Line l : body.subList(load + 1, commit)) {
-                assertFalse(isa.isStore(l), "add stores nothing but its commit: " + l);
+                assertFalse(adds && isa.isStore(l), "add stores nothing but its commit: " + l);
+                assertFalse(isa.writes(l).contains(index) && !l.is("shl") && !l.is("add"),
+                        "the index becomes the slot's address by shift and add only: " + l);
             }
         } else {
             assertEquals(isa.argument(0), target.base(), "commit writes *v: " + commitLine);
@@ -512,8 +518,19 @@ class SectionOrderTest {
             assertLoop(isa, lines, body, prologueEnd, arm, postCommit, range, commit, listing);
         }
 
+        if (!adds && !takesExpectedIndex(op)) {
+            int leave = -1;
+            for (int i = load + 1; i < commit && leave < 0; i++) {
+                leave = body.get(i).operands().contains(".Lcompare_failed") ? i : -1;
+            }
+            assertTrue(leave > 0, "no branch to compare_failed:\n" + listing);
+            for (Line l : body.subList(load + 1, leave)) {
+                assertFalse(isa.isStore(l), "store before the branch to compare_failed: " + l);
+            }
+        }
+
         // 5. The index compare, when the operation takes an expected index: after the load, before any store.
-        if (!adds) {
+        if (takesExpectedIndex(op)) {
             Object expected = isa.argument(op.baseArity() - 1);
             int compare = -1;
             for (int i = load + 1; i < commit && compare < 0; i++) {
@@ -600,6 +617,14 @@ class SectionOrderTest {
                 && advance.operands().stream().map(isa::immediate).anyMatch(v -> v != null && v == 8),
                 "the cursor advances by 8 after the commit: " + advance);
         assertEquals(".Lnext", isa.jumpTarget(lines.get(postCommit + 2)), "then back to next:\n" + listing);
+    }
+
+    /** The cmpeqv family: the caller names the index it expects, and {@code *v} is its argument 0. */
+    static boolean takesExpectedIndex(Operation op) {
+        return switch (op) {
+            case CMPEQV_STOREV, CMPEQV_STOREV_STOREV, CMPEQV_TRYMEMCPY_STOREV -> true;
+            case ADD, CMPNEV_STOREOFFP_LOAD, PUSH_NODE, ADD_EACH -> false;
+        };
     }
 
     /** Follows aarch64 movz/movk, which build constants too large for an immediate; true if {@code l} is one. */

@@ -142,20 +142,47 @@ class SectionSemanticsTest {
     }
 
     @Test
-    void cmpnevStoreoffpLoadPopsTheHead() {
+    void cmpnevStoreoffpLoadPopsTheRunningCpusHead() {
         MemorySegment second = longs(0, 222), first = arena.allocate(16, 8);
         first.set(ValueLayout.JAVA_LONG, 0, second.address());
-        MemorySegment head = longs(first.address()), load = longs(-1), empty = longs(0);
+        MemorySegment heads = arena.allocate(Cpus.POSSIBLE * LINE, LINE), load = longs(-1);
         pinned(cpu -> {
-            assertEquals(SectionTemplates.INDEX_MISMATCH, finish(() -> (int) sections.cmpnevStoreoffpLoad()
-                    .invokeExact(head.address(), 0L, 0L, load.address(), cpu + 1)));
             assertEquals(SectionTemplates.COMPARE_FAILED, finish(() -> (int) sections.cmpnevStoreoffpLoad()
-                    .invokeExact(empty.address(), 0L, 0L, load.address(), cpu)));
-            assertEquals(-1, at(load, 0), "nothing loaded by a failed check");
+                    .invokeExact(heads.address(), 0L, 0L, load.address())));
+            assertEquals(-1, at(load, 0), "nothing loaded from an empty stack");
+            heads.set(ValueLayout.JAVA_LONG, cpu * LINE, first.address());
             assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpnevStoreoffpLoad()
-                    .invokeExact(head.address(), 0L, 0L, load.address(), cpu)));
+                    .invokeExact(heads.address(), 0L, 0L, load.address())));
             assertEquals(first.address(), at(load, 0), "the popped node");
-            assertEquals(second.address(), at(head, 0), "the new head is its next");
+            assertEquals(second.address(), heads.get(ValueLayout.JAVA_LONG, cpu * LINE), "the new head is its next");
+        });
+    }
+
+    @Test
+    void pushNodeLinksCountsAndRefusesPastTheLimit() {
+        MemorySegment heads = arena.allocate(Cpus.POSSIBLE * LINE, LINE);
+        MemorySegment a = longs(-1, -1, 7), b = longs(-1, -1), c = longs(-1, -1);
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.pushNode()
+                    .invokeExact(heads.address(), a.address(), 2L)));
+            assertEquals(0, at(a, 0), "the first node ends the stack");
+            assertEquals(1, at(a, 1), "depth 1");
+            assertEquals(7, at(a, 2), "the node's own words untouched");
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.pushNode()
+                    .invokeExact(heads.address(), b.address(), 2L)));
+            assertEquals(a.address(), at(b, 0));
+            assertEquals(2, at(b, 1));
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(() -> (int) sections.pushNode()
+                    .invokeExact(heads.address(), c.address(), 2L)));
+            assertEquals(-1, at(c, 0), "a refused node untouched");
+            assertEquals(-1, at(c, 1));
+            for (int other = 0; other < Cpus.POSSIBLE; other++) {
+                assertEquals(other == cpu ? b.address() : 0, heads.get(ValueLayout.JAVA_LONG, other * LINE),
+                        "head of CPU " + other);
+            }
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.pushNode()
+                    .invokeExact(heads.address(), c.address(), -1L)), "-1: no limit, unsigned");
+            assertEquals(3, at(c, 1));
         });
     }
 
