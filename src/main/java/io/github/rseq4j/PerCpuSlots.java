@@ -298,14 +298,15 @@ final class PerCpuSlots {
         }
     }
 
-    /** The pop of the stack whose head for the running index is at {@code base + index * LINE}. */
-    static int cmpnevStoreoffpLoad(PerCpuIndexing indexing, long base, long expectnot, long voffp, long load,
-            long area) {
-        MethodHandle handle =
-                indexing == CPU_ID ? BY_CPU.cmpnevStoreoffpLoad() : ByMmCid.SECTIONS.cmpnevStoreoffpLoad();
+    /**
+     * The pop of the stack whose head for the running index is at {@code base + index * LINE}: the node, or a code
+     * (below every node address).
+     */
+    static long popNode(PerCpuIndexing indexing, long base, long voffp, long area) {
+        MethodHandle handle = indexing == CPU_ID ? BY_CPU.popNode() : ByMmCid.SECTIONS.popNode();
         try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(base, expectnot, voffp, load)
-                    : (int) handle.invokeExact(base, expectnot, voffp, load, area);
+            return MODE == Mode.TLS ? (long) handle.invokeExact(base, voffp)
+                    : (long) handle.invokeExact(base, voffp, area);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -3,10 +3,9 @@ package io.github.rseq4j;
 import static io.github.rseq4j.PerCpuSlots.LINE;
 import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 import static io.github.rseq4j.PerCpuSlots.area;
-import static io.github.rseq4j.PerCpuSlots.cmpnevStoreoffpLoad;
 import static io.github.rseq4j.PerCpuSlots.get;
+import static io.github.rseq4j.PerCpuSlots.popNode;
 import static io.github.rseq4j.PerCpuSlots.pushNode;
-import static io.github.rseq4j.PerCpuSlots.scratch;
 import static io.github.rseq4j.PerCpuSlots.set;
 
 import io.github.rseq4j.internal.cs.SectionTemplates;
@@ -23,7 +22,7 @@ import java.lang.ref.Reference;
  * <p>Both sections find the running CPU's head themselves, from the index they load, so the Java side reads
  * no CPU number and no head. Push reads the head, links the node to it, counts its depth and stores it as
  * the new head inside one section (push-node); pop reads the head and its next pointer and replaces the head
- * inside one section (cmpnev-storeoffp-load). Nothing else on that slot runs in between either, so there is
+ * inside one section (pop-node, which returns the node). Nothing else on that slot runs in between either, so there is
  * no ABA. A popped node belongs to its popper alone.
  *
  * <p>Threads that cannot run sections, and threads whose mm_cid lies past the slots, use the shared slot
@@ -129,21 +128,17 @@ final class PerCpuStacks extends PerCpuEngine {
 
     /** The node popped from the thread's slot, 0 when that stack is empty, or {@link #NO_SLOT}. */
     private long popSection(int which, long area) {
-        long scratch = scratch();
         for (;;) {
-            switch (cmpnevStoreoffpLoad(indexing, base + which * (long) Long.BYTES, 0, NEXT, scratch, area)) {
-                case SectionTemplates.COMMITTED -> {
-                    VarHandle.acquireFence(); // the node's fields were published by its pusher's commit
-                    return get(scratch);
-                }
-                case SectionTemplates.COMPARE_FAILED -> {
-                    return 0;
-                }
-                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return NO_SLOT;
-                }
-                default -> Thread.onSpinWait(); // aborted
+            long popped = popNode(indexing, base + which * (long) Long.BYTES, NEXT, area);
+            if (popped > SectionTemplates.INDEX_OUT_OF_RANGE) {
+                VarHandle.acquireFence(); // the node's fields were published by its pusher's commit
+                return popped;
+            } else if (popped == SectionTemplates.COMPARE_FAILED) {
+                return 0;
+            } else if (popped == SectionTemplates.INDEX_OUT_OF_RANGE) {
+                return NO_SLOT;
             }
+            Thread.onSpinWait(); // aborted
         }
     }
 

@@ -66,8 +66,7 @@ class IndexRangeTest {
                             .invokeExact(target, 0L, target + 8, 1L, 1L, cpuId, a),
                     "cmpeqvTrymemcpyStorev", () -> (int) lib.cmpeqvTrymemcpyStorev()
                             .invokeExact(target, 0L, target + 8, node, 16L, 1L, cpuId, a),
-                    "cmpnevStoreoffpLoad",
-                    () -> (int) lib.cmpnevStoreoffpLoad().invokeExact(base, 0L, 0L, node + 8, a),
+                    "popNode", () -> (int) (long) lib.popNode().invokeExact(base, 0L, a),
                     "pushNode", () -> (int) lib.pushNode().invokeExact(base, node + 32, -1L, a),
                     "addEach", () -> remainingTwo((int) lib.addEach().invokeExact(base, node + 16, 2L, 1L, 56L, a)));
             calls.forEach((name, call) -> {

@@ -8,10 +8,11 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
 /**
  * aarch64 (little-endian) rseq critical sections (AAPCS64), and the few instruction encoders they need.
  *
- * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0. The sections use
- * only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded value), x12
- * (copied word or byte; addEach's offset; pushNode's depth), x13 (delay counter), x14 (index limit above
- * 4095), x15 (descriptor address, TLS offset). x16/x17/x18 are left alone.
+ * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0 (x0 for popNode).
+ * The sections use only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded
+ * value; popNode's head), x12 (copied word or byte; addEach's offset; pushNode's depth; popNode's next), x13
+ * (delay counter), x14 (index limit above 4095), x15 (descriptor address, TLS offset). x16/x17/x18 are left
+ * alone.
  *
  * <p>Area addressing: TLS mode computes the area once, before the section, as {@code tpidr_el0 +
  * __rseq_offset} into x9; REGISTER mode uses the area argument. Fields are then {@code [area, #field]}.
@@ -127,24 +128,19 @@ public final class Aarch64Sections extends SectionTemplates {
         });
     }
 
-    /*
-     * cmpnevStoreoffpLoad: base = x0, expectnot = x1, voffp = x2, load = x3 [, area = x4]; v in x10, head, then
-     * next, in x11.
-     */
+    /* popNode: base = x0, voffp = x1 [, area = x2]; v in x10, head in x11 (the result), next in x12. */
     @Override
-    public EmittedSection emitCmpnevStoreoffpLoad(int strideShift) {
+    public EmittedSection emitPopNode(int strideShift) {
         checkStrideShift(strideShift);
-        Operation op = Operation.CMPNEV_STOREOFFP_LOAD;
-        int expectnot = argument(1), voffp = argument(2), load = argument(3);
+        Operation op = Operation.POP_NODE;
+        int voffp = argument(1);
         return section(op, b -> {
             loadIndexedWord(b, op, strideShift);
             ldr(b.buf, true, VAL, IDX, 0);
-            cmp(b.buf, true, VAL, expectnot);
-            beq(b.buf, b.compareFailed);
-            str(b.buf, VAL, load);
-            ldrIndexed(b.buf, VAL, VAL, voffp);
+            cbz(b.buf, VAL, b.compareFailed);
+            ldrIndexed(b.buf, COPIED, VAL, voffp);
             b.injectDelay();
-            str(b.buf, VAL, IDX);
+            str(b.buf, COPIED, IDX);
         });
     }
 
@@ -342,6 +338,13 @@ public final class Aarch64Sections extends SectionTemplates {
         inst(buf, Aarch64.RET, "ret");
     }
 
+    /* mov x0, x11 ; ret */
+    @Override
+    protected void emitReturnNode(CodeBuffer buf) {
+        movReg(buf, RESULT, VAL);
+        inst(buf, Aarch64.RET, "ret");
+    }
+
     @Override
     protected void emitSignature(CodeBuffer buf) {
         inst(buf, SIGNATURE, String.format(".inst 0x%08x\t/* rseq signature: brk #0x45e0 */", SIGNATURE));
@@ -453,6 +456,11 @@ public final class Aarch64Sections extends SectionTemplates {
         int opcode = word ? (load ? 0xf8400400 : 0xf8000400) : (load ? 0x38400400 : 0x38000400);
         String mnemonic = (load ? "ldr" : "str") + (word ? " " + x(rt) : "b " + w(rt));
         inst(buf, opcode | size << 12 | reg(rn) << 5 | reg(rt), mnemonic + ", [" + x(rn) + "], #" + size);
+    }
+
+    /** {@code mov xd, xm}, i.e. {@code orr xd, xzr, xm}. */
+    static void movReg(CodeBuffer buf, int rd, int rm) {
+        inst(buf, 0xaa0003e0 | reg(rm) << 16 | reg(rd), "mov " + x(rd) + ", " + x(rm));
     }
 
     /** {@code add xd, xn, xm[, lsl #shift]}. */

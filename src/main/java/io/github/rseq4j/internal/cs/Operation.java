@@ -73,23 +73,24 @@ public enum Operation {
      */
     CMPEQV_TRYMEMCPY_STOREV(long.class, long.class, long.class, long.class, long.class, long.class, int.class),
     /**
-     * {@code int cmpnevStoreoffpLoad(long base, long expectnot, long voffp, long load)}: the pop of a per-index
-     * linked stack, whose head for the running index the section finds itself (librseq:
-     * {@code load_cbeq_store_add_load_store}, whose C caller reads the CPU number and indexes first).
+     * {@code long popNode(long base, long voffp)}: the pop of a per-index linked stack, whose head for the running
+     * index the section finds itself, handing the node back as its result (librseq:
+     * {@code load_cbeq_store_add_load_store}, whose C caller reads the CPU number first and gets the node
+     * through a pointer).
      * <pre>
      * [delay]
      * v = base + (idx &lt;&lt; strideShift)
      * head = *v
-     * if (head == expectnot) return COMPARE_FAILED
-     * *load = head                            // the caller's scratch: harmless if aborted
+     * if (head == 0) return COMPARE_FAILED    // empty
      * next = *(head + voffp)
      * [delay]
      * *v = next                               // commit
+     * return head                             // instead of COMMITTED: a node address, above every code
      * </pre>
      * Head and head-&gt;next are read, and the head replaced, inside one section, so no other update of that
      * index comes in between (no ABA).
      */
-    CMPNEV_STOREOFFP_LOAD(long.class, long.class, long.class, long.class),
+    POP_NODE(long.class, long.class),
     /**
      * {@code int pushNode(long base, long node, long depthLimit)}: the push of a per-index linked stack of nodes
      * {@code {next, depth, ...}} that keeps each node's depth, refusing a push past {@code depthLimit} (librseq:
@@ -146,6 +147,14 @@ public enum Operation {
      */
     public boolean eachElement() {
         return this == ADD_EACH;
+    }
+
+    /**
+     * Whether the operation's result is a {@code long}: the node {@link #POP_NODE} took when it commits, else one of
+     * the codes, which no node address is as low as.
+     */
+    public boolean returnsNode() {
+        return this == POP_NODE;
     }
 
     /** Number of parameters before the optional area argument; also the area argument's index. */

@@ -30,13 +30,13 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Each handle is {@code int (parameters of its Operation[, long area])}, as {@link Operation} specifies; the
  * result is one of {@link SectionTemplates}' return codes ({@link SectionTemplates#code} of it for
- * {@link #addEach}).
+ * {@link #addEach}; {@link #popNode} returns {@code long}, its node or a code).
  *
  * @param add                   {@link Operation#ADD}
  * @param cmpeqvStorev          {@link Operation#CMPEQV_STOREV}
  * @param cmpeqvStorevStorev    {@link Operation#CMPEQV_STOREV_STOREV}
  * @param cmpeqvTrymemcpyStorev {@link Operation#CMPEQV_TRYMEMCPY_STOREV}
- * @param cmpnevStoreoffpLoad   {@link Operation#CMPNEV_STOREOFFP_LOAD}
+ * @param popNode               {@link Operation#POP_NODE}, the one handle returning {@code long}
  * @param trymemcpyFromSegment  {@link #cmpeqvTrymemcpyStorev} with {@code src} passed as a {@link MemorySegment}
  * @param trymemcpyToSegment    {@link #cmpeqvTrymemcpyStorev} with {@code dst} passed as a {@link MemorySegment}
  * @param addEach               {@link Operation#ADD_EACH}, whose result also carries the remaining count
@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
                              MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,
-                             MethodHandle cmpnevStoreoffpLoad, MethodHandle trymemcpyFromSegment,
+                             MethodHandle popNode, MethodHandle trymemcpyFromSegment,
                              MethodHandle trymemcpyToSegment, MethodHandle addEach, MethodHandle pushNode) {
 
     /** Parameters of {@link Operation#CMPEQV_TRYMEMCPY_STOREV} that the segment forms take as segments. */
@@ -53,12 +53,14 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
     /** ABORTED results returned by delay-injected sections, process-wide; updated by any caller's thread. */
     private static final LongAdder INJECTED_ABORTS = new LongAdder();
 
-    private static final MethodHandle COUNT_ABORT;
+    private static final MethodHandle COUNT_ABORT, COUNT_ABORT_OR_NODE;
 
     static {
         try {
             COUNT_ABORT = MethodHandles.lookup().findStatic(SectionLibrary.class, "countAbort",
                     MethodType.methodType(int.class, int.class));
+            COUNT_ABORT_OR_NODE = MethodHandles.lookup().findStatic(SectionLibrary.class, "countAbort",
+                    MethodType.methodType(long.class, long.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -103,7 +105,7 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
                 handle(Operation.ADD, config, entries), handle(Operation.CMPEQV_STOREV, config, entries),
                 handle(Operation.CMPEQV_STOREV_STOREV, config, entries),
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries),
-                handle(Operation.CMPNEV_STOREOFFP_LOAD, config, entries),
+                handle(Operation.POP_NODE, config, entries),
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_SRC),
                 handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_DST),
                 handle(Operation.ADD_EACH, config, entries), handle(Operation.PUSH_NODE, config, entries));
@@ -128,10 +130,14 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
                     : types.get(i) == int.class ? ValueLayout.JAVA_INT : ValueLayout.JAVA_LONG;
         }
         MemorySegment entry = MemorySegment.ofAddress(entries.get(op));
-        FunctionDescriptor descriptor = FunctionDescriptor.of(ValueLayout.JAVA_INT, parameters);
+        FunctionDescriptor descriptor =
+                FunctionDescriptor.of(op.returnsNode() ? ValueLayout.JAVA_LONG : ValueLayout.JAVA_INT, parameters);
         MethodHandle function = segment == NO_SEGMENT ? ExecutableMemory.function(entry, descriptor)
                 : Native.downcall(entry, descriptor, Linker.Option.critical(true));
-        return config.delayIterations() > 0 ? MethodHandles.filterReturnValue(function, COUNT_ABORT) : function;
+        if (config.delayIterations() == 0) {
+            return function;
+        }
+        return MethodHandles.filterReturnValue(function, op.returnsNode() ? COUNT_ABORT_OR_NODE : COUNT_ABORT);
     }
 
     /**
@@ -144,6 +150,13 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
 
     private static int countAbort(int result) {
         if (SectionTemplates.code(result) == SectionTemplates.ABORTED) {
+            INJECTED_ABORTS.increment();
+        }
+        return result;
+    }
+
+    private static long countAbort(long result) {
+        if (result == SectionTemplates.ABORTED) {
             INJECTED_ABORTS.increment();
         }
         return result;

@@ -95,11 +95,11 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
     public abstract EmittedSection emitCmpeqvTrymemcpyStorev();
 
     /**
-     * {@link Operation#CMPNEV_STOREOFFP_LOAD}.
+     * {@link Operation#POP_NODE}.
      *
      * @param strideShift as for {@link #emitAdd}
      */
-    public abstract EmittedSection emitCmpnevStoreoffpLoad(int strideShift);
+    public abstract EmittedSection emitPopNode(int strideShift);
 
     /**
      * {@link Operation#PUSH_NODE}.
@@ -122,7 +122,7 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
             case CMPEQV_STOREV -> emitCmpeqvStorev();
             case CMPEQV_STOREV_STOREV -> emitCmpeqvStorevStorev();
             case CMPEQV_TRYMEMCPY_STOREV -> emitCmpeqvTrymemcpyStorev();
-            case CMPNEV_STOREOFFP_LOAD -> emitCmpnevStoreoffpLoad(strideShift);
+            case POP_NODE -> emitPopNode(strideShift);
             case PUSH_NODE -> emitPushNode(strideShift);
             case ADD_EACH -> emitAddEach(strideShift);
         };
@@ -185,7 +185,11 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
             emitLoopAdvance(buf, next);
             buf.bind(done);
         }
-        emitReturn(buf, COMMITTED);
+        if (op.returnsNode()) {
+            emitReturnNode(buf);
+        } else {
+            emitReturn(buf, COMMITTED);
+        }
         if (!b.indexOutOfRange.isReferenced()) {
             throw new IllegalStateException(op + " has no index range check");
         }
@@ -240,6 +244,9 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
 
     /** {@code return code}. */
     protected abstract void emitReturn(CodeBuffer buf, int code);
+
+    /** {@code return head}: {@link Operation#POP_NODE}'s committed result, from the register its body keeps it in. */
+    protected abstract void emitReturnNode(CodeBuffer buf);
 
     /** {@code return code}, with the remaining count above it for an {@link Operation#eachElement()} operation. */
     private void emitReturn(CodeBuffer buf, Operation op, int code) {

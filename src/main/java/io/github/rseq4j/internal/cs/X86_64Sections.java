@@ -23,6 +23,9 @@ public final class X86_64Sections extends SectionTemplates {
     /** {@code RSEQ_SIG}: emitted as the disp32 of {@code ud1 0x53053053(%rip),%edi} before each abort handler. */
     public static final int SIGNATURE = new X86_64().rseqSignature();
 
+    /** Where popNode keeps the head it takes, which it returns. */
+    private static final Reg POPPED = Reg.RCX;
+
     public X86_64Sections(SectionConfig config) {
         super(config);
         if (config.addressing() == Addressing.TLS) {
@@ -122,21 +125,17 @@ public final class X86_64Sections extends SectionTemplates {
         });
     }
 
-    /*
-     * cmpnevStoreoffpLoad: base = %rdi, expectnot = %rsi, voffp = %rdx, load = %rcx [, area = %r8]; v in %rax,
-     * head, then next, in %r10.
-     */
+    /* popNode: base = %rdi, voffp = %rsi [, area = %rdx]; v in %rax, head in %rcx (the result), next in %r10. */
     @Override
-    public EmittedSection emitCmpnevStoreoffpLoad(int strideShift) {
+    public EmittedSection emitPopNode(int strideShift) {
         checkStrideShift(strideShift);
-        Operation op = Operation.CMPNEV_STOREOFFP_LOAD;
+        Operation op = Operation.POP_NODE;
         return section(op, b -> {
             loadIndexedWord(b, op, strideShift);
-            movLoad64(b.buf, Reg.R10, Mem.at(Reg.RAX, 0));
-            cmp64(b.buf, Reg.R10, Reg.RSI);
+            movLoad64(b.buf, POPPED, Mem.at(Reg.RAX, 0));
+            test64(b.buf, POPPED, POPPED);
             jcc(b.buf, Cond.E, b.compareFailed);
-            movStore64(b.buf, Mem.at(Reg.RCX, 0), Reg.R10);
-            movLoad64(b.buf, Reg.R10, Mem.indexed(Reg.R10, Reg.RDX));
+            movLoad64(b.buf, Reg.R10, Mem.indexed(POPPED, Reg.RSI));
             b.injectDelay();
             movStore64(b.buf, Mem.at(Reg.RAX, 0), Reg.R10);
         });
@@ -331,6 +330,13 @@ public final class X86_64Sections extends SectionTemplates {
         if (code != 0) {
             aluImm8(buf, Alu.ADD, Reg.RAX, code);
         }
+        ret(buf);
+    }
+
+    /* mov %rcx, %rax ; ret */
+    @Override
+    protected void emitReturnNode(CodeBuffer buf) {
+        movReg64(buf, Reg.RAX, POPPED);
         ret(buf);
     }
 

@@ -31,7 +31,7 @@ class SectionLayoutTest {
                     Operation.CMPEQV_STOREV, "mov %rdx, (%rdi)",
                     Operation.CMPEQV_STOREV_STOREV, "mov %r8, (%rdi)",
                     Operation.CMPEQV_TRYMEMCPY_STOREV, "mov %r9, (%rdi)",
-                    Operation.CMPNEV_STOREOFFP_LOAD, "mov %r10, (%rax)",
+                    Operation.POP_NODE, "mov %r10, (%rax)",
                     Operation.PUSH_NODE, "mov %rsi, (%rax)",
                     Operation.ADD_EACH, "add %rcx, (%rdi,%rax)"),
             GnuAs.Arch.AARCH64, Map.of(
@@ -39,7 +39,7 @@ class SectionLayoutTest {
                     Operation.CMPEQV_STOREV, "str x2, [x0]",
                     Operation.CMPEQV_STOREV_STOREV, "stlr x4, [x0]",
                     Operation.CMPEQV_TRYMEMCPY_STOREV, "stlr x5, [x0]",
-                    Operation.CMPNEV_STOREOFFP_LOAD, "str x11, [x10]",
+                    Operation.POP_NODE, "str x12, [x10]",
                     Operation.PUSH_NODE, "stlr x1, [x10]",
                     Operation.ADD_EACH, "str x11, [x10]"));
 
@@ -206,7 +206,7 @@ class SectionLayoutTest {
         assertEquals(List.of(long.class, long.class, long.class, long.class, long.class, long.class, int.class,
                 long.class), Operation.CMPEQV_TRYMEMCPY_STOREV.parameterTypes(Addressing.REGISTER));
         assertEquals(6, Operation.CMPEQV_STOREV_STOREV.baseArity());
-        assertEquals(List.of(long.class, long.class, long.class, long.class, long.class),
-                Operation.CMPNEV_STOREOFFP_LOAD.parameterTypes(Addressing.REGISTER));
+        assertEquals(List.of(long.class, long.class, long.class),
+                Operation.POP_NODE.parameterTypes(Addressing.REGISTER));
     }
 }

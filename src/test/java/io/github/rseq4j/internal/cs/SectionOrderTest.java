@@ -32,10 +32,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       expected-index argument, and the branch leaves for {@code index_mismatch}, before any store of the
  *       section; then {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before
  *       any store;
- *   <li>in templates that find their word from the index ({@code cmpnevStoreoffpLoad}, {@code pushNode}), a
+ *   <li>in templates that find their word from the index ({@code popNode}, {@code pushNode}), a
  *       branch leaves for {@code compare_failed} before any store of the section;
  *   <li>the commit is the last instruction before post_commit, and writes where the operation says (the
- *       index's slot for {@code add}, {@code addEach}, {@code cmpnevStoreoffpLoad} and {@code pushNode},
+ *       index's slot for {@code add}, {@code addEach}, {@code popNode} and {@code pushNode},
  *       {@code *v} otherwise).
  *   <li>{@code addEach}: the offset is loaded from the cursor (argument 1) once, after the index's range check,
  *       and compared with {@code maxOffset} (argument 4), an unsigned above branch leaving for
@@ -623,7 +623,7 @@ class SectionOrderTest {
     static boolean takesExpectedIndex(Operation op) {
         return switch (op) {
             case CMPEQV_STOREV, CMPEQV_STOREV_STOREV, CMPEQV_TRYMEMCPY_STOREV -> true;
-            case ADD, CMPNEV_STOREOFFP_LOAD, PUSH_NODE, ADD_EACH -> false;
+            case ADD, POP_NODE, PUSH_NODE, ADD_EACH -> false;
         };
     }
 
