@@ -40,6 +40,7 @@ public final class PerCpuPool<T> {
 
     /** A line per node: nodes of different CPUs never share a line. */
     private static final long NODE_BYTES = PerCpuSlots.LINE;
+    private static final int NODE_SHIFT = Long.numberOfTrailingZeros(NODE_BYTES);
     /**
      * Offset of a node's held flag (1 while its object is held), after the stacks' {@link PerCpuStacks#NODE_HEADER}:
      * in the object's own line, which its holder has in cache, so that threads holding
@@ -123,7 +124,7 @@ public final class PerCpuPool<T> {
             return create();
         }
         PerCpuSlots.set(node + HELD, 1); // ours alone since the pop; the release learns of it through the object
-        Object object = objects[(int) ((node - nodeBase) / NODE_BYTES)];
+        Object object = objects[(int) ((node - nodeBase) >>> NODE_SHIFT)];
         Reference.reachabilityFence(this);
         return (T) object;
     }
