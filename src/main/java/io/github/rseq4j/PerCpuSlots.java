@@ -191,11 +191,6 @@ final class PerCpuSlots {
         }
     }
 
-    /** The calling thread's scratch address; valid while the thread lives. */
-    static long scratch() {
-        return ThreadScratch.LINE.address();
-    }
-
     /** The calling thread's scratch line as a segment, for the sections that take segments. */
     static MemorySegment scratchSegment() {
         return ThreadScratch.LINE.segment();

@@ -22,8 +22,8 @@ import java.lang.ref.Reference;
  * <p>Both sections find the running CPU's head themselves, from the index they load, so the Java side reads
  * no CPU number and no head. Push reads the head, links the node to it, counts its depth and stores it as
  * the new head inside one section (push-node); pop reads the head and its next pointer and replaces the head
- * inside one section (pop-node, which returns the node). Nothing else on that slot runs in between either, so there is
- * no ABA. A popped node belongs to its popper alone.
+ * inside one section (pop-node, which returns the node). Nothing else on that slot runs in between either,
+ * so there is no ABA. A popped node belongs to its popper alone.
  *
  * <p>Threads that cannot run sections, and threads whose mm_cid lies past the slots, use the shared slot
  * under its monitor (in ATOMIC mode, their CPU's slot). {@link #pop} checks the shared slot after the

@@ -5,12 +5,12 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Package-private machinery, not API: native memory per thread, written only by that thread and by the sections
- * it calls. {@link #LINE} is where sections hand back a popped node or value; {@link #OFFSETS} is where a bulk
- * add lists its elements for {@link PerCpuSlots#addEach}. A thread-local owns each thread's block for the
- * thread's life, so the memory a section reads or writes is never freed under it; a direct-mapped cache keyed
- * by {@link Thread#threadId()} stands in front of it, as {@link HandleCache} does for handles: one array load
- * and one compare instead of a hash probe through a weak reference, which was a sixth of a pool's
- * acquire+release.
+ * it calls. {@link #LINE} is where a {@code long} record of {@link PerCpuBuffer} passes between Java and a
+ * section; {@link #OFFSETS} is where a bulk add lists its elements for {@link PerCpuSlots#addEach}. A
+ * thread-local owns each thread's block for the thread's life, so the memory a section reads or writes is never
+ * freed under it; a direct-mapped cache keyed by {@link Thread#threadId()} stands in front of it, as
+ * {@link HandleCache} does for handles: one array load and one compare instead of a hash probe through a weak
+ * reference, which was a sixth of a pool's acquire+release.
  *
  * <p>Ids are never reused, so an entry never answers for another thread; entries are immutable (final fields),
  * so a racy plain store publishes them safely, and a collision or a lost race only sends the reader to the
@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  */
 final class ThreadScratch {
 
-    /** A line, for what a section hands back. */
+    /** A line, for a record a section copies in or out. */
     static final ThreadScratch LINE = new ThreadScratch(PerCpuSlots.LINE);
     /** {@link PerCpuSlots#BATCH} offsets of a bulk add; made only for threads that add in bulk. */
     static final ThreadScratch OFFSETS = new ThreadScratch(PerCpuSlots.BATCH * (long) Long.BYTES);

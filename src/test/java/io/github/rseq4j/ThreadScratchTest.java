@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The per-thread scratch line that pops hand their node or value back through. */
+/** The per-thread native blocks: the line a buffer's long records pass through, and a bulk add's offsets. */
 class ThreadScratchTest {
 
     /** Ids this far apart share a cache entry: ThreadScratch's size. */
