@@ -37,6 +37,10 @@
  * so an abort loses only the element it interrupted, and every exit returns its code plus
  * {@code end - cursor}, the elements left times 8: {@code code | remaining << 3}.
  *
+ * <p>An operation that hands back what it took ({@link io.github.rseq4j.internal.cs.Operation#returnsNode()},
+ * {@code popNode}) returns that node instead of {@code COMMITTED}, as a {@code long}: a node address is never
+ * as low as the codes, which its other exits return as before.
+ *
  * <p>The range check makes the code safe whatever the area holds: an unregistered thread's cpu_id (-1, or -2
  * after a failed registration) is above any limit when compared unsigned, and a CPU number at or above the
  * caller's slot count (a possible-CPU count that was too small) never becomes an address.
