@@ -3,10 +3,9 @@ package io.github.rseq4j;
 import static io.github.rseq4j.PerCpuSlots.LINE;
 import static io.github.rseq4j.PerCpuSlots.NO_SECTIONS;
 import static io.github.rseq4j.PerCpuSlots.area;
-import static io.github.rseq4j.PerCpuSlots.cmpeqvStorevStorev;
-import static io.github.rseq4j.PerCpuSlots.cmpeqvTrymemcpyStorev;
 import static io.github.rseq4j.PerCpuSlots.get;
 import static io.github.rseq4j.PerCpuSlots.lines;
+import static io.github.rseq4j.PerCpuSlots.moveRecord;
 import static io.github.rseq4j.PerCpuSlots.scratchSegment;
 import static io.github.rseq4j.PerCpuSlots.set;
 
@@ -24,12 +23,11 @@ import java.util.function.Predicate;
  * A bounded LIFO buffer of fixed-size records per CPU, filled and emptied by rseq sections (librseq's
  * {@code percpu_buffer} and, for records other than one {@code long}, the {@code memcpy} buffer).
  *
- * <p>Each slot holds a count and {@code capacity} records. Push stores the record above the count, then the
- * count + 1 as the committing release store (storev-storev for a {@code long}, trymemcpy-storev for a
- * record). Pop copies the top record out <em>inside</em> the section that commits count - 1
- * (trymemcpy-storev into per-thread scratch or the caller's segment): reading it before the section and
- * committing on an unchanged count would be ABA-prone, since a pop and a push in between restore the count
- * with another record on top.
+ * <p>Each slot holds a count and {@code capacity} records. One section does each push or pop: it finds the running
+ * CPU's slot and reads its count itself (Java reads neither), checks the count against the capacity before it
+ * becomes an address, copies the record above the count in or the top record out, and commits the count + 1 or
+ * - 1 as a release store. A {@code long} goes through the thread's scratch line. The pop copies <em>inside</em>
+ * the section that takes the record: a copy after it could read a record a later push already replaced.
  *
  * <h2 id="contract">Contract: per CPU, not global</h2>
  * Operations address the calling thread's CPU only (a section can commit only on the CPU it runs on):
@@ -49,7 +47,7 @@ import java.util.function.Predicate;
  *
  * <p>Indexing: a buffer made with {@link PerCpuIndexing#MM_CID} has a slot per concurrency id (CPUs the process
  * may use) instead of per possible CPU; "CPU" above then means the thread's concurrency id. An id past the
- * slots, checked in Java and again inside the section, takes the shared slot under its monitor.
+ * slots, which the section checks, takes the shared slot under its monitor.
  *
  * <p>Records are at most {@link #MAX_RECORD_BYTES} bytes: the copy runs inside a critical downcall and inside
  * the section, so its length bounds how long the thread delays safepoints (and so every thread's GC) per
@@ -210,33 +208,15 @@ public final class PerCpuBuffer extends PerCpuEngine {
      */
     public boolean push(long value) {
         requireLongRecords();
+        MemorySegment scratch = scratchSegment();
+        scratch.set(ValueLayout.JAVA_LONG, 0, value);
         long area = area();
-        int pushed = area == NO_SECTIONS ? NO_SLOT : pushLong(value, area);
+        int pushed = area == NO_SECTIONS ? NO_SLOT : recordSection(scratch, area, true);
         if (pushed == NO_SLOT) {
-            MemorySegment scratch = scratchSegment();
-            scratch.set(ValueLayout.JAVA_LONG, 0, value);
             pushed = pushLocked(scratch) ? COMMITTED : REFUSED;
         }
         Reference.reachabilityFence(this);
         return pushed == COMMITTED;
-    }
-
-    private int pushLong(long value, long area) {
-        for (;;) {
-            int slot = threadSlot();
-            if (!isSectionSlot(slot)) {
-                return NO_SLOT;
-            }
-            long count = count(slot);
-            long n = get(count);
-            if (n == capacity) {
-                return REFUSED;
-            }
-            int rc = cmpeqvStorevStorev(indexing, count, n, record(slot, n), value, n + 1, slot, area);
-            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                return rc == SectionTemplates.COMMITTED ? COMMITTED : NO_SLOT;
-            }
-        }
     }
 
     /**
@@ -257,7 +237,7 @@ public final class PerCpuBuffer extends PerCpuEngine {
     public boolean push(MemorySegment record) {
         requireRecord(record, "record", false);
         long area = area();
-        int pushed = area == NO_SECTIONS ? NO_SLOT : copySection(record, area, true);
+        int pushed = area == NO_SECTIONS ? NO_SLOT : recordSection(record, area, true);
         if (pushed == NO_SLOT) {
             pushed = pushLocked(record) ? COMMITTED : REFUSED;
         }
@@ -269,26 +249,23 @@ public final class PerCpuBuffer extends PerCpuEngine {
     }
 
     /**
-     * One record into ({@code push}) or out of this slot's buffer in one section: the copy between
-     * {@code other} and the slot's top record, committed by the store of the new count. The downcall checks
-     * {@code other} and keeps its arena open for the call.
+     * One record into ({@code push}) or out of the running CPU's slot in one section, which finds the slot, its
+     * count and its top record itself: the copy between {@code other} and the top record, committed by the store
+     * of the new count. The downcall checks {@code other} and keeps its arena open for the call.
      */
-    private int copySection(MemorySegment other, long area, boolean push) {
+    private int recordSection(MemorySegment other, long area, boolean push) {
         for (;;) {
-            int slot = threadSlot();
-            if (!isSectionSlot(slot)) {
-                return NO_SLOT;
-            }
-            long count = count(slot);
-            long n = get(count);
-            if (n == (push ? capacity : 0)) {
-                return REFUSED;
-            }
-            long top = record(slot, push ? n : n - 1);
-            int rc = cmpeqvTrymemcpyStorev(indexing, count, n, other, top, !push, recordBytes,
-                    push ? n + 1 : n - 1, slot, area);
-            if (rc == SectionTemplates.COMMITTED || rc == SectionTemplates.INDEX_OUT_OF_RANGE) {
-                return rc == SectionTemplates.COMMITTED ? COMMITTED : NO_SLOT;
+            switch (moveRecord(indexing, push, countBase, recordBase, other, recordBytes, slotBytes, capacity, area)) {
+                case SectionTemplates.COMMITTED -> {
+                    return COMMITTED;
+                }
+                case SectionTemplates.COMPARE_FAILED -> {
+                    return REFUSED;
+                }
+                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
+                    return NO_SLOT;
+                }
+                default -> Thread.onSpinWait(); // aborted: preempted, migrated or signalled
             }
         }
     }
@@ -323,7 +300,7 @@ public final class PerCpuBuffer extends PerCpuEngine {
 
     private boolean popInto(MemorySegment dst) {
         long area = area();
-        int popped = area == NO_SECTIONS ? NO_SLOT : copySection(dst, area, false);
+        int popped = area == NO_SECTIONS ? NO_SLOT : recordSection(dst, area, false);
         if (popped == NO_SLOT) {
             popped = popLocked(lockedSlot(), dst) ? COMMITTED : REFUSED;
         }
@@ -473,10 +450,6 @@ public final class PerCpuBuffer extends PerCpuEngine {
 
     private long count(int slot) {
         return countBase + slot * LINE;
-    }
-
-    private long record(int slot, long index) {
-        return recordBase + recordOffset(slot, index);
     }
 
     private long recordOffset(int slot, long index) {

@@ -253,39 +253,29 @@ final class PerCpuSlots {
         }
     }
 
-    static int cmpeqvStorevStorev(PerCpuIndexing indexing, long v, long expect, long v2, long newv2, long newv,
-            int slot, long area) {
-        MethodHandle handle = indexing == CPU_ID ? BY_CPU.cmpeqvStorevStorev() : ByMmCid.SECTIONS.cmpeqvStorevStorev();
-        try {
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, v2, newv2, newv, slot)
-                    : (int) handle.invokeExact(v, expect, v2, newv2, newv, slot, area);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
     /**
-     * cmpeqv-trymemcpy-storev copying {@code len} bytes between {@code segment} and the native {@code address}:
-     * into the segment if {@code intoSegment}, else out of it. FFM checks {@code segment} as for any access (its
+     * The push ({@code push}) or pop of one {@code len}-byte record on the stacks of
+     * {@link io.github.rseq4j.internal.cs.Operation#PUSH_RECORD}:
+     * the running index's count at {@code counts + index * LINE}, its records at {@code records + index *
+     * slotBytes}. The record is copied from or into {@code segment}, which FFM checks as for any access (its
      * thread and liveness: {@code WrongThreadException} or {@code IllegalStateException} before the section runs)
-     * and keeps its arena open for the call; the caller checks its size and, when written, that it is writable.
-     * A heap segment is read or written in place.
+     * and whose arena it keeps open for the call; the caller checks its size and, when written, that it is
+     * writable. A heap segment is read or written in place.
      */
-    static int cmpeqvTrymemcpyStorev(PerCpuIndexing indexing, long v, long expect, MemorySegment segment, long address,
-            boolean intoSegment, long len, long newv, int slot, long area) {
+    static int moveRecord(PerCpuIndexing indexing, boolean push, long counts, long records, MemorySegment segment,
+            long len, long slotBytes, long capacity, long area) {
         boolean byCpu = indexing == CPU_ID;
         try {
             // A call site per direction, each choosing between two constant handles: C2 of JDK 25.0.3 crashed
-            // (final_graph_reshaping_walk, compiling PerCpuBuffer.copySection) on one call site choosing among all
-            // four heap-access downcalls, one direction's permuted to the other's parameter order.
-            if (intoSegment) {
-                MethodHandle handle = byCpu ? BY_CPU.trymemcpyToSegment() : ByMmCid.SECTIONS.trymemcpyToSegment();
-                return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, segment, address, len, newv, slot)
-                        : (int) handle.invokeExact(v, expect, segment, address, len, newv, slot, area);
+            // (final_graph_reshaping_walk) on one call site choosing among four heap-access downcalls.
+            if (push) {
+                MethodHandle handle = byCpu ? BY_CPU.pushRecord() : ByMmCid.SECTIONS.pushRecord();
+                return MODE == Mode.TLS ? (int) handle.invokeExact(counts, records, segment, len, slotBytes, capacity)
+                        : (int) handle.invokeExact(counts, records, segment, len, slotBytes, capacity, area);
             }
-            MethodHandle handle = byCpu ? BY_CPU.trymemcpyFromSegment() : ByMmCid.SECTIONS.trymemcpyFromSegment();
-            return MODE == Mode.TLS ? (int) handle.invokeExact(v, expect, address, segment, len, newv, slot)
-                    : (int) handle.invokeExact(v, expect, address, segment, len, newv, slot, area);
+            MethodHandle handle = byCpu ? BY_CPU.popRecord() : ByMmCid.SECTIONS.popRecord();
+            return MODE == Mode.TLS ? (int) handle.invokeExact(counts, records, segment, len, slotBytes, capacity)
+                    : (int) handle.invokeExact(counts, records, segment, len, slotBytes, capacity, area);
         } catch (RuntimeException | Error ffmRefused) {
             throw ffmRefused;
         } catch (Throwable t) {

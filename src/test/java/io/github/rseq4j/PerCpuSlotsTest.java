@@ -11,6 +11,7 @@ import io.github.rseq4j.internal.sys.Affinity;
 import io.github.rseq4j.testing.Pinned;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -47,25 +48,42 @@ class PerCpuSlotsTest {
             long area = PerCpuSlots.area();
             PerCpuIndexing byCpu = PerCpuIndexing.CPU_ID;
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment words = arena.allocate(3 * Long.BYTES, Long.BYTES);
-                long v = words.address(), v2 = v + Long.BYTES, dst = v + 2 * Long.BYTES;
-                MemorySegment src = arena.allocate(Long.BYTES, Long.BYTES).fill((byte) 9);
+                MemorySegment words = arena.allocate(Long.BYTES, Long.BYTES);
+                long v = words.address();
                 for (int index : new int[] {(cpu + 1) % PerCpuSlots.CPUS, cpu}) {
                     boolean own = index == cpu;
                     int status = own ? SectionTemplates.COMMITTED : SectionTemplates.INDEX_MISMATCH;
                     words.fill((byte) 0);
                     assertEquals(status, unlessAborted(() -> PerCpuSlots.cmpeqvStorev(byCpu, v, 0, 1, index, area)));
                     assertEquals(own ? 1 : 0, PerCpuSlots.get(v), "cmpeqv-storev with index " + index);
-                    words.fill((byte) 0);
-                    assertEquals(status, unlessAborted(
-                            () -> PerCpuSlots.cmpeqvStorevStorev(byCpu, v, 0, v2, 2, 1, index, area)));
-                    assertEquals(own ? 2 : 0, PerCpuSlots.get(v2), "cmpeqv-storev-storev with index " + index);
-                    words.fill((byte) 0);
-                    assertEquals(status, unlessAborted(
-                            () -> PerCpuSlots.cmpeqvTrymemcpyStorev(byCpu, v, 0, src, dst, false, 8, 1, index, area)));
-                    assertEquals(own ? PerCpuSlots.get(src.address()) : 0, PerCpuSlots.get(dst),
-                            "cmpeqv-trymemcpy-storev with index " + index);
                 }
+            }
+        });
+    }
+
+    /** The record sections find the running CPU's count and records themselves. */
+    @Test
+    void recordsMoveOnTheRunningCpusSlot() {
+        Pinned.onACpuRunningSections(cpu -> {
+            long area = PerCpuSlots.area();
+            PerCpuIndexing byCpu = PerCpuIndexing.CPU_ID;
+            MemorySegment counts = PerCpuSlots.allocate(Long.BYTES, byCpu);
+            MemorySegment records = PerCpuSlots.allocate(PerCpuSlots.LINE, byCpu);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment in = arena.allocate(Long.BYTES, Long.BYTES).fill((byte) 9);
+                MemorySegment out = arena.allocate(Long.BYTES, Long.BYTES);
+                assertEquals(SectionTemplates.COMMITTED, unlessAborted(() -> PerCpuSlots.moveRecord(byCpu, true,
+                        counts.address(), records.address(), in, 8, PerCpuSlots.LINE, 8, area)));
+                for (int slot = 0; slot < PerCpuSlots.SLOT_COUNT; slot++) {
+                    long line = slot * PerCpuSlots.LINE;
+                    assertEquals(slot == cpu ? 1 : 0, PerCpuSlots.get(counts.address() + line), "count " + slot);
+                    assertEquals(slot == cpu ? 0x0909090909090909L : 0, PerCpuSlots.get(records.address() + line),
+                            "record " + slot);
+                }
+                assertEquals(SectionTemplates.COMMITTED, unlessAborted(() -> PerCpuSlots.moveRecord(byCpu, false,
+                        counts.address(), records.address(), out, 8, PerCpuSlots.LINE, 8, area)));
+                assertEquals(0x0909090909090909L, out.get(ValueLayout.JAVA_LONG, 0));
+                assertEquals(0, PerCpuSlots.get(counts.address() + cpu * PerCpuSlots.LINE));
             }
         });
     }

@@ -62,10 +62,10 @@ class IndexRangeTest {
             Map<String, Cells.Call> calls = Map.of(
                     "add", () -> (int) lib.add().invokeExact(base, 1L, a),
                     "cmpeqvStorev", () -> (int) lib.cmpeqvStorev().invokeExact(target, 0L, 1L, cpuId, a),
-                    "cmpeqvStorevStorev", () -> (int) lib.cmpeqvStorevStorev()
-                            .invokeExact(target, 0L, target + 8, 1L, 1L, cpuId, a),
-                    "cmpeqvTrymemcpyStorev", () -> (int) lib.cmpeqvTrymemcpyStorev()
-                            .invokeExact(target, 0L, target + 8, node, 16L, 1L, cpuId, a),
+                    "pushRecord", () -> (int) lib.pushRecord()
+                            .invokeExact(base, base, scratch, 16L, Cells.LINE, 2L, a),
+                    "popRecord", () -> (int) lib.popRecord()
+                            .invokeExact(base, base, scratch, 16L, Cells.LINE, 2L, a),
                     "popNode", () -> (int) (long) lib.popNode().invokeExact(base, 0L, a),
                     "pushNode", () -> (int) lib.pushNode().invokeExact(base, node + 32, -1L, a),
                     "addEach", () -> remainingTwo((int) lib.addEach().invokeExact(base, node + 16, 2L, 1L, 56L, a)));
@@ -101,6 +101,17 @@ class IndexRangeTest {
                     () -> (int) lib.addEach().invokeExact(base, offsets.address(), 2L, 1L, 56L, a)));
             assertEquals(9, cells.get(ValueLayout.JAVA_LONG, cpuId * Cells.LINE), "both elements added");
             assertEquals(9, Cells.sum(cells));
+            MemorySegment counts = arena.allocate(Cells.LINE * LINES, Cells.LINE);
+            MemorySegment records = arena.allocate(Cells.LINE * LINES, Cells.LINE);
+            MemorySegment record = arena.allocate(8, 8).fill((byte) 3);
+            for (int n = 1; n <= 2; n++) {
+                assertEquals(SectionTemplates.COMMITTED, Cells.invoke(() -> (int) lib.pushRecord()
+                        .invokeExact(counts.address(), records.address(), record, 8L, Cells.LINE, 8L, a)));
+                assertEquals(n, Cells.sum(counts), "one count, the index's");
+            }
+            assertEquals(2, counts.get(ValueLayout.JAVA_LONG, cpuId * Cells.LINE));
+            assertEquals(0x0303030303030303L, records.get(ValueLayout.JAVA_LONG, cpuId * Cells.LINE + 8),
+                    "the second record at 8 bytes into the index's slot");
         }
     }
 }

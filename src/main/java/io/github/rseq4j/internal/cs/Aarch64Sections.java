@@ -77,55 +77,84 @@ public final class Aarch64Sections extends SectionTemplates {
     }
 
     /*
-     * cmpeqvStorevStorev: v = x0, expect = x1, v2 = x2, newv2 = x3, newv = x4, expectedIdx = w5 [, area = x6].
-     * The commit is stlr: it orders the store to *v2 before it.
+     * pushRecord: counts = x0, records = x1, src = x2, len = x3, slotBytes = x4, capacity = x5 [, area = x6]; the
+     * index's records in x11, v in x10, n in x4, the top record in x1, the copied data in x12. The commit is stlr:
+     * it orders the copy before it.
      */
     @Override
-    public EmittedSection emitCmpeqvStorevStorev() {
-        Operation op = Operation.CMPEQV_STOREV_STOREV;
-        int v = argument(0), v2 = argument(2), newv2 = argument(3), newv = argument(4);
+    public EmittedSection emitPushRecord(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.PUSH_RECORD;
+        int top = argument(1), src = argument(2), n = argument(4);
         return section(op, b -> {
-            checkIndexAndValue(b, op);
-            str(b.buf, newv2, v2);
+            loadCountAndTop(b, op, strideShift, false);
+            copy(b, src, top);
+            addSubImm(b.buf, true, n, n, 1);
             b.injectDelay();
-            stlr(b.buf, newv, v);
+            stlr(b.buf, n, IDX);
         });
     }
 
-    /*
-     * cmpeqvTrymemcpyStorev: v = x0, expect = x1, dst = x2, src = x3, len = x4, newv = x5, expectedIdx = w6
-     * [, area = x7]. The copy advances x3 and x2 (post-indexed) and counts x4 down, x12 (words) or w12 (the
-     * tail) carrying the data. The commit is stlr: it orders the copy before it.
-     */
+    /* popRecord: as pushRecord, dst = x2; n (the count after the pop) in x4. */
     @Override
-    public EmittedSection emitCmpeqvTrymemcpyStorev() {
-        Operation op = Operation.CMPEQV_TRYMEMCPY_STOREV;
-        int v = argument(0), dst = argument(2), src = argument(3), len = argument(4), newv = argument(5);
+    public EmittedSection emitPopRecord(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.POP_RECORD;
+        int top = argument(1), dst = argument(2), n = argument(4);
         return section(op, b -> {
-            checkIndexAndValue(b, op);
-            Label words = b.buf.newLabel("words");
-            Label bytes = b.buf.newLabel("bytes");
-            Label copy = b.buf.newLabel("copy");
-            Label copied = b.buf.newLabel("copied");
-            cmpImm(b.buf, true, len, Long.BYTES);
-            bcond(b.buf, Cond.LO, bytes);
-            b.buf.bind(words);
-            movePostIncrement(b.buf, true, Long.BYTES, COPIED, src);
-            movePostIncrement(b.buf, false, Long.BYTES, COPIED, dst);
-            addSubImm(b.buf, false, len, len, Long.BYTES);
-            cmpImm(b.buf, true, len, Long.BYTES);
-            bcond(b.buf, Cond.HS, words);
-            b.buf.bind(bytes);
-            cbz(b.buf, len, copied);
-            b.buf.bind(copy);
-            movePostIncrement(b.buf, true, 1, COPIED, src);
-            movePostIncrement(b.buf, false, 1, COPIED, dst);
-            subsImm(b.buf, true, len, len, 1);
-            bne(b.buf, copy);
-            b.buf.bind(copied);
+            loadCountAndTop(b, op, strideShift, true);
+            copy(b, top, dst);
             b.injectDelay();
-            stlr(b.buf, newv, v);
+            stlr(b.buf, n, IDX);
         });
+    }
+
+    /**
+     * The record sections' head: {@code x11 = records + idx * slotBytes}, {@code x10 = v}, {@code x4 = n}
+     * ({@code *v}, less one for a pop), out to compare_failed unless {@code n < capacity} (unsigned), then
+     * {@code x1 = x11 + n * len}, the top record.
+     */
+    private void loadCountAndTop(Body b, Operation op, int strideShift, boolean pop) {
+        int records = argument(1), len = argument(3), slotBytes = argument(4), n = slotBytes, capacity = argument(5);
+        loadIndex(b, op);
+        b.injectDelay();
+        madd(b.buf, VAL, IDX, slotBytes, records);
+        addShifted(b.buf, IDX, argument(0), IDX, strideShift);
+        ldr(b.buf, true, n, IDX, 0);
+        if (pop) {
+            addSubImm(b.buf, false, n, n, 1);
+        }
+        cmp(b.buf, true, n, capacity);
+        bcond(b.buf, Cond.HS, b.compareFailed);
+        madd(b.buf, records, n, len, VAL);
+    }
+
+    /**
+     * Copies x3 bytes from {@code src} to {@code dst}: 8-byte words, then single bytes, both advanced
+     * (post-indexed) and x3 counted down, x12 carrying the data.
+     */
+    private static void copy(Body b, int src, int dst) {
+        int len = argument(3);
+        Label words = b.buf.newLabel("words");
+        Label bytes = b.buf.newLabel("bytes");
+        Label copy = b.buf.newLabel("copy");
+        Label copied = b.buf.newLabel("copied");
+        cmpImm(b.buf, true, len, Long.BYTES);
+        bcond(b.buf, Cond.LO, bytes);
+        b.buf.bind(words);
+        movePostIncrement(b.buf, true, Long.BYTES, COPIED, src);
+        movePostIncrement(b.buf, false, Long.BYTES, COPIED, dst);
+        addSubImm(b.buf, false, len, len, Long.BYTES);
+        cmpImm(b.buf, true, len, Long.BYTES);
+        bcond(b.buf, Cond.HS, words);
+        b.buf.bind(bytes);
+        cbz(b.buf, len, copied);
+        b.buf.bind(copy);
+        movePostIncrement(b.buf, true, 1, COPIED, src);
+        movePostIncrement(b.buf, false, 1, COPIED, dst);
+        subsImm(b.buf, true, len, len, 1);
+        bne(b.buf, copy);
+        b.buf.bind(copied);
     }
 
     /* popNode: base = x0, voffp = x1 [, area = x2]; v in x10, head in x11 (the result), next in x12. */
@@ -466,6 +495,12 @@ public final class Aarch64Sections extends SectionTemplates {
     /** {@code add xd, xn, xm[, lsl #shift]}. */
     static void addShifted(CodeBuffer buf, int rd, int rn, int rm, int shift) {
         addSubShifted(buf, true, rd, rn, rm, shift);
+    }
+
+    /** {@code madd xd, xn, xm, xa}: {@code xd = xa + xn * xm}, the low 64 bits. */
+    static void madd(CodeBuffer buf, int rd, int rn, int rm, int ra) {
+        inst(buf, 0x9b000000 | reg(rm) << 16 | reg(ra) << 10 | reg(rn) << 5 | reg(rd),
+                "madd " + x(rd) + ", " + x(rn) + ", " + x(rm) + ", " + x(ra));
     }
 
     /** {@code add|sub xd, xn, xm[, lsl #shift]}. */

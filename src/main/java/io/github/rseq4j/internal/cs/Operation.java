@@ -46,32 +46,44 @@ public enum Operation {
      */
     CMPEQV_STOREV(long.class, long.class, long.class, int.class),
     /**
-     * {@code int cmpeqvStorevStorev(long v, long expect, long v2, long newv2, long newv, int expectedIdx)}: a
-     * speculative store, then the commit (librseq: {@code load_cbne_store_store}, release form).
+     * {@code int pushRecord(long counts, long records, long src, long len, long slotBytes, long capacity)}: the push
+     * of a per-index stack of {@code len}-byte records (a count, then {@code capacity} records per index), whose
+     * count and top the section finds itself (librseq: {@code load_cbne_memcpy_store}, release form, whose C caller
+     * reads the CPU number and the count first and has the section compare them).
      * <pre>
      * [delay]
-     * if (idx != expectedIdx) return INDEX_MISMATCH
-     * if (*v != expect) return COMPARE_FAILED
-     * *v2 = newv2                             // visible even if aborted: v2 must be the caller's own slot
+     * records += idx * slotBytes
+     * v = counts + (idx &lt;&lt; strideShift)
+     * n = *v
+     * if (n &gt;= capacity) return COMPARE_FAILED   // unsigned: full
+     * copy len bytes src to records + n * len     // 8-byte words, then the remaining bytes; above the count,
+     *                                             // so harmless if aborted
      * [delay]
-     * store_release(*v = newv)                // commit, ordered after *v2
+     * store_release(*v = n + 1)               // commit, ordered after the copy
      * </pre>
+     * The count is read, checked and replaced inside one section, so no other update of that index comes in
+     * between (no ABA), and a count read from memory is checked before it becomes an address. The copy runs inside
+     * the section, so callers bound {@code len} (see PerCpuBuffer's record-size cap); they size {@code records}
+     * for {@code capacity * len <= slotBytes} per index below the index limit.
      */
-    CMPEQV_STOREV_STOREV(long.class, long.class, long.class, long.class, long.class, int.class),
+    PUSH_RECORD(long.class, long.class, long.class, long.class, long.class, long.class),
     /**
-     * {@code int cmpeqvTrymemcpyStorev(long v, long expect, long dst, long src, long len, long newv,
-     * int expectedIdx)}: a copy, then the commit (librseq: {@code load_cbne_memcpy_store}, release form).
+     * {@code int popRecord(long counts, long records, long dst, long len, long slotBytes, long capacity)}: the pop
+     * of {@link #PUSH_RECORD}'s stack, copying the top record out inside the section that takes it.
      * <pre>
      * [delay]
-     * if (idx != expectedIdx) return INDEX_MISMATCH
-     * if (*v != expect) return COMPARE_FAILED
-     * copy len bytes src to dst               // 8-byte words, then the remaining bytes; visible if aborted
+     * records += idx * slotBytes
+     * v = counts + (idx &lt;&lt; strideShift)
+     * n = *v - 1
+     * if (n &gt;= capacity) return COMPARE_FAILED   // unsigned: empty (a count of 0)
+     * copy len bytes records + n * len to dst     // as above; dst is the caller's, so harmless if aborted
      * [delay]
-     * store_release(*v = newv)                // commit, ordered after the copy
+     * store_release(*v = n)                   // commit, ordered after the copy
      * </pre>
-     * The copy runs inside the section, so callers bound {@code len} (see PerCpuBuffer's record-size cap).
+     * Copying before the commit, not after, is what makes the pop safe: a record read after the count went down
+     * could already be another push's.
      */
-    CMPEQV_TRYMEMCPY_STOREV(long.class, long.class, long.class, long.class, long.class, long.class, int.class),
+    POP_RECORD(long.class, long.class, long.class, long.class, long.class, long.class),
     /**
      * {@code long popNode(long base, long voffp)}: the pop of a per-index linked stack, whose head for the running
      * index the section finds itself, handing the node back as its result (librseq:

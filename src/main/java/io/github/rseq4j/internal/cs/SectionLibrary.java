@@ -32,23 +32,20 @@ import java.util.concurrent.atomic.LongAdder;
  * result is one of {@link SectionTemplates}' return codes ({@link SectionTemplates#code} of it for
  * {@link #addEach}; {@link #popNode} returns {@code long}, its node or a code).
  *
- * @param add                   {@link Operation#ADD}
- * @param cmpeqvStorev          {@link Operation#CMPEQV_STOREV}
- * @param cmpeqvStorevStorev    {@link Operation#CMPEQV_STOREV_STOREV}
- * @param cmpeqvTrymemcpyStorev {@link Operation#CMPEQV_TRYMEMCPY_STOREV}
- * @param popNode               {@link Operation#POP_NODE}, the one handle returning {@code long}
- * @param trymemcpyFromSegment  {@link #cmpeqvTrymemcpyStorev} with {@code src} passed as a {@link MemorySegment}
- * @param trymemcpyToSegment    {@link #cmpeqvTrymemcpyStorev} with {@code dst} passed as a {@link MemorySegment}
- * @param addEach               {@link Operation#ADD_EACH}, whose result also carries the remaining count
- * @param pushNode              {@link Operation#PUSH_NODE}
+ * @param add          {@link Operation#ADD}
+ * @param cmpeqvStorev {@link Operation#CMPEQV_STOREV}
+ * @param pushRecord   {@link Operation#PUSH_RECORD}, with {@code src} passed as a {@link MemorySegment}
+ * @param popRecord    {@link Operation#POP_RECORD}, with {@code dst} passed as a {@link MemorySegment}
+ * @param popNode      {@link Operation#POP_NODE}, the one handle returning {@code long}
+ * @param pushNode     {@link Operation#PUSH_NODE}
+ * @param addEach      {@link Operation#ADD_EACH}, whose result also carries the remaining count
  */
 public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle add, MethodHandle cmpeqvStorev,
-                             MethodHandle cmpeqvStorevStorev, MethodHandle cmpeqvTrymemcpyStorev,
-                             MethodHandle popNode, MethodHandle trymemcpyFromSegment,
-                             MethodHandle trymemcpyToSegment, MethodHandle addEach, MethodHandle pushNode) {
+                             MethodHandle pushRecord, MethodHandle popRecord, MethodHandle popNode,
+                             MethodHandle pushNode, MethodHandle addEach) {
 
-    /** Parameters of {@link Operation#CMPEQV_TRYMEMCPY_STOREV} that the segment forms take as segments. */
-    private static final int MEMCPY_DST = 2, MEMCPY_SRC = 3, NO_SEGMENT = -1;
+    /** The record operations' parameter passed as a segment ({@code src} or {@code dst}); none for the others. */
+    private static final int RECORD_SEGMENT = 2, NO_SEGMENT = -1;
 
     /** ABORTED results returned by delay-injected sections, process-wide; updated by any caller's thread. */
     private static final LongAdder INJECTED_ABORTS = new LongAdder();
@@ -103,12 +100,10 @@ public record SectionLibrary(SectionConfig config, int strideShift, MethodHandle
         ExecutableMemory.makeExecutable(mapping);
         return new SectionLibrary(config, strideShift,
                 handle(Operation.ADD, config, entries), handle(Operation.CMPEQV_STOREV, config, entries),
-                handle(Operation.CMPEQV_STOREV_STOREV, config, entries),
-                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries),
-                handle(Operation.POP_NODE, config, entries),
-                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_SRC),
-                handle(Operation.CMPEQV_TRYMEMCPY_STOREV, config, entries, MEMCPY_DST),
-                handle(Operation.ADD_EACH, config, entries), handle(Operation.PUSH_NODE, config, entries));
+                handle(Operation.PUSH_RECORD, config, entries, RECORD_SEGMENT),
+                handle(Operation.POP_RECORD, config, entries, RECORD_SEGMENT),
+                handle(Operation.POP_NODE, config, entries), handle(Operation.PUSH_NODE, config, entries),
+                handle(Operation.ADD_EACH, config, entries));
     }
 
     private static MethodHandle handle(Operation op, SectionConfig config, Map<Operation, Long> entries) {

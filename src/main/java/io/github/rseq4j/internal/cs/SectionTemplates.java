@@ -88,11 +88,19 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
     /** {@link Operation#CMPEQV_STOREV}. */
     public abstract EmittedSection emitCmpeqvStorev();
 
-    /** {@link Operation#CMPEQV_STOREV_STOREV}. */
-    public abstract EmittedSection emitCmpeqvStorevStorev();
+    /**
+     * {@link Operation#PUSH_RECORD}.
+     *
+     * @param strideShift as for {@link #emitAdd}
+     */
+    public abstract EmittedSection emitPushRecord(int strideShift);
 
-    /** {@link Operation#CMPEQV_TRYMEMCPY_STOREV}. */
-    public abstract EmittedSection emitCmpeqvTrymemcpyStorev();
+    /**
+     * {@link Operation#POP_RECORD}.
+     *
+     * @param strideShift as for {@link #emitAdd}
+     */
+    public abstract EmittedSection emitPopRecord(int strideShift);
 
     /**
      * {@link Operation#POP_NODE}.
@@ -120,8 +128,8 @@ public abstract sealed class SectionTemplates permits X86_64Sections, Aarch64Sec
         return switch (op) {
             case ADD -> emitAdd(strideShift);
             case CMPEQV_STOREV -> emitCmpeqvStorev();
-            case CMPEQV_STOREV_STOREV -> emitCmpeqvStorevStorev();
-            case CMPEQV_TRYMEMCPY_STOREV -> emitCmpeqvTrymemcpyStorev();
+            case PUSH_RECORD -> emitPushRecord(strideShift);
+            case POP_RECORD -> emitPopRecord(strideShift);
             case POP_NODE -> emitPopNode(strideShift);
             case PUSH_NODE -> emitPushNode(strideShift);
             case ADD_EACH -> emitAddEach(strideShift);

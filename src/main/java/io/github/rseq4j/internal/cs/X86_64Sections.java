@@ -70,59 +70,91 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     /*
-     * cmpeqvStorevStorev: v = %rdi, expect = %rsi, v2 = %rdx, newv2 = %rcx, newv = %r8, expectedIdx = %r9d
-     * [, area = 8(%rsp), loaded into %r10 before the section]. TSO makes the plain commit a release store.
+     * pushRecord: counts = %rdi, records = %rsi, src = %rdx, len = %rcx, slotBytes = %r8, capacity = %r9
+     * [, area = 8(%rsp), loaded into %r10 before the section]; the index's records in %r8, v in %rax, n in %rdi,
+     * the top record in %r9, the copied data in %rsi. TSO makes the plain commit a release store.
      */
     @Override
-    public EmittedSection emitCmpeqvStorevStorev() {
-        Operation op = Operation.CMPEQV_STOREV_STOREV;
+    public EmittedSection emitPushRecord(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.PUSH_RECORD;
         return section(op, b -> {
-            checkIndexAndValue(b, op);
-            movStore64(b.buf, Mem.at(Reg.RDX, 0), Reg.RCX);
+            loadCountAndTop(b, op, strideShift, false);
+            copy(b, Reg.RDX, Reg.R9);
+            aluImm8(b.buf, Alu.ADD, Reg.RDI, 1);
             b.injectDelay();
-            movStore64(b.buf, Mem.at(Reg.RDI, 0), Reg.R8);
+            movStore64(b.buf, Mem.at(Reg.RAX, 0), Reg.RDI);
         });
     }
 
-    /*
-     * cmpeqvTrymemcpyStorev: v = %rdi, expect = %rsi, dst = %rdx, src = %rcx, len = %r8, newv = %r9,
-     * expectedIdx = 8(%rsp), compared in place [, area = 16(%rsp), loaded into %r10 before the section].
-     * The copy advances %rcx, %rdx and counts %r8 down, %rax (words) or %al (the tail) carrying the data.
-     * TSO makes the plain commit a release store.
-     */
+    /* popRecord: as pushRecord, dst = %rdx; n (the count after the pop) in %rdi. */
     @Override
-    public EmittedSection emitCmpeqvTrymemcpyStorev() {
-        Operation op = Operation.CMPEQV_TRYMEMCPY_STOREV;
+    public EmittedSection emitPopRecord(int strideShift) {
+        checkStrideShift(strideShift);
+        Operation op = Operation.POP_RECORD;
         return section(op, b -> {
-            checkIndexAndValue(b, op);
-            Label words = b.buf.newLabel("words");
-            Label bytes = b.buf.newLabel("bytes");
-            Label copy = b.buf.newLabel("copy");
-            Label copied = b.buf.newLabel("copied");
-            aluImm8(b.buf, Alu.CMP, Reg.R8, Long.BYTES);
-            jcc(b.buf, Cond.B, bytes);
-            b.buf.bind(words);
-            movLoad64(b.buf, Reg.RAX, Mem.at(Reg.RCX, 0));
-            movStore64(b.buf, Mem.at(Reg.RDX, 0), Reg.RAX);
-            aluImm8(b.buf, Alu.ADD, Reg.RCX, Long.BYTES);
-            aluImm8(b.buf, Alu.ADD, Reg.RDX, Long.BYTES);
-            aluImm8(b.buf, Alu.SUB, Reg.R8, Long.BYTES);
-            aluImm8(b.buf, Alu.CMP, Reg.R8, Long.BYTES);
-            jcc(b.buf, Cond.AE, words);
-            b.buf.bind(bytes);
-            test64(b.buf, Reg.R8, Reg.R8);
-            jcc(b.buf, Cond.E, copied);
-            b.buf.bind(copy);
-            movzxLoad8(b.buf, Reg.RAX, Mem.at(Reg.RCX, 0));
-            movStore8(b.buf, Mem.at(Reg.RDX, 0), Reg.RAX);
-            incDec64(b.buf, Reg.RCX, true);
-            incDec64(b.buf, Reg.RDX, true);
-            incDec64(b.buf, Reg.R8, false);
-            jcc(b.buf, Cond.NE, copy);
-            b.buf.bind(copied);
+            loadCountAndTop(b, op, strideShift, true);
+            copy(b, Reg.R9, Reg.RDX);
             b.injectDelay();
-            movStore64(b.buf, Mem.at(Reg.RDI, 0), Reg.R9);
+            movStore64(b.buf, Mem.at(Reg.RAX, 0), Reg.RDI);
         });
+    }
+
+    /**
+     * The record sections' head: {@code %r8 = records + idx * slotBytes}, {@code %rax = v}, {@code %rdi = n}
+     * ({@code *v}, less one for a pop), out to compare_failed unless {@code n < capacity} (unsigned), then
+     * {@code %r9 = %r8 + n * len}, the top record.
+     */
+    private void loadCountAndTop(Body b, Operation op, int strideShift, boolean pop) {
+        loadIndex(b, op);
+        b.injectDelay();
+        imul64(b.buf, Reg.R8, Reg.RAX);
+        alu64(b.buf, Alu.ADD, Reg.R8, Reg.RSI);
+        if (strideShift != 0) {
+            shl64(b.buf, Reg.RAX, strideShift);
+        }
+        alu64(b.buf, Alu.ADD, Reg.RAX, Reg.RDI);
+        movLoad64(b.buf, Reg.RDI, Mem.at(Reg.RAX, 0));
+        if (pop) {
+            aluImm8(b.buf, Alu.SUB, Reg.RDI, 1);
+        }
+        cmp64(b.buf, Reg.RDI, Reg.R9);
+        jcc(b.buf, Cond.AE, b.compareFailed);
+        movReg64(b.buf, Reg.R9, Reg.RDI);
+        imul64(b.buf, Reg.R9, Reg.RCX);
+        alu64(b.buf, Alu.ADD, Reg.R9, Reg.R8);
+    }
+
+    /**
+     * Copies {@code %rcx} bytes from {@code src} to {@code dst}: 8-byte words, then single bytes, advancing both
+     * and counting %rcx down, %rsi carrying the data.
+     */
+    private static void copy(Body b, Reg src, Reg dst) {
+        Label words = b.buf.newLabel("words");
+        Label bytes = b.buf.newLabel("bytes");
+        Label copy = b.buf.newLabel("copy");
+        Label copied = b.buf.newLabel("copied");
+        aluImm8(b.buf, Alu.CMP, Reg.RCX, Long.BYTES);
+        jcc(b.buf, Cond.B, bytes);
+        b.buf.bind(words);
+        movLoad64(b.buf, Reg.RSI, Mem.at(src, 0));
+        movStore64(b.buf, Mem.at(dst, 0), Reg.RSI);
+        aluImm8(b.buf, Alu.ADD, src, Long.BYTES);
+        aluImm8(b.buf, Alu.ADD, dst, Long.BYTES);
+        aluImm8(b.buf, Alu.SUB, Reg.RCX, Long.BYTES);
+        aluImm8(b.buf, Alu.CMP, Reg.RCX, Long.BYTES);
+        jcc(b.buf, Cond.AE, words);
+        b.buf.bind(bytes);
+        test64(b.buf, Reg.RCX, Reg.RCX);
+        jcc(b.buf, Cond.E, copied);
+        b.buf.bind(copy);
+        movzxLoad8(b.buf, Reg.RSI, Mem.at(src, 0));
+        movStore8(b.buf, Mem.at(dst, 0), Reg.RSI);
+        incDec64(b.buf, src, true);
+        incDec64(b.buf, dst, true);
+        incDec64(b.buf, Reg.RCX, false);
+        jcc(b.buf, Cond.NE, copy);
+        b.buf.bind(copied);
     }
 
     /* popNode: base = %rdi, voffp = %rsi [, area = %rdx]; v in %rax, head in %rcx (the result), next in %r10. */
@@ -611,6 +643,12 @@ public final class X86_64Sections extends SectionTemplates {
             this.digit = digit;
             this.mnemonic = mnemonic;
         }
+    }
+
+    /** {@code imul src, dst} (64-bit registers): {@code dst = dst * src}, the low 64 bits. */
+    static void imul64(CodeBuffer buf, Reg dst, Reg src) {
+        regOp(buf, true, dst.ordinal(), src, 0x0f, 0xaf);
+        buf.asm("imul " + src.q() + ", " + dst.q());
     }
 
     /** {@code op src, dst} (64-bit registers): {@code dst = dst op src}. */

@@ -46,6 +46,8 @@ class Aarch64EncoderTest {
                 new Case("add x10, x0, x10, lsl #6", "8b0a180a",
                         b -> Aarch64Sections.addShifted(b, 10, 0, 10, 6)),
                 new Case("add x11, x11, x1", "8b01016b", b -> Aarch64Sections.addShifted(b, 11, 11, 1, 0)),
+                new Case("madd x11, x10, x4, x1", "9b04054b", b -> Aarch64Sections.madd(b, 11, 10, 4, 1)),
+                new Case("madd x1, x4, x3, x11", "9b032c81", b -> Aarch64Sections.madd(b, 1, 4, 3, 11)),
                 new Case("sub x9, x9, x15", "cb0f0129", b -> Aarch64Sections.addSubShifted(b, false, 9, 9, 15, 0)),
                 new Case("add x9, x9, #0x10", "91004129", b -> Aarch64Sections.addSubImm(b, true, 9, 9, 16)),
                 new Case("sub x9, x9, #0xfff", "d13ffd29", b -> Aarch64Sections.addSubImm(b, false, 9, 9, 4095)),

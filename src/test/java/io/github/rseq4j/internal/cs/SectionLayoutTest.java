@@ -29,16 +29,16 @@ class SectionLayoutTest {
             GnuAs.Arch.X86_64, Map.of(
                     Operation.ADD, "add %rsi, (%rdi,%rax)",
                     Operation.CMPEQV_STOREV, "mov %rdx, (%rdi)",
-                    Operation.CMPEQV_STOREV_STOREV, "mov %r8, (%rdi)",
-                    Operation.CMPEQV_TRYMEMCPY_STOREV, "mov %r9, (%rdi)",
+                    Operation.PUSH_RECORD, "mov %rdi, (%rax)",
+                    Operation.POP_RECORD, "mov %rdi, (%rax)",
                     Operation.POP_NODE, "mov %r10, (%rax)",
                     Operation.PUSH_NODE, "mov %rsi, (%rax)",
                     Operation.ADD_EACH, "add %rcx, (%rdi,%rax)"),
             GnuAs.Arch.AARCH64, Map.of(
                     Operation.ADD, "str x11, [x10]",
                     Operation.CMPEQV_STOREV, "str x2, [x0]",
-                    Operation.CMPEQV_STOREV_STOREV, "stlr x4, [x0]",
-                    Operation.CMPEQV_TRYMEMCPY_STOREV, "stlr x5, [x0]",
+                    Operation.PUSH_RECORD, "stlr x4, [x10]",
+                    Operation.POP_RECORD, "stlr x4, [x10]",
                     Operation.POP_NODE, "str x12, [x10]",
                     Operation.PUSH_NODE, "stlr x1, [x10]",
                     Operation.ADD_EACH, "str x11, [x10]"));
@@ -191,8 +191,8 @@ class SectionLayoutTest {
     @Test
     void emissionIsDeterministic() {
         SectionTemplates t = new Aarch64Sections(SectionConfig.tls(-16, IndexField.MM_CID, 64).withDelay(7));
-        assertEquals(t.emitCmpeqvTrymemcpyStorev(), t.emitCmpeqvTrymemcpyStorev());
-        assertNotEquals(t.emitCmpeqvStorev(), t.emitCmpeqvStorevStorev());
+        assertEquals(t.emitPushRecord(6), t.emitPushRecord(6));
+        assertNotEquals(t.emitPushRecord(6), t.emitPopRecord(6));
     }
 
     @Test
@@ -203,9 +203,9 @@ class SectionLayoutTest {
         assertInstanceOf(Aarch64Sections.class, SectionTemplates.forArchitecture("aarch64", c));
         assertThrows(UnsupportedOperationException.class, () -> SectionTemplates.forArchitecture("riscv64", c));
         assertEquals(List.of(long.class, long.class), Operation.ADD.parameterTypes(Addressing.TLS));
-        assertEquals(List.of(long.class, long.class, long.class, long.class, long.class, long.class, int.class,
-                long.class), Operation.CMPEQV_TRYMEMCPY_STOREV.parameterTypes(Addressing.REGISTER));
-        assertEquals(6, Operation.CMPEQV_STOREV_STOREV.baseArity());
+        assertEquals(List.of(long.class, long.class, long.class, long.class, long.class, long.class, long.class),
+                Operation.PUSH_RECORD.parameterTypes(Addressing.REGISTER));
+        assertEquals(4, Operation.CMPEQV_STOREV.baseArity());
         assertEquals(List.of(long.class, long.class, long.class),
                 Operation.POP_NODE.parameterTypes(Addressing.REGISTER));
     }

@@ -32,10 +32,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       expected-index argument, and the branch leaves for {@code index_mismatch}, before any store of the
  *       section; then {@code *v} is compared with the expected value, leaving for {@code compare_failed}, before
  *       any store;
- *   <li>in templates that find their word from the index ({@code popNode}, {@code pushNode}), a
- *       branch leaves for {@code compare_failed} before any store of the section;
+ *   <li>in templates that find their word from the index ({@code pushRecord}, {@code popRecord},
+ *       {@code popNode}, {@code pushNode}), a branch leaves for {@code compare_failed} before any store of the
+ *       section;
+ *   <li>{@code pushRecord}, {@code popRecord}: the count is loaded from the index's word once, after the range
+ *       check, and (less one for a pop) compared with {@code capacity}, an unsigned at-or-above branch leaving
+ *       for {@code compare_failed} before any other use; the commit stores that count (plus one for a push);
  *   <li>the commit is the last instruction before post_commit, and writes where the operation says (the
- *       index's slot for {@code add}, {@code addEach}, {@code popNode} and {@code pushNode},
+ *       index's slot for every template but the cmpeqv family,
  *       {@code *v} otherwise).
  *   <li>{@code addEach}: the offset is loaded from the cursor (argument 1) once, after the index's range check,
  *       and compared with {@code maxOffset} (argument 4), an unsigned above branch leaving for
@@ -517,6 +521,9 @@ class SectionOrderTest {
         if (op.eachElement()) {
             assertLoop(isa, lines, body, prologueEnd, arm, postCommit, range, commit, listing);
         }
+        if (op == Operation.PUSH_RECORD || op == Operation.POP_RECORD) {
+            assertRecordCount(isa, op, body, index, range, commit, listing);
+        }
 
         if (!adds && !takesExpectedIndex(op)) {
             int leave = -1;
@@ -619,11 +626,46 @@ class SectionOrderTest {
         assertEquals(".Lnext", isa.jumpTarget(lines.get(postCommit + 2)), "then back to next:\n" + listing);
     }
 
+    /**
+     * The record operations: the count is loaded from the index's word once, after the range check; less one for a
+     * pop, it is compared with {@code capacity} (argument 5), and an unsigned at-or-above branch leaves for
+     * {@code compare_failed}, before any other use of it and any store; the commit stores it (plus one for a push).
+     */
+    private static void assertRecordCount(Isa isa, Operation op, List<Line> body, String index, int range, int commit,
+            String listing) {
+        int load = onlyIndex(body, l -> isa.loadDestination(l) != null && isa.access(l) != null
+                && index.equals(isa.access(l).base()) && isa.access(l).index() == null, "load of the count");
+        assertTrue(load > range, "the count is loaded after the index's range check:\n" + listing);
+        String count = isa.loadDestination(body.get(load));
+        int compare = -1;
+        for (int i = load + 1; i < commit && compare < 0; i++) {
+            List<String> operands = isa.compared(body.get(i));
+            compare = operands != null && count.equals(isa.register(operands.get(0)))
+                    && isa.argument(5).equals(isa.register(operands.get(1))) ? i : -1;
+        }
+        assertTrue(compare > 0, "no compare of the count " + count + " with capacity:\n" + listing);
+        assertEquals(".Lcompare_failed", isa.unsignedAtLeastBranchTarget(body.get(compare + 1)),
+                "a count at or above capacity (unsigned) leaves for compare_failed:\n" + listing);
+        List<Line> between = body.subList(load + 1, compare);
+        assertEquals(op == Operation.POP_RECORD ? 1 : 0, between.size(), "only a pop's decrement comes between the "
+                + "count's load and its check:\n" + listing);
+        for (Line l : between) {
+            assertTrue(l.is("sub") && isa.writes(l).contains(count)
+                    && l.operands().stream().map(isa::immediate).anyMatch(v -> v != null && v == 1),
+                    "the pop takes one from the count: " + l);
+        }
+        for (Line l : body.subList(compare + 2, commit)) {
+            assertFalse(isa.isStore(l) && isa.access(l) != null && index.equals(isa.access(l).base()),
+                    "the count's word is written only by the commit: " + l);
+        }
+        assertEquals(count, isa.storedRegister(body.get(commit)), "the commit stores the count:\n" + listing);
+    }
+
     /** The cmpeqv family: the caller names the index it expects, and {@code *v} is its argument 0. */
     static boolean takesExpectedIndex(Operation op) {
         return switch (op) {
-            case CMPEQV_STOREV, CMPEQV_STOREV_STOREV, CMPEQV_TRYMEMCPY_STOREV -> true;
-            case ADD, POP_NODE, PUSH_NODE, ADD_EACH -> false;
+            case CMPEQV_STOREV -> true;
+            case ADD, PUSH_RECORD, POP_RECORD, POP_NODE, PUSH_NODE, ADD_EACH -> false;
         };
     }
 

@@ -103,41 +103,45 @@ class SectionSemanticsTest {
     }
 
     @Test
-    void cmpeqvStorevStorevStoresBothOnlyAfterBothChecks() {
-        MemorySegment v = longs(1), v2 = longs(0);
+    void pushRecordAndPopRecordCopyExactlyLenBytesAboveTheRunningCpusCount() {
+        long len = 13, slotBytes = 64, capacity = 2;
+        byte[] first = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+        byte[] second = {21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33};
+        MemorySegment counts = arena.allocate(Cpus.POSSIBLE * LINE, LINE);
+        MemorySegment records = arena.allocate(Cpus.POSSIBLE * slotBytes, LINE);
+        MemorySegment src = arena.allocate(16), dst = arena.allocate(16);
+        Call push = () -> (int) sections.pushRecord().invokeExact(counts.address(), records.address(), src, len,
+                slotBytes, capacity);
+        Call pop = () -> (int) sections.popRecord().invokeExact(counts.address(), records.address(), dst, len,
+                slotBytes, capacity);
         pinned(cpu -> {
-            assertEquals(SectionTemplates.INDEX_MISMATCH, finish(() -> (int) sections.cmpeqvStorevStorev()
-                    .invokeExact(v.address(), 1L, v2.address(), 42L, 2L, cpu + 1)));
-            assertEquals(SectionTemplates.COMPARE_FAILED, finish(() -> (int) sections.cmpeqvStorevStorev()
-                    .invokeExact(v.address(), 5L, v2.address(), 42L, 2L, cpu)));
-            assertEquals(0, at(v2, 0), "v2 untouched by a failed check");
-            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpeqvStorevStorev()
-                    .invokeExact(v.address(), 1L, v2.address(), 42L, 2L, cpu)));
-            assertEquals(42, at(v2, 0));
-            assertEquals(2, at(v, 0));
-        });
-    }
-
-    @Test
-    void cmpeqvTrymemcpyStorevCopiesExactlyLenBytes() {
-        byte[] pattern = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
-        MemorySegment v = longs(3), src = arena.allocate(16), dst = arena.allocate(16);
-        MemorySegment.copy(pattern, 0, src, ValueLayout.JAVA_BYTE, 0, pattern.length);
-        pinned(cpu -> {
-            assertEquals(SectionTemplates.INDEX_MISMATCH, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
-                    .invokeExact(v.address(), 3L, dst.address(), src.address(), 13L, 4L, cpu + 1)));
-            assertEquals(SectionTemplates.COMPARE_FAILED, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
-                    .invokeExact(v.address(), 2L, dst.address(), src.address(), 13L, 4L, cpu)));
-            assertArrayEquals(new byte[16], dst.toArray(ValueLayout.JAVA_BYTE), "nothing copied by a failed check");
-            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
-                    .invokeExact(v.address(), 3L, dst.address(), src.address(), 0L, 4L, cpu)));
-            assertArrayEquals(new byte[16], dst.toArray(ValueLayout.JAVA_BYTE), "len 0 copies nothing");
-            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.cmpeqvTrymemcpyStorev()
-                    .invokeExact(v.address(), 4L, dst.address(), src.address(), 13L, 5L, cpu)));
-            byte[] expected = new byte[16];
-            System.arraycopy(pattern, 0, expected, 0, pattern.length);
-            assertArrayEquals(expected, dst.toArray(ValueLayout.JAVA_BYTE), "13 bytes copied, the rest untouched");
-            assertEquals(5, at(v, 0));
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(pop), "empty");
+            assertArrayEquals(new byte[16], dst.toArray(ValueLayout.JAVA_BYTE), "nothing copied from an empty slot");
+            MemorySegment.copy(first, 0, src, ValueLayout.JAVA_BYTE, 0, first.length);
+            assertEquals(SectionTemplates.COMMITTED, finish(push));
+            MemorySegment.copy(second, 0, src, ValueLayout.JAVA_BYTE, 0, second.length);
+            assertEquals(SectionTemplates.COMMITTED, finish(push));
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(push), "full at capacity");
+            for (int c = 0; c < Cpus.POSSIBLE; c++) {
+                assertEquals(c == cpu ? 2 : 0, counts.get(ValueLayout.JAVA_LONG, c * LINE), "count of line " + c);
+            }
+            byte[] slot = records.asSlice(cpu * slotBytes, slotBytes).toArray(ValueLayout.JAVA_BYTE);
+            byte[] expected = new byte[(int) slotBytes];
+            System.arraycopy(first, 0, expected, 0, first.length);
+            System.arraycopy(second, 0, expected, (int) len, second.length);
+            assertArrayEquals(expected, slot, "records at n * len in the running CPU's slot, nothing past them");
+            assertEquals(SectionTemplates.COMMITTED, finish(pop));
+            byte[] popped = new byte[16];
+            System.arraycopy(second, 0, popped, 0, second.length);
+            assertArrayEquals(popped, dst.toArray(ValueLayout.JAVA_BYTE), "the top record, 13 bytes, rest untouched");
+            assertEquals(SectionTemplates.COMMITTED, finish(pop));
+            assertEquals(1, dst.get(ValueLayout.JAVA_BYTE, 0), "then the one below it");
+            assertEquals(0, counts.get(ValueLayout.JAVA_LONG, cpu * LINE));
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(pop), "empty again");
+            counts.set(ValueLayout.JAVA_LONG, cpu * LINE, capacity + 1);
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(push), "a count above capacity never addresses");
+            assertEquals(SectionTemplates.COMPARE_FAILED, finish(pop), "likewise for the pop");
+            assertEquals(capacity + 1, counts.get(ValueLayout.JAVA_LONG, cpu * LINE), "and is left as it was");
         });
     }
 
@@ -153,6 +157,23 @@ class SectionSemanticsTest {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    @Test
+    void recordsOfWholeWordsAndOfNoBytes() {
+        MemorySegment counts = arena.allocate(Cpus.POSSIBLE * LINE, LINE);
+        MemorySegment records = arena.allocate(Cpus.POSSIBLE * LINE, LINE);
+        MemorySegment word = longs(0x1122334455667788L), out = longs(0);
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.pushRecord()
+                    .invokeExact(counts.address(), records.address(), word, 8L, LINE, 8L)));
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.popRecord()
+                    .invokeExact(counts.address(), records.address(), out, 8L, LINE, 8L)));
+            assertEquals(0x1122334455667788L, at(out, 0));
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.pushRecord()
+                    .invokeExact(counts.address(), records.address(), word, 0L, LINE, 8L)));
+            assertEquals(1, counts.get(ValueLayout.JAVA_LONG, cpu * LINE), "a 0-byte record is counted");
+        });
     }
 
     @Test

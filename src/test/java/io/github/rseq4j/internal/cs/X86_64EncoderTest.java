@@ -81,6 +81,8 @@ class X86_64EncoderTest {
                         b -> X86_64Sections.cmp64(b, Mem.at(Reg.RDI, 0), Reg.RSI)),
                 new Case("test %r8, %r8", "4d85c0", b -> X86_64Sections.test64(b, Reg.R8, Reg.R8)),
                 new Case("shl $6, %rax", "48c1e006", b -> X86_64Sections.shl64(b, Reg.RAX, 6)),
+                new Case("imul %rax, %r8", "4c0fafc0", b -> X86_64Sections.imul64(b, Reg.R8, Reg.RAX)),
+                new Case("imul %rcx, %r9", "4c0fafc9", b -> X86_64Sections.imul64(b, Reg.R9, Reg.RCX)),
                 new Case("shl $1, %rax", "48d1e0", b -> X86_64Sections.shl64(b, Reg.RAX, 1)),
                 new Case("inc %rcx", "48ffc1", b -> X86_64Sections.incDec64(b, Reg.RCX, true)),
                 new Case("dec %r8", "49ffc8", b -> X86_64Sections.incDec64(b, Reg.R8, false)),
