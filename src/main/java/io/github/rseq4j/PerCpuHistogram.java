@@ -123,17 +123,19 @@ public final class PerCpuHistogram {
      */
     public void recordAll(long[] values, int from, int to) {
         Objects.checkFromToIndex(from, to, values.length);
-        // The first batch checks its own values as it lists them (measured faster than a separate pass here; for
-        // PerCpuLongArray.addAll, whose checks are simpler, the separate pass is faster).
-        for (int i = from + PerCpuSlots.BATCH; i < to; i++) {
-            checkValue(values[i]);
+        for (int i = from + PerCpuSlots.BATCH; i < to; i++) { // the first batch checks its own as it lists them
+            if (Long.compareUnsigned(values[i], highestTrackableValue) > 0) {
+                throw notTrackable(values[i], 0);
+            }
         }
         long offsets = PerCpuSlots.offsets();
         for (int at = from; at < to;) {
             int count = Math.min(to - at, PerCpuSlots.BATCH);
             for (int i = 0; i < count; i++) {
-                long value = values[at + i];
-                checkValue(value);
+                long value = values[at + i]; // read once: the bucket listed is of the value checked
+                if (Long.compareUnsigned(value, highestTrackableValue) > 0) {
+                    throw notTrackable(value, at - from);
+                }
                 PerCpuSlots.set(offsets + (long) i * Long.BYTES, counts.offsetOf(bucketOf(value, mantissaBits)));
             }
             counts.addEach(offsets, count, 1);
@@ -202,8 +204,17 @@ public final class PerCpuHistogram {
 
     private void checkValue(long value) {
         if (Long.compareUnsigned(value, highestTrackableValue) > 0) { // a negative value is above it, unsigned
-            throw new IllegalArgumentException("value " + value + " outside [0, " + highestTrackableValue + "]");
+            throw new IllegalArgumentException(outside(value));
         }
+    }
+
+    private String outside(long value) {
+        return "value " + value + " outside [0, " + highestTrackableValue + "]";
+    }
+
+    /** {@link #recordAll}'s refusal of {@code value} after {@code done} values. */
+    private IllegalArgumentException notTrackable(long value, int done) {
+        return new IllegalArgumentException(outside(value) + PerCpuLongArray.changedWhileAdding(done, "counted"));
     }
 
     /**

@@ -73,7 +73,7 @@ public final class PerCpuLongArray extends PerCpuEngine {
         this.blockBytes = (long) slotCount() * PerCpuSlots.LINE;
         this.cells = allocate((long) blocks(length) * PerCpuSlots.LINE);
         this.base = cells.address();
-        this.maxOffset = elementOffset(length - 1);
+        this.maxOffset = offsetOf(length - 1);
         this.handedOut = new long[length];
     }
 
@@ -115,7 +115,7 @@ public final class PerCpuLongArray extends PerCpuEngine {
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, length)}
      */
     public void add(int index, long delta) {
-        addAt(elementOffset(Objects.checkIndex(index, length)), delta);
+        addAt(offsetOf(Objects.checkIndex(index, length)), delta);
     }
 
     /** {@link #add} of the element at {@code element}, an {@link #offsetOf} offset. */
@@ -143,23 +143,38 @@ public final class PerCpuLongArray extends PerCpuEngine {
      */
     public void addAll(int[] indices, int from, int to, long delta) {
         Objects.checkFromToIndex(from, to, indices.length);
-        for (int i = from; i < to; i++) {
-            Objects.checkIndex(indices[i], length);
+        for (int i = from + PerCpuSlots.BATCH; i < to; i++) { // the first batch checks its own as it lists them
+            if (Integer.compareUnsigned(indices[i], length) >= 0) {
+                throw notAnElement(i, indices[i], 0);
+            }
         }
         long offsets = PerCpuSlots.offsets();
         for (int at = from; at < to;) {
             int count = Math.min(to - at, PerCpuSlots.BATCH);
             for (int i = 0; i < count; i++) {
-                PerCpuSlots.set(offsets + (long) i * Long.BYTES, elementOffset(indices[at + i]));
+                int index = indices[at + i]; // read once: the offset listed is of the index checked
+                if (Integer.compareUnsigned(index, length) >= 0) {
+                    throw notAnElement(at + i, index, at - from);
+                }
+                PerCpuSlots.set(offsets + (long) i * Long.BYTES, offsetOf(index));
             }
             addEach(offsets, count, delta);
             at += count;
         }
     }
 
-    /** Offset of element {@code index} (in {@code [0, length)}, unchecked) for {@link #addEach}. */
-    long offsetOf(int index) {
-        return elementOffset(index);
+    private IndexOutOfBoundsException notAnElement(int position, int index, int done) {
+        return new IndexOutOfBoundsException("indices[" + position + "] = " + index + " is not in [0, " + length + ")"
+                + changedWhileAdding(done, "added"));
+    }
+
+    /**
+     * How a bulk call's failure after {@code done} elements reads: nothing done, or, since every element was
+     * checked before the first was done, one changed by another thread meanwhile.
+     */
+    static String changedWhileAdding(int done, String what) {
+        return done == 0 ? "; nothing was " + what : "; it changed while the call ran (another thread wrote the "
+                + "array after the check that precedes any update): the " + done + " before it were " + what;
     }
 
     /**
@@ -227,8 +242,11 @@ public final class PerCpuLongArray extends PerCpuEngine {
         Reference.reachabilityFence(this);
     }
 
-    /** Byte offset of element {@code index} (not negative) in slot 0: shifts, since PER_LINE is 8. */
-    private long elementOffset(int index) {
+    /**
+     * Byte offset of element {@code index} (in {@code [0, length)}, unchecked) in slot 0, for {@link #addAt} and
+     * {@link #addEach}: shifts, since PER_LINE is 8.
+     */
+    long offsetOf(int index) {
         return (index >>> PER_LINE_SHIFT) * blockBytes + ((index & (PER_LINE - 1)) << 3);
     }
 
@@ -299,7 +317,7 @@ public final class PerCpuLongArray extends PerCpuEngine {
     }
 
     private long total(int index) {
-        long element = elementOffset(index);
+        long element = offsetOf(index);
         long total = 0;
         for (int slot = 0; slot < slotCount(); slot++) {
             total += (long) LONG.getOpaque(cells, element + slot * PerCpuSlots.LINE);

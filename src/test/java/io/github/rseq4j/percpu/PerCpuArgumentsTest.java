@@ -121,8 +121,14 @@ class PerCpuArgumentsTest {
         assertThrows(NullPointerException.class, () -> array.addAll(null, 0, 0, 1));
         assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[2], 1, 0, 1), "from > to");
         assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[2], 0, 3, 1), "past the end");
-        assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[] {0, 1, 9}, 0, 3, 1),
-                "a bad index after good ones");
+        assertEquals("indices[2] = 9 is not in [0, 9); nothing was added", assertThrows(
+                IndexOutOfBoundsException.class, () -> array.addAll(new int[] {0, 1, 9}, 0, 3, 1),
+                "a bad index after good ones").getMessage());
+        int[] lateBad = new int[100];
+        lateBad[99] = 9;
+        assertEquals("indices[99] = 9 is not in [0, 9); nothing was added", assertThrows(
+                IndexOutOfBoundsException.class, () -> array.addAll(lateBad, 0, 100, 1),
+                "a bad index past the first batch, checked before it").getMessage());
         assertThrows(IndexOutOfBoundsException.class, () -> array.addAll(new int[] {-1}, 0, 1, 1));
         array.addAll(new int[] {9, -1}, 0, 0, 1); // an empty range reads nothing
         array.add(8, 5);

@@ -12,7 +12,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * One record pushed and popped through {@link PerCpuBuffer}'s memcpy sections (trymemcpy-storev both ways),
+ * One record pushed and popped through {@link PerCpuBuffer}'s record sections (pushRecord and popRecord),
  * at sizes from a small record to {@link PerCpuBuffer#MAX_RECORD_BYTES}: the copy runs inside the section, so
  * this shows what the record-size cap bounds. The records come from each kind of arena, since FFM checks and
  * holds a record's arena for the copy as for any access (nothing for an automatic arena, a thread check and a

@@ -10,15 +10,15 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
  *
  * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0 (x0 for popNode).
  * The sections use only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded
- * value; popNode's head), x12 (copied word or byte; addEach's offset; pushNode's depth; popNode's next), x13
- * (delay counter), x14 (index limit above 4095), x15 (descriptor address, TLS offset). x16/x17/x18 are left
- * alone.
+ * value; popNode's head; a record slot's base), x12 (copied word or byte; addEach's offset; pushNode's depth;
+ * popNode's next), x13 (delay counter), x14 (index limit above 4095), x15 (descriptor address, TLS offset), and
+ * register arguments once consumed (each body says which). x16/x17/x18 are left alone.
  *
  * <p>Area addressing: TLS mode computes the area once, before the section, as {@code tpidr_el0 +
  * __rseq_offset} into x9; REGISTER mode uses the area argument. Fields are then {@code [area, #field]}.
  *
  * <p>Unlike x86, a plain store does not order earlier stores before it: commits that must publish earlier
- * stores (storev-storev, trymemcpy-storev) are {@code stlr} release stores.
+ * stores or loads (pushNode's links, the record sections' copies) are {@code stlr} release stores.
  */
 public final class Aarch64Sections extends SectionTemplates {
 

@@ -10,7 +10,8 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
  *
  * <p>Arguments arrive in rdi, rsi, rdx, rcx, r8, r9, then on the stack at 8(%rsp), 16(%rsp), ... (the
  * sections push nothing, so those offsets hold throughout). The result is in eax. The sections use only
- * caller-saved registers: rax (index, scratch), r10 (area, when it came on the stack), r11 (delay counter).
+ * caller-saved registers: rax (index, scratch), r10 (area, when it came on the stack), r11 (delay counter), and
+ * register arguments once consumed (each body says which).
  *
  * <p>Area addressing: TLS mode uses {@code %fs:disp32} absolute operands (glibc's %fs base is the thread
  * pointer), so the area needs no register; REGISTER mode uses the area argument as a base register.
