@@ -9,7 +9,6 @@ import static io.github.rseq4j.PerCpuSlots.moveRecord;
 import static io.github.rseq4j.PerCpuSlots.scratchSegment;
 import static io.github.rseq4j.PerCpuSlots.set;
 
-import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -254,20 +253,12 @@ public final class PerCpuBuffer extends PerCpuEngine {
      * of the new count. The downcall checks {@code other} and keeps its arena open for the call.
      */
     private int recordSection(MemorySegment other, long area, boolean push) {
-        for (;;) {
-            switch (moveRecord(indexing, push, countBase, recordBase, other, recordBytes, slotBytes, capacity, area)) {
-                case SectionTemplates.COMMITTED -> {
-                    return COMMITTED;
-                }
-                case SectionTemplates.COMPARE_FAILED -> {
-                    return REFUSED;
-                }
-                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return NO_SLOT;
-                }
-                default -> Thread.onSpinWait(); // aborted: preempted, migrated or signalled
-            }
+        int outcome;
+        while ((outcome = outcome(moveRecord(indexing, push, countBase, recordBase, other, recordBytes, slotBytes,
+                capacity, area))) == RETRY) {
+            Thread.onSpinWait();
         }
+        return outcome;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.rseq4j;
 import static io.github.rseq4j.internal.PerCpuSections.MODE;
 
 import io.github.rseq4j.internal.PerCpuSections.Mode;
+import io.github.rseq4j.internal.cs.SectionTemplates;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -34,6 +35,21 @@ class PerCpuEngine {
     static final int REFUSED = 0;
     /** The thread has no section slot (its index is past the section slots, or unregistered): lock instead. */
     static final int NO_SLOT = -1;
+    /** {@link #outcome}'s answer for an aborted section: run it again. */
+    static final int RETRY = -2;
+
+    /**
+     * What a section's return code means to a structure whose sections check their own slot (the stacks' push, the
+     * buffer): committed, refused (its compare failed: full or empty), no slot, or {@link #RETRY} (aborted).
+     */
+    static int outcome(int code) {
+        return switch (code) {
+            case SectionTemplates.COMMITTED -> COMMITTED;
+            case SectionTemplates.COMPARE_FAILED -> REFUSED;
+            case SectionTemplates.INDEX_OUT_OF_RANGE -> NO_SLOT;
+            default -> RETRY; // aborted: preempted, migrated or signalled
+        };
+    }
 
     /** The indexing in use: the one asked for, or its {@link PerCpuIndexing#CPU_ID} fallback. Immutable. */
     final PerCpuIndexing indexing;

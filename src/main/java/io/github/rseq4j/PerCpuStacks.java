@@ -110,20 +110,12 @@ final class PerCpuStacks extends PerCpuEngine {
      */
     private int pushSection(int which, long node, long area) {
         VarHandle.releaseFence(); // the node's fields before the section's commit
-        for (;;) {
-            switch (pushNode(indexing, base + which * (long) Long.BYTES, node, depthLimit, area)) {
-                case SectionTemplates.COMMITTED -> {
-                    return COMMITTED;
-                }
-                case SectionTemplates.COMPARE_FAILED -> {
-                    return REFUSED;
-                }
-                case SectionTemplates.INDEX_OUT_OF_RANGE -> {
-                    return NO_SLOT;
-                }
-                default -> Thread.onSpinWait(); // aborted
-            }
+        int outcome;
+        while ((outcome = outcome(pushNode(indexing, base + which * (long) Long.BYTES, node, depthLimit, area)))
+                == RETRY) {
+            Thread.onSpinWait();
         }
+        return outcome;
     }
 
     /** The node popped from the thread's slot, 0 when that stack is empty, or {@link #NO_SLOT}. */

@@ -602,12 +602,7 @@ class SectionOrderTest {
                 "load of the offset at the cursor " + cursor);
         assertTrue(range < load && load < commit, "the offset is loaded after the index check:\n" + listing);
         String offset = isa.loadDestination(body.get(load));
-        int bound = -1;
-        for (int i = load + 1; i < commit && bound < 0; i++) {
-            List<String> operands = isa.compared(body.get(i));
-            bound = operands != null && offset.equals(isa.register(operands.get(0)))
-                    && isa.argument(4).equals(isa.register(operands.get(1))) ? i : -1;
-        }
+        int bound = compareWithArgument(isa, body, load + 1, commit, offset, 4);
         assertTrue(bound > 0, "no compare of the offset " + offset + " with maxOffset:\n" + listing);
         assertEquals(".Lcompare_failed", isa.unsignedAboveBranchTarget(body.get(bound + 1)),
                 "an offset above maxOffset (unsigned) leaves for compare_failed:\n" + listing);
@@ -637,12 +632,7 @@ class SectionOrderTest {
                 && index.equals(isa.access(l).base()) && isa.access(l).index() == null, "load of the count");
         assertTrue(load > range, "the count is loaded after the index's range check:\n" + listing);
         String count = isa.loadDestination(body.get(load));
-        int compare = -1;
-        for (int i = load + 1; i < commit && compare < 0; i++) {
-            List<String> operands = isa.compared(body.get(i));
-            compare = operands != null && count.equals(isa.register(operands.get(0)))
-                    && isa.argument(5).equals(isa.register(operands.get(1))) ? i : -1;
-        }
+        int compare = compareWithArgument(isa, body, load + 1, commit, count, 5);
         assertTrue(compare > 0, "no compare of the count " + count + " with capacity:\n" + listing);
         assertEquals(".Lcompare_failed", isa.unsignedAtLeastBranchTarget(body.get(compare + 1)),
                 "a count at or above capacity (unsigned) leaves for compare_failed:\n" + listing);
@@ -659,6 +649,19 @@ class SectionOrderTest {
                     "the count's word is written only by the commit: " + l);
         }
         assertEquals(count, isa.storedRegister(body.get(commit)), "the commit stores the count:\n" + listing);
+    }
+
+    /** The first line in {@code [from, to)} comparing {@code register} with argument {@code argument}, or -1. */
+    private static int compareWithArgument(Isa isa, List<Line> body, int from, int to, String register,
+            int argument) {
+        for (int i = from; i < to; i++) {
+            List<String> operands = isa.compared(body.get(i));
+            if (operands != null && register.equals(isa.register(operands.get(0)))
+                    && isa.argument(argument).equals(isa.register(operands.get(1)))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The cmpeqv family: the caller names the index it expects, and {@code *v} is its argument 0. */
