@@ -138,7 +138,9 @@ public final class PerCpuHistogram {
                 }
                 PerCpuSlots.set(offsets + (long) i * Long.BYTES, counts.offsetOf(bucketOf(value, mantissaBits)));
             }
-            counts.addEach(offsets, count, 1);
+            if (counts.addEach(offsets, count, 1) < count) { // a checked value's bucket is always in range
+                throw new IllegalStateException("a bucket of a checked value was refused");
+            }
             at += count;
         }
     }

@@ -143,7 +143,7 @@ public final class PerCpuLongArray extends PerCpuEngine {
      */
     public void addAll(int[] indices, int from, int to, long delta) {
         Objects.checkFromToIndex(from, to, indices.length);
-        for (int i = from + PerCpuSlots.BATCH; i < to; i++) { // the first batch checks its own as it lists them
+        for (int i = from; i < to; i++) {
             if (Integer.compareUnsigned(indices[i], length) >= 0) {
                 throw notAnElement(i, indices[i], 0);
             }
@@ -152,13 +152,14 @@ public final class PerCpuLongArray extends PerCpuEngine {
         for (int at = from; at < to;) {
             int count = Math.min(to - at, PerCpuSlots.BATCH);
             for (int i = 0; i < count; i++) {
-                int index = indices[at + i]; // read once: the offset listed is of the index checked
-                if (Integer.compareUnsigned(index, length) >= 0) {
-                    throw notAnElement(at + i, index, at - from);
-                }
-                PerCpuSlots.set(offsets + (long) i * Long.BYTES, offsetOf(index));
+                // Unchecked: an index another thread changed since the check lists an offset past maxOffset (the
+                // offset grows with the index, and a negative one is above all), which addEach refuses.
+                PerCpuSlots.set(offsets + (long) i * Long.BYTES, offsetOf(indices[at + i]));
             }
-            addEach(offsets, count, delta);
+            int added = addEach(offsets, count, delta);
+            if (added < count) {
+                throw notAnElement(at + added, indices[at + added], at - from + added);
+            }
             at += count;
         }
     }
@@ -179,46 +180,54 @@ public final class PerCpuLongArray extends PerCpuEngine {
 
     /**
      * Adds {@code delta} at each of the {@code count} (at most {@link PerCpuSlots#BATCH}) offsets listed at
-     * {@code offsets} (the calling thread's {@link PerCpuSlots#offsets()}, each from {@link #offsetOf}).
+     * {@code offsets} (the calling thread's {@link PerCpuSlots#offsets()}, each from {@link #offsetOf}), in order,
+     * up to the first offset past the last element, which it refuses.
+     *
+     * @return the elements added: {@code count}, or the position of the refused offset
      */
-    void addEach(long offsets, int count, long delta) {
+    int addEach(long offsets, int count, long delta) {
         if (PerCpuSlots.TLS) {
             int result = PerCpuSlots.addEach(indexing, base, offsets, count, delta, maxOffset, 0);
             if (result == SectionTemplates.COMMITTED) {
                 Reference.reachabilityFence(this);
-                return;
+                return count;
             }
             int done = count - SectionTemplates.remaining(result);
-            addEachSlow(offsets + (long) done * Long.BYTES, count - done, delta, result);
-        } else {
-            addEachSlow(offsets, count, delta, SectionTemplates.ABORTED);
+            return done + addEachSlow(offsets + (long) done * Long.BYTES, count - done, delta,
+                    SectionTemplates.code(result));
         }
+        return addEachSlow(offsets, count, delta, SectionTemplates.ABORTED);
     }
 
     /**
-     * The rest of {@link #addEach} from {@code offsets}, after a first call's {@code result}: retries after aborts
-     * and migrations; a thread without sections, or one whose index the section found out of range, adds each
-     * element atomically, to its locked slot or the shared slot.
+     * The rest of {@link #addEach} from {@code offsets}, after a section's {@code code} (ABORTED when none ran yet):
+     * retries after aborts and migrations; a thread without sections, or one whose index the section found out of
+     * range, adds each element atomically, to its locked slot or the shared slot. Stops at an offset past the last
+     * element, as the section does.
+     *
+     * @return the elements added before that offset, {@code count} if none
      */
-    private void addEachSlow(long offsets, int count, long delta, int result) {
+    private int addEachSlow(long offsets, int count, long delta, int code) {
         long area = PerCpuSlots.area();
-        int slot = area == PerCpuSlots.NO_SECTIONS ? lockedSlot() : sectionSlots;
-        while (count > 0 && area != PerCpuSlots.NO_SECTIONS
-                && SectionTemplates.code(result) != SectionTemplates.INDEX_OUT_OF_RANGE) {
-            if (SectionTemplates.code(result) == SectionTemplates.COMPARE_FAILED) {
-                throw new IllegalStateException("an offset past the array's end reached the section: "
-                        + PerCpuSlots.get(offsets));
-            }
+        int done = 0;
+        while (done < count && area != PerCpuSlots.NO_SECTIONS && code != SectionTemplates.INDEX_OUT_OF_RANGE
+                && code != SectionTemplates.COMPARE_FAILED) {
             Thread.onSpinWait();
-            result = PerCpuSlots.addEach(indexing, base, offsets, count, delta, maxOffset, area);
-            int done = count - SectionTemplates.remaining(result);
-            offsets += (long) done * Long.BYTES;
-            count -= done;
+            int result = PerCpuSlots.addEach(indexing, base, offsets + (long) done * Long.BYTES, count - done, delta,
+                    maxOffset, area);
+            done = count - SectionTemplates.remaining(result);
+            code = SectionTemplates.code(result);
         }
-        for (int i = 0; i < count; i++) {
-            LONG.getAndAdd(cells, slot * PerCpuSlots.LINE + PerCpuSlots.get(offsets + (long) i * Long.BYTES), delta);
+        int slot = area == PerCpuSlots.NO_SECTIONS ? lockedSlot() : sectionSlots;
+        for (; done < count && code != SectionTemplates.COMPARE_FAILED; done++) {
+            long offset = PerCpuSlots.get(offsets + (long) done * Long.BYTES);
+            if (Long.compareUnsigned(offset, maxOffset) > 0) {
+                break;
+            }
+            LONG.getAndAdd(cells, slot * PerCpuSlots.LINE + offset, delta);
         }
         Reference.reachabilityFence(this);
+        return done;
     }
 
     /**
