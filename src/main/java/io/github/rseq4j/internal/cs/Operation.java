@@ -102,7 +102,7 @@ public enum Operation {
      * Head and head-&gt;next are read, and the head replaced, inside one section, so no other update of that
      * index comes in between (no ABA).
      */
-    POP_NODE(long.class, long.class),
+    POP_NODE(Result.NODE, long.class, long.class),
     /**
      * {@code int pushNode(long base, long node, long depthLimit)}: the push of a per-index linked stack of nodes
      * {@code {next, depth, ...}} that keeps each node's depth, refusing a push past {@code depthLimit} (librseq:
@@ -145,11 +145,27 @@ public enum Operation {
      * them: {@code code | remaining << 3} ({@link SectionTemplates#code}, {@link SectionTemplates#remaining}).
      * The caller bounds {@code count}, since the call holds back safepoints while it runs.
      */
-    ADD_EACH(long.class, long.class, long.class, long.class, long.class);
+    ADD_EACH(Result.CODE_AND_REMAINING, long.class, long.class, long.class, long.class, long.class);
 
+    /** What an operation's call returns. */
+    private enum Result {
+        /** An {@code int}, one of the codes. */
+        CODE,
+        /** A {@code long}: the node taken when it commits, else a code (no node address is as low as one). */
+        NODE,
+        /** An {@code int}, {@code code | remaining << 3}: the operation runs its section once per element. */
+        CODE_AND_REMAINING
+    }
+
+    private final Result result;
     private final List<Class<?>> parameters;
 
     Operation(Class<?>... parameters) {
+        this(Result.CODE, parameters);
+    }
+
+    Operation(Result result, Class<?>... parameters) {
+        this.result = result;
         this.parameters = List.of(parameters);
     }
 
@@ -158,7 +174,7 @@ public enum Operation {
      * into its 8-byte elements and argument 2 their count, and every exit returns {@code code | remaining << 3}.
      */
     public boolean eachElement() {
-        return this == ADD_EACH;
+        return result == Result.CODE_AND_REMAINING;
     }
 
     /**
@@ -166,7 +182,7 @@ public enum Operation {
      * the codes, which no node address is as low as.
      */
     public boolean returnsNode() {
-        return this == POP_NODE;
+        return result == Result.NODE;
     }
 
     /** Number of parameters before the optional area argument; also the area argument's index. */
