@@ -117,6 +117,41 @@ class BasicPercpuOpsTest {
         }
     }
 
+    /**
+     * Records of lengths that mix the sections' 16-byte blocks, 8-byte words and single bytes come back whole, top
+     * first, and a pop writes no byte of its destination past the record.
+     */
+    @Test
+    void recordsOfEveryLengthComeBackWhole() {
+        int cpu = Affinity.allowed().nextSetBit(0);
+        for (int len : new int[] {1, 8, 15, 16, 17, 24, 31, 32, 33, 45, 64, 100, 4096}) {
+            PerCpuBuffer buffer = new PerCpuBuffer(2, len);
+            try (Arena arena = Arena.ofConfined(); var _ = Pinned.registerIfNeeded()) {
+                MemorySegment first = pattern(arena.allocate(len), 1), second = pattern(arena.allocate(len), 101);
+                MemorySegment out = arena.allocate(len + 16L);
+                Affinity.runPinned(cpu, () -> {
+                    assertTrue(buffer.push(first));
+                    assertTrue(buffer.push(second));
+                    for (MemorySegment expected : List.of(second, first)) {
+                        out.fill((byte) 0x5a);
+                        assertTrue(buffer.pop(out));
+                        assertEquals(-1, expected.mismatch(out.asSlice(0, len)), len + "-byte record");
+                        assertEquals(-1, out.asSlice(len).mismatch(arena.allocate(16).fill((byte) 0x5a)),
+                                "nothing written past a " + len + "-byte record");
+                    }
+                });
+            }
+        }
+    }
+
+    /** Fills {@code into} with bytes {@code from, from + 1, ...}. */
+    private static MemorySegment pattern(MemorySegment into, int from) {
+        for (int i = 0; i < into.byteSize(); i++) {
+            into.set(ValueLayout.JAVA_BYTE, i, (byte) (from + i));
+        }
+        return into;
+    }
+
     /** Fills {@code into} with the 24-byte record of {@code value}: every byte depends on it. */
     private static MemorySegment record(MemorySegment into, long value) {
         into.set(ValueLayout.JAVA_LONG, 0, value);

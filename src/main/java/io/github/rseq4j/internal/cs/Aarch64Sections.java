@@ -11,8 +11,9 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
  * <p>Arguments arrive in x0..x7 (every operation fits, area included); the result is in w0 (x0 for popNode).
  * The sections use only caller-saved temporaries: x9 (area, TLS mode), x10 (index, slot address), x11 (loaded
  * value; popNode's head; a record slot's base), x12 (copied word or byte; addEach's offset; pushNode's depth;
- * popNode's next), x13 (delay counter), x14 (index limit above 4095), x15 (descriptor address, TLS offset), and
- * register arguments once consumed (each body says which). x16/x17/x18 are left alone.
+ * popNode's next), x13 (delay counter), x14 (index limit above 4095), x15 (descriptor address, TLS offset), v0
+ * (copied 16-byte block), and register arguments once consumed (each body says which). x16/x17/x18 are left
+ * alone.
  *
  * <p>Area addressing: TLS mode computes the area once, before the section, as {@code tpidr_el0 +
  * __rseq_offset} into x9; REGISTER mode uses the area argument. Fields are then {@code [area, #field]}.
@@ -31,6 +32,9 @@ public final class Aarch64Sections extends SectionTemplates {
      */
     private static final int RESULT = 0, AREA_TLS = 9, IDX = 10, VAL = 11, COPIED = 12, DELAY = 13, LIMIT = 14,
             TMP = 15;
+
+    /** {@link #copy}'s 16-byte blocks: their size, and the SIMD register (v0, caller-saved) that carries them. */
+    private static final int BLOCK = 16, COPIED_BLOCK = 0;
 
     /** AAPCS64 passes the first eight integer arguments in x0..x7; every operation fits, area included. */
     private static final int ARGUMENT_REGISTERS = 8;
@@ -78,8 +82,8 @@ public final class Aarch64Sections extends SectionTemplates {
 
     /*
      * pushRecord: counts = x0, records = x1, src = x2, len = x3, slotBytes = x4, capacity = x5 [, area = x6]; the
-     * index's records in x11, v in x10, n in x4, the top record in x1, the copied data in x12. The commit is stlr:
-     * it orders the copy before it.
+     * index's records in x11, v in x10, n in x4, the top record in x1, the copied data in v0 and x12. The commit
+     * is stlr: it orders the copy before it.
      */
     @Override
     public EmittedSection emitPushRecord(int strideShift) {
@@ -130,23 +134,30 @@ public final class Aarch64Sections extends SectionTemplates {
     }
 
     /**
-     * Copies x3 bytes from {@code src} to {@code dst}: 8-byte words, then single bytes, both advanced
-     * (post-indexed) and x3 counted down, x12 carrying the data.
+     * Copies x3 bytes from {@code src} to {@code dst}: 16-byte blocks through q0, then 8-byte words through x12,
+     * then single bytes, both advanced (post-indexed) and x3 counted down.
      */
     private static void copy(Body b, int src, int dst) {
-        int len = argument(3);
+        Label blocks = b.buf.newLabel("blocks");
         Label words = b.buf.newLabel("words");
+        Label word = b.buf.newLabel("word");
         Label bytes = b.buf.newLabel("bytes");
         Label copy = b.buf.newLabel("copy");
         Label copied = b.buf.newLabel("copied");
+        int len = argument(3);
+        cmpImm(b.buf, true, len, BLOCK);
+        bcond(b.buf, Cond.LO, words);
+        b.buf.bind(blocks);
+        movePostIncrement(b.buf, true, BLOCK, COPIED_BLOCK, src);
+        movePostIncrement(b.buf, false, BLOCK, COPIED_BLOCK, dst);
+        step(b, BLOCK, blocks);
+        b.buf.bind(words);
         cmpImm(b.buf, true, len, Long.BYTES);
         bcond(b.buf, Cond.LO, bytes);
-        b.buf.bind(words);
+        b.buf.bind(word);
         movePostIncrement(b.buf, true, Long.BYTES, COPIED, src);
         movePostIncrement(b.buf, false, Long.BYTES, COPIED, dst);
-        addSubImm(b.buf, false, len, len, Long.BYTES);
-        cmpImm(b.buf, true, len, Long.BYTES);
-        bcond(b.buf, Cond.HS, words);
+        step(b, Long.BYTES, word);
         b.buf.bind(bytes);
         cbz(b.buf, len, copied);
         b.buf.bind(copy);
@@ -155,6 +166,14 @@ public final class Aarch64Sections extends SectionTemplates {
         subsImm(b.buf, true, len, len, 1);
         bne(b.buf, copy);
         b.buf.bind(copied);
+    }
+
+    /** {@link #copy}'s count-down of x3 by {@code size}, back to {@code loop} while {@code size} or more are left. */
+    private static void step(Body b, int size, Label loop) {
+        int len = argument(3);
+        addSubImm(b.buf, false, len, len, size);
+        cmpImm(b.buf, true, len, size);
+        bcond(b.buf, Cond.HS, loop);
     }
 
     /* popNode: base = x0, voffp = x1 [, area = x2]; v in x10, head in x11 (the result), next in x12. */
@@ -473,18 +492,24 @@ public final class Aarch64Sections extends SectionTemplates {
     }
 
     /**
-     * {@code ldrb wt, [xn], #1} / {@code strb wt, [xn], #1} ({@code size} 1) or {@code ldr xt, [xn], #8} /
-     * {@code str xt, [xn], #8} ({@code size} 8): load or store, then post-increment xn by the size.
+     * Load or store, then post-increment xn by the size: {@code ldrb wt, [xn], #1} / {@code strb wt, [xn], #1}
+     * ({@code size} 1), {@code ldr xt, [xn], #8} / {@code str xt, [xn], #8} ({@code size} 8), or, with {@code rt}
+     * a SIMD register, {@code ldr qt, [xn], #16} / {@code str qt, [xn], #16} ({@code size} 16).
      */
     static void movePostIncrement(CodeBuffer buf, boolean load, int size, int rt, int rn) {
-        boolean word = switch (size) {
-            case 1 -> false;
-            case 8 -> true;
+        int opcode = switch (size) {
+            case 1 -> load ? 0x38400400 : 0x38000400;
+            case 8 -> load ? 0xf8400400 : 0xf8000400;
+            case 16 -> load ? 0x3cc00400 : 0x3c800400;
             default -> throw new IllegalArgumentException("size " + size);
         };
-        int opcode = word ? (load ? 0xf8400400 : 0xf8000400) : (load ? 0x38400400 : 0x38000400);
-        String mnemonic = (load ? "ldr" : "str") + (word ? " " + x(rt) : "b " + w(rt));
-        inst(buf, opcode | size << 12 | reg(rn) << 5 | reg(rt), mnemonic + ", [" + x(rn) + "], #" + size);
+        String target = switch (size) {
+            case 1 -> "b " + w(rt);
+            case 8 -> " " + x(rt);
+            default -> " q" + reg(rt);
+        };
+        inst(buf, opcode | size << 12 | reg(rn) << 5 | reg(rt),
+                (load ? "ldr" : "str") + target + ", [" + x(rn) + "], #" + size);
     }
 
     /** {@code mov xd, xm}, i.e. {@code orr xd, xzr, xm}. */

@@ -10,8 +10,8 @@ import io.github.rseq4j.internal.cs.SectionConfig.Addressing;
  *
  * <p>Arguments arrive in rdi, rsi, rdx, rcx, r8, r9, then on the stack at 8(%rsp), 16(%rsp), ... (the
  * sections push nothing, so those offsets hold throughout). The result is in eax. The sections use only
- * caller-saved registers: rax (index, scratch), r10 (area, when it came on the stack), r11 (delay counter), and
- * register arguments once consumed (each body says which).
+ * caller-saved registers: rax (index, scratch), r10 (area, when it came on the stack), r11 (delay counter),
+ * xmm0 (the record sections' 16-byte copies), and register arguments once consumed (each body says which).
  *
  * <p>Area addressing: TLS mode uses {@code %fs:disp32} absolute operands (glibc's %fs base is the thread
  * pointer), so the area needs no register; REGISTER mode uses the area argument as a base register.
@@ -23,6 +23,9 @@ public final class X86_64Sections extends SectionTemplates {
 
     /** {@code RSEQ_SIG}: emitted as the disp32 of {@code ud1 0x53053053(%rip),%edi} before each abort handler. */
     public static final int SIGNATURE = new X86_64().rseqSignature();
+
+    /** Bytes {@link #copy} moves per step through an SSE register (SSE2 is part of x86_64). */
+    private static final int BLOCK = 16;
 
     /** Where popNode keeps the head it takes, which it returns. */
     private static final Reg POPPED = Reg.RCX;
@@ -73,7 +76,7 @@ public final class X86_64Sections extends SectionTemplates {
     /*
      * pushRecord: counts = %rdi, records = %rsi, src = %rdx, len = %rcx, slotBytes = %r8, capacity = %r9
      * [, area = 8(%rsp), loaded into %r10 before the section]; the index's records in %r8, v in %rax, n in %rdi,
-     * the top record in %r9, the copied data in %rsi. TSO makes the plain commit a release store.
+     * the top record in %r9, the copied data in %xmm0 and %rsi. TSO makes the plain commit a release store.
      */
     @Override
     public EmittedSection emitPushRecord(int strideShift) {
@@ -127,24 +130,29 @@ public final class X86_64Sections extends SectionTemplates {
     }
 
     /**
-     * Copies {@code %rcx} bytes from {@code src} to {@code dst}: 8-byte words, then single bytes, advancing both
-     * and counting %rcx down, %rsi carrying the data.
+     * Copies {@code %rcx} bytes from {@code src} to {@code dst}: 16-byte blocks through %xmm0, then 8-byte words
+     * through %rsi, then single bytes, advancing both and counting %rcx down.
      */
     private static void copy(Body b, Reg src, Reg dst) {
+        Label blocks = b.buf.newLabel("blocks");
         Label words = b.buf.newLabel("words");
+        Label word = b.buf.newLabel("word");
         Label bytes = b.buf.newLabel("bytes");
         Label copy = b.buf.newLabel("copy");
         Label copied = b.buf.newLabel("copied");
+        aluImm8(b.buf, Alu.CMP, Reg.RCX, BLOCK);
+        jcc(b.buf, Cond.B, words);
+        b.buf.bind(blocks);
+        movupsLoad(b.buf, 0, Mem.at(src, 0));
+        movupsStore(b.buf, Mem.at(dst, 0), 0);
+        step(b, src, dst, BLOCK, blocks);
+        b.buf.bind(words);
         aluImm8(b.buf, Alu.CMP, Reg.RCX, Long.BYTES);
         jcc(b.buf, Cond.B, bytes);
-        b.buf.bind(words);
+        b.buf.bind(word);
         movLoad64(b.buf, Reg.RSI, Mem.at(src, 0));
         movStore64(b.buf, Mem.at(dst, 0), Reg.RSI);
-        aluImm8(b.buf, Alu.ADD, src, Long.BYTES);
-        aluImm8(b.buf, Alu.ADD, dst, Long.BYTES);
-        aluImm8(b.buf, Alu.SUB, Reg.RCX, Long.BYTES);
-        aluImm8(b.buf, Alu.CMP, Reg.RCX, Long.BYTES);
-        jcc(b.buf, Cond.AE, words);
+        step(b, src, dst, Long.BYTES, word);
         b.buf.bind(bytes);
         test64(b.buf, Reg.RCX, Reg.RCX);
         jcc(b.buf, Cond.E, copied);
@@ -156,6 +164,15 @@ public final class X86_64Sections extends SectionTemplates {
         incDec64(b.buf, Reg.RCX, false);
         jcc(b.buf, Cond.NE, copy);
         b.buf.bind(copied);
+    }
+
+    /** {@link #copy}'s advance by {@code size} bytes, back to {@code loop} while {@code size} or more are left. */
+    private static void step(Body b, Reg src, Reg dst, int size, Label loop) {
+        aluImm8(b.buf, Alu.ADD, src, size);
+        aluImm8(b.buf, Alu.ADD, dst, size);
+        aluImm8(b.buf, Alu.SUB, Reg.RCX, size);
+        aluImm8(b.buf, Alu.CMP, Reg.RCX, size);
+        jcc(b.buf, Cond.AE, loop);
     }
 
     /* popNode: base = %rdi, voffp = %rsi [, area = %rdx]; v in %rax, head in %rcx (the result), next in %r10. */
@@ -572,6 +589,18 @@ public final class X86_64Sections extends SectionTemplates {
     static void movStore64(CodeBuffer buf, Mem dst, Reg src) {
         memOp(buf, true, false, src.ordinal(), dst, 0x89);
         buf.asm("mov " + src.q() + ", " + dst);
+    }
+
+    /** {@code movups m128, %xmmN}: an unaligned 16-byte load. */
+    static void movupsLoad(CodeBuffer buf, int xmm, Mem src) {
+        memOp(buf, false, false, xmm, src, 0x0f, 0x10);
+        buf.asm("movups " + src + ", %xmm" + xmm);
+    }
+
+    /** {@code movups %xmmN, m128}: an unaligned 16-byte store. */
+    static void movupsStore(CodeBuffer buf, Mem dst, int xmm) {
+        memOp(buf, false, false, xmm, dst, 0x0f, 0x11);
+        buf.asm("movups %xmm" + xmm + ", " + dst);
     }
 
     /** {@code mov src8, m8}. */

@@ -192,12 +192,13 @@ class SectionOrderTest {
 
         @Override
         public boolean isStore(Line l) {
-            return (l.is("mov") || l.is("add")) && l.operands().size() == 2 && memory(l.operands().get(1)) != null;
+            return (l.is("mov") || l.is("add") || l.is("movups")) && l.operands().size() == 2
+                    && memory(l.operands().get(1)) != null;
         }
 
         @Override
         public String loadDestination(Line l) {
-            return (l.is("mov") || l.is("movzbl")) && memory(l.operands().get(0)) != null
+            return (l.is("mov") || l.is("movzbl") || l.is("movups")) && memory(l.operands().get(0)) != null
                     ? register(l.operands().get(1)) : null;
         }
 
@@ -284,7 +285,7 @@ class SectionOrderTest {
     static final Isa A64 = new Isa() {
         @Override
         public String register(String op) {
-            return op.matches("[wx]\\d+") ? "x" + op.substring(1) : null;
+            return op.matches("[wx]\\d+") ? "x" + op.substring(1) : op.matches("q\\d+") ? "v" + op.substring(1) : null;
         }
 
         @Override

@@ -11,10 +11,13 @@ import io.github.rseq4j.internal.sys.Cpus;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What each operation does, return code by return code, run on this machine: sections linked afresh by each
@@ -142,6 +145,38 @@ class SectionSemanticsTest {
             assertEquals(SectionTemplates.COMPARE_FAILED, finish(push), "a count above capacity never addresses");
             assertEquals(SectionTemplates.COMPARE_FAILED, finish(pop), "likewise for the pop");
             assertEquals(capacity + 1, counts.get(ValueLayout.JAVA_LONG, cpu * LINE), "and is left as it was");
+        });
+    }
+
+    /**
+     * Lengths made of every mix of the copy's 16-byte blocks, 8-byte words and single bytes: each record moves
+     * exactly {@code len} bytes, in and out, and nothing around it changes.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 8, 15, 16, 17, 24, 31, 32, 33, 45, 64, 100})
+    void recordsMoveExactlyTheirLengthWhateverItIs(long len) {
+        long slotBytes = 256, capacity = 2;
+        byte untouched = 0x5a;
+        MemorySegment counts = arena.allocate(Cpus.POSSIBLE * LINE, LINE);
+        MemorySegment records = arena.allocate(Cpus.POSSIBLE * slotBytes, LINE).fill(untouched);
+        MemorySegment src = arena.allocate(len + 16), dst = arena.allocate(len + 16).fill(untouched);
+        for (int i = 0; i < src.byteSize(); i++) {
+            src.set(ValueLayout.JAVA_BYTE, i, (byte) (i + 1));
+        }
+        pinned(cpu -> {
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.pushRecord()
+                    .invokeExact(counts.address(), records.address(), src, len, slotBytes, capacity)));
+            byte[] slot = records.asSlice(cpu * slotBytes, slotBytes).toArray(ValueLayout.JAVA_BYTE);
+            byte[] expected = new byte[(int) slotBytes];
+            Arrays.fill(expected, untouched);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, 0, expected, 0, (int) len);
+            assertArrayEquals(expected, slot, len + " bytes pushed, no more");
+            assertEquals(SectionTemplates.COMMITTED, finish(() -> (int) sections.popRecord()
+                    .invokeExact(counts.address(), records.address(), dst, len, slotBytes, capacity)));
+            byte[] popped = new byte[(int) dst.byteSize()];
+            Arrays.fill(popped, untouched);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, 0, popped, 0, (int) len);
+            assertArrayEquals(popped, dst.toArray(ValueLayout.JAVA_BYTE), len + " bytes popped, no more");
         });
     }
 
