@@ -46,6 +46,13 @@ public class HistogramBenchmark extends BenchmarkBase {
         }
     }
 
+    /**
+     * Decades the values span from 100 (ns): 7 (to 1 s) unless {@code -Drseq4j.bench.decades} says otherwise. At
+     * 7 the 1024 values touch about 900 lines of counts (56 KB, more than many cores' L1 data cache); at 1 about
+     * 110 (7 KB), so {@code -jvmArgsAppend -Drseq4j.bench.decades=1} tells the histogram's code from its data.
+     */
+    static final int DECADES = Integer.getInteger("rseq4j.bench.decades", 7);
+
     @State(Scope.Thread)
     public static class Values {
         final long[] values = new long[1024];
@@ -54,7 +61,7 @@ public class HistogramBenchmark extends BenchmarkBase {
         public Values() {
             SplittableRandom random = new SplittableRandom(42);
             for (int i = 0; i < values.length; i++) {
-                values[i] = (long) Math.pow(10, random.nextDouble(2, 9)); // 100 ns .. 1 s
+                values[i] = (long) Math.pow(10, random.nextDouble(2, 2 + DECADES));
             }
         }
 

@@ -56,8 +56,8 @@ public enum Operation {
      * v = counts + (idx &lt;&lt; strideShift)
      * n = *v
      * if (n &gt;= capacity) return COMPARE_FAILED   // unsigned: full
-     * copy len bytes src to records + n * len     // 8-byte words, then the remaining bytes; above the count,
-     *                                             // so harmless if aborted
+     * copy len bytes src to records + n * len     // 16-byte blocks, an 8-byte word, single bytes; above the
+     *                                             // count, so harmless if aborted
      * [delay]
      * store_release(*v = n + 1)               // commit, ordered after the copy
      * </pre>
