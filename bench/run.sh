@@ -2,7 +2,7 @@
 # Builds rseq4j and its JMH benchmarks, runs one profile and renders
 # bench/results/<date>-<host>.{md,svg,json}.
 #
-#   bench/run.sh short                      # about 26 min on 2 idle cores: threads 1 and 2
+#   bench/run.sh short                      # about 24 min on 2 cores: threads 1 and 2
 #   bench/run.sh full [--threads-max N]     # threads 1..N, N = nproc unless given
 set -euo pipefail
 
