@@ -190,15 +190,12 @@ public final class RseqThread {
         if (thread instanceof AreaThread carrying) {
             return carrying.area;
         }
-        RseqThread cached = HandleCache.lookup(thread);
-        if (cached != null) {
-            return cached.area;
-        }
         if (thread.isVirtual()) {
-            // Never cache: the next read may run on another carrier.
+            // Before the cache, which never holds a virtual thread: the next read may run on another carrier.
             return GLIBC_AREAS ? RseqAbi.glibcArea() : RseqMemory.UNREGISTERED_AREA;
         }
-        return platformHandle().area;
+        RseqThread cached = HandleCache.lookup(thread);
+        return cached != null ? cached.area : platformHandle().area;
     }
 
     /** The handle of a platform thread, entering it in the cache on the way. */

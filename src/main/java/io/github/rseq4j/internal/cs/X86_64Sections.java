@@ -24,8 +24,9 @@ public final class X86_64Sections extends SectionTemplates {
     /** {@code RSEQ_SIG}: emitted as the disp32 of {@code ud1 0x53053053(%rip),%edi} before each abort handler. */
     public static final int SIGNATURE = new X86_64().rseqSignature();
 
-    /** Bytes {@link #copy} moves per step through an SSE register (SSE2 is part of x86_64). */
-    private static final int BLOCK = 16;
+    /** {@link #copy}'s 16-byte blocks: their size, and the SSE register (%xmm0) that carries them (SSE is part of
+     * every x86_64). */
+    private static final int BLOCK = 16, COPIED_BLOCK = 0;
 
     /** Where popNode keeps the head it takes, which it returns. */
     private static final Reg POPPED = Reg.RCX;
@@ -143,8 +144,8 @@ public final class X86_64Sections extends SectionTemplates {
         aluImm8(b.buf, Alu.CMP, Reg.RCX, BLOCK);
         jcc(b.buf, Cond.B, words);
         b.buf.bind(blocks);
-        movupsLoad(b.buf, 0, Mem.at(src, 0));
-        movupsStore(b.buf, Mem.at(dst, 0), 0);
+        movupsLoad(b.buf, COPIED_BLOCK, Mem.at(src, 0));
+        movupsStore(b.buf, Mem.at(dst, 0), COPIED_BLOCK);
         step(b, src, dst, BLOCK, blocks);
         b.buf.bind(words);
         aluImm8(b.buf, Alu.CMP, Reg.RCX, Long.BYTES);
